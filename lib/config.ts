@@ -1,0 +1,213 @@
+/**
+ * Experiment configuration: zod schemas with their defaults, the inferred types, and
+ * {@link parseExperimentConfig}, the one place where untyped input becomes a typed config.
+ *
+ * Defaults live only here. A lib/ function receives the typed slice it needs (for example
+ * `RolloutConfig`), never the whole tree, and never re-applies a default.
+ *
+ * @module
+ */
+import * as z from "zod";
+
+const positive = (): z.ZodNumber => z.number().gt(0);
+const positiveInt = (): z.ZodNumber => z.number().int().gt(0);
+const probability = (): z.ZodNumber => z.number().min(0).max(1);
+
+/** Sizes of the decoder-only transformer policy. Defaults are the benchmark reference model. */
+export const ModelConfigSchema = z.strictObject({
+  /** Number of token ids, special tokens included. */
+  vocabSize: positiveInt().default(32),
+  /** Residual stream width D. */
+  width: positiveInt().default(128),
+  /** Number of transformer blocks. */
+  layers: positiveInt().default(4),
+  /** Attention heads H; must divide `width`. */
+  heads: positiveInt().default(4),
+  /** Hidden width of each block's MLP. */
+  mlpWidth: positiveInt().default(512),
+  /** Maximum sequence length (prompt + response) in tokens. */
+  context: positiveInt().default(48),
+  /**
+   * PPO's critic: `none`, a scalar head on the policy's own trunk (`shared`), or a separate
+   * trunk of the same shape (`separate`).
+   */
+  valueHead: z.enum(["none", "shared", "separate"]).default("none"),
+}).superRefine((m, ctx) => {
+  if (m.width % m.heads !== 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["heads"],
+      message: `must divide model.width, got heads=${m.heads} and width=${m.width}`,
+    });
+  }
+});
+/** Sizes of the transformer policy, defaults applied. */
+export type ModelConfig = z.output<typeof ModelConfigSchema>;
+
+/** How responses are sampled. */
+export const RolloutConfigSchema = z.strictObject({
+  /** Responses sampled per prompt (the group size G). */
+  samplesPerPrompt: positiveInt().default(8),
+  /** Sampling temperature; the paper's rollouts use 1.0. */
+  temperature: positive().default(1),
+  /** Nucleus threshold in (0, 1]; 1 disables it. */
+  topP: z.number().gt(0).max(1).default(1),
+  /** Keep only the k most likely tokens; 0 disables it. */
+  topK: z.number().int().min(0).default(0),
+  /** Take the arg-max token instead of sampling. */
+  greedy: z.boolean().default(false),
+  /** Maximum number of generated tokens per response. */
+  maxNewTokens: positiveInt().default(32),
+});
+/** Sampling settings, defaults applied. */
+export type RolloutConfig = z.output<typeof RolloutConfigSchema>;
+
+const aggregation = z.enum(["token-mean", "seq-mean-token-mean", "seq-mean-token-sum"]);
+
+/** Settings every objective shares: the paper's PPO-style update. */
+const commonObjective = {
+  /** PPO clip range ε in min(ρA, clip(ρ, 1−ε, 1+ε)A). */
+  clipRatio: positive().default(0.2),
+  /** Entropy bonus coefficient c (the released code's default; the paper's text says 1e-4). */
+  entropyCoef: z.number().min(0).default(1e-3),
+  /** How per-token losses become one scalar. */
+  aggregation: aggregation.default("token-mean"),
+  /** `ratio` is the PPO surrogate; `probability` is the paper's §4 surrogate −R·(1/T)·Σπ(y_t). */
+  surrogate: z.enum(["ratio", "probability"]).default("ratio"),
+};
+
+/** The RL objective, a discriminated union on `kind`. */
+export const ObjectiveConfigSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("psr"), ...commonObjective }),
+  z.strictObject({ kind: z.literal("nsr"), ...commonObjective }),
+  z.strictObject({
+    kind: z.literal("w-reinforce"),
+    ...commonObjective,
+    /** Weight λ of correct samples: A = +λ if correct, −1 if not. */
+    lambda: z.number().min(0).default(0.1),
+  }),
+  z.strictObject({ kind: z.literal("reinforce"), ...commonObjective }),
+  z.strictObject({
+    kind: z.literal("grpo"),
+    ...commonObjective,
+    /** Coefficient of the k3 KL loss to the reference policy. */
+    klCoef: z.number().min(0).default(1e-3),
+  }),
+  z.strictObject({
+    kind: z.literal("ppo"),
+    ...commonObjective,
+    /** Coefficient of the per-token KL penalty inside the reward. */
+    klCoef: z.number().min(0).default(1e-3),
+    /** GAE discount γ. */
+    gamma: probability().default(1),
+    /** GAE λ. */
+    gaeLambda: probability().default(1),
+    /** Clip range of the value loss. */
+    valueClip: positive().default(0.5),
+    /** Critic learning rate as a multiple of the actor's. */
+    criticLearningRateScale: positive().default(10),
+  }),
+]);
+/** The RL objective, defaults applied. */
+export type ObjectiveConfig = z.output<typeof ObjectiveConfigSchema>;
+/** One of the objective names. */
+export type ObjectiveKind = ObjectiveConfig["kind"];
+/** Every objective name, in the order the paper introduces them. */
+export const OBJECTIVE_KINDS: readonly ObjectiveKind[] = ObjectiveConfigSchema.options.map(
+  (option) => option.shape.kind.value,
+);
+
+/** The optimisation loop. */
+export const TrainConfigSchema = z.strictObject({
+  /** Number of rollout batches (RL steps). */
+  steps: positiveInt().default(200),
+  /** Prompts per rollout batch; each gets `rollout.samplesPerPrompt` responses. */
+  promptsPerStep: positiveInt().default(64),
+  /** Optimizer steps per rollout batch (the batch is split into this many mini-batches). */
+  miniBatches: positiveInt().default(4),
+  /** Largest number of sequences in one forward/backward pass (gradients accumulate). */
+  microBatchSize: positiveInt().default(64),
+  /** AdamW learning rate (constant). */
+  learningRate: positive().default(1e-4),
+  /** AdamW decoupled weight decay. */
+  weightDecay: z.number().min(0).default(0.01),
+  /** AdamW β1. */
+  beta1: z.number().min(0).lt(1).default(0.9),
+  /** AdamW β2. */
+  beta2: z.number().min(0).lt(1).default(0.999),
+  /** Global gradient-norm clip. */
+  gradClip: positive().default(1),
+  /** Evaluate greedy accuracy and entropy on held-out prompts every this many steps. */
+  evalEvery: positiveInt().default(25),
+  /** Save a checkpoint every this many steps. */
+  checkpointEvery: positiveInt().default(50),
+});
+/** The optimisation loop, defaults applied. */
+export type TrainConfig = z.output<typeof TrainConfigSchema>;
+
+/** A whole experiment: everything a run needs, JSON-serializable, saved beside its results. */
+export const ExperimentConfigSchema = z.strictObject({
+  /** Root seed; every random choice of the run derives from it. */
+  seed: z.number().int().min(0).default(0),
+  model: ModelConfigSchema.default(ModelConfigSchema.parse({})),
+  rollout: RolloutConfigSchema.default(RolloutConfigSchema.parse({})),
+  objective: ObjectiveConfigSchema.default(ObjectiveConfigSchema.parse({ kind: "w-reinforce" })),
+  train: TrainConfigSchema.default(TrainConfigSchema.parse({})),
+});
+/** A whole experiment, defaults applied. */
+export type ExperimentConfig = z.output<typeof ExperimentConfigSchema>;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.join(".") : "config";
+  const got = "input" in issue ? `, got ${JSON.stringify(issue.input) ?? String(issue.input)}` : "";
+  switch (issue.code) {
+    case "too_small": {
+      const op = issue.inclusive ? ">=" : ">";
+      return `${path} must be ${op} ${issue.minimum}${got}`;
+    }
+    case "too_big": {
+      const op = issue.inclusive ? "<=" : "<";
+      return `${path} must be ${op} ${issue.maximum}${got}`;
+    }
+    case "invalid_type":
+      return `${path} must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}${got}`;
+    case "invalid_value":
+      return `${path} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${got}`;
+    case "unrecognized_keys":
+      return `${path} has unknown key(s) ${issue.keys.join(", ")}`;
+    case "invalid_union": {
+      if ("discriminator" in issue && typeof issue.input === "object" && issue.input !== null) {
+        const value = (issue.input as Record<string, unknown>)[String(issue.discriminator)];
+        return `${path} must be one of ${OBJECTIVE_KINDS.join(", ")}, got ${JSON.stringify(value)}`;
+      }
+      return `${path} is invalid${got}: ${issue.message}`;
+    }
+    case "custom":
+      return `${path} ${issue.message}`;
+    default:
+      return `${path}: ${issue.message}${got}`;
+  }
+}
+
+/**
+ * Parses untyped input (a notebook literal, a JSON file) into an {@link ExperimentConfig} with
+ * every default applied.
+ *
+ * @param input Anything; missing fields take their defaults.
+ * @returns The typed config.
+ * @throws {TypeError} Naming each bad field and its value, e.g.
+ *   `rollout.temperature must be > 0, got -1`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const config = parseExperimentConfig({ seed: 3, objective: { kind: "nsr" } });
+ * assert.equal(config.rollout.temperature, 1);
+ * assert.throws(() => parseExperimentConfig({ rollout: { temperature: -1 } }), /temperature must be > 0, got -1/);
+ * ```
+ */
+export function parseExperimentConfig(input: unknown): ExperimentConfig {
+  const result = ExperimentConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(describeIssue);
+  throw new TypeError(`Cannot parse experiment config: ${lines.join("; ")}`);
+}

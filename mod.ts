@@ -1,0 +1,51 @@
+/**
+ * rlvr-kit: study reinforcement learning with verifiable rewards (RLVR) from Jupyter notebooks
+ * run by Deno's kernel, or from plain scripts. Rollouts, a math verifier, the PSR / NSR /
+ * W-REINFORCE objectives of Zhu et al. (2025), and unbiased Pass@k.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExperimentConfig, seededPrng } from "./mod.ts";
+ * const config = parseExperimentConfig({ seed: 1, objective: { kind: "nsr" } });
+ * assert.equal(config.objective.kind, "nsr");
+ * assert.ok(seededPrng(config.seed)() < 1);
+ * ```
+ *
+ * @module
+ */
+
+// --- config and randomness -------------------------------------------------------------------
+export {
+  ExperimentConfigSchema,
+  ModelConfigSchema,
+  OBJECTIVE_KINDS,
+  ObjectiveConfigSchema,
+  parseExperimentConfig,
+  RolloutConfigSchema,
+  TrainConfigSchema,
+} from "./lib/config.ts";
+export type {
+  ExperimentConfig,
+  ModelConfig,
+  ObjectiveConfig,
+  ObjectiveKind,
+  RolloutConfig,
+  TrainConfig,
+} from "./lib/config.ts";
+export { deriveSeed, randomInt, seededPrng } from "./lib/random.ts";
+export type { Prng } from "./lib/random.ts";
+
+// --- backend ---------------------------------------------------------------------------------
+
+// --- verifier --------------------------------------------------------------------------------
+
+// --- pass@k and evaluation -------------------------------------------------------------------
+
+// --- model and rollouts ----------------------------------------------------------------------
+
+// --- advantages, objectives and training -----------------------------------------------------
+
+// --- tasks and base model --------------------------------------------------------------------
+
+// --- figures, progress and notebooks ---------------------------------------------------------
