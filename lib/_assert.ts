@@ -1,7 +1,11 @@
 // Internal invariant helpers for kernels and estimators. Never re-exported from mod.ts.
 
 /** Throws a TypeError unless `shape` equals `expected` (a -1 entry matches any size). */
-export function assertShape(name: string, shape: readonly number[], expected: readonly number[]): void {
+export function assertShape(
+  name: string,
+  shape: readonly number[],
+  expected: readonly number[],
+): void {
   const ok = shape.length === expected.length &&
     shape.every((size, i) => expected[i] === -1 || size === expected[i]);
   if (!ok) {

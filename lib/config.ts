@@ -170,9 +170,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `${path} must be ${op} ${issue.maximum}${got}`;
     }
     case "invalid_type":
-      return `${path} must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}${got}`;
+      return `${path} must be ${
+        issue.expected === "int" ? "an integer" : `a ${issue.expected}`
+      }${got}`;
     case "invalid_value":
-      return `${path} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${got}`;
+      return `${path} must be one of ${
+        issue.values.map((v) => JSON.stringify(v)).join(", ")
+      }${got}`;
     case "unrecognized_keys":
       return `${path} has unknown key(s) ${issue.keys.join(", ")}`;
     case "invalid_union": {
