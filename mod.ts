@@ -37,6 +37,8 @@ export { deriveSeed, randomInt, seededPrng } from "./lib/random.ts";
 export type { Prng } from "./lib/random.ts";
 
 // --- backend ---------------------------------------------------------------------------------
+export { initBackend } from "./lib/backend.ts";
+export type { BackendInfo, BackendName, InitBackendOptions } from "./lib/backend.ts";
 
 // --- verifier --------------------------------------------------------------------------------
 
@@ -49,3 +51,11 @@ export type { Prng } from "./lib/random.ts";
 // --- tasks and base model --------------------------------------------------------------------
 
 // --- figures, progress and notebooks ---------------------------------------------------------
+export { figure, saveFigure, seriesMarks, show } from "./lib/plot.ts";
+export type { Displayable, Figure, FigureOptions, Marks, SeriesMarksOptions } from "./lib/plot.ts";
+export { formatProgress, progressReporter } from "./lib/progress.ts";
+export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/progress.ts";
+export { byProfile, PROFILE_ENV, readProfile } from "./lib/profile.ts";
+export type { Profile } from "./lib/profile.ts";
+export { missingNotebookTools, runNotebook } from "./lib/notebook_runner.ts";
+export type { NotebookFigure, NotebookRun, RunNotebookOptions } from "./lib/notebook_runner.ts";

@@ -1,0 +1,148 @@
+/**
+ * Runs notebooks headless with Jupyter's nbconvert and Deno's kernel, and reads back what they
+ * produced: error outputs, figures and timing. The notebook test and `deno task repro` both use it.
+ *
+ * @module
+ */
+import type { Profile } from "./profile.ts";
+import { PROFILE_ENV } from "./profile.ts";
+
+/** One output figure found in an executed notebook. */
+export type NotebookFigure = {
+  /** Cell index (0-based) and output index, e.g. `cell07-1`. */
+  name: string;
+  /** The `image/svg+xml` payload. */
+  svg: string;
+};
+
+/** What {@link runNotebook} found. */
+export type NotebookRun = {
+  /** Path of the executed copy. */
+  executedPath: string;
+  /** One line per error output: `cell N: ename: evalue`. Empty when the notebook ran clean. */
+  errors: string[];
+  /** Every SVG figure the notebook displayed, in order. */
+  figures: NotebookFigure[];
+  /** Wall-clock seconds of the execution. */
+  seconds: number;
+};
+
+/** Options of {@link runNotebook}. */
+export type RunNotebookOptions = {
+  /** Directory for the executed copy (created if missing). */
+  outDir: string;
+  /** Profile the notebook reads through `RLVR_PROFILE`. Default `smoke`. */
+  profile?: Profile;
+  /** Per-cell timeout in seconds. Default 600. */
+  cellTimeoutSeconds?: number;
+  /** Also export the executed notebook as HTML beside it. Default false. */
+  html?: boolean;
+};
+
+type Cell = { cell_type: string; outputs?: Output[] };
+type Output = {
+  output_type: string;
+  ename?: string;
+  evalue?: string;
+  data?: Record<string, string | string[]>;
+};
+
+async function run(args: string[], env: Record<string, string>): Promise<string> {
+  const command = new Deno.Command(args[0], {
+    args: args.slice(1),
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stderr } = await command.output();
+  const text = new TextDecoder().decode(stderr);
+  if (code !== 0) {
+    throw new Error(`Cannot run ${args.slice(0, 3).join(" ")}: exit ${code}\n${text}`);
+  }
+  return text;
+}
+
+/**
+ * Says what is missing to execute notebooks (Jupyter's nbconvert, the Deno kernel), with the
+ * exact command that installs it, or `undefined` when everything is there.
+ *
+ * @returns A message naming the missing piece and its install command, or undefined.
+ * @example
+ * ```ts
+ * const missing = await missingNotebookTools();
+ * if (missing !== undefined) console.log(missing);
+ * ```
+ */
+export async function missingNotebookTools(): Promise<string | undefined> {
+  try {
+    await run(["jupyter", "nbconvert", "--version"], {});
+  } catch {
+    return "Jupyter's nbconvert is missing: run `sudo apt-get install -y jupyter-nbconvert " +
+      "python3-nbclient jupyter-client` (or `bash scripts/run.sh test`, which installs it)";
+  }
+  const command = new Deno.Command("jupyter", { args: ["kernelspec", "list"], stdout: "piped" });
+  const listing = new TextDecoder().decode((await command.output()).stdout);
+  if (!/^\s*deno\s/m.test(listing)) {
+    return "The Deno Jupyter kernel is not registered: run `deno jupyter --install`";
+  }
+  return undefined;
+}
+
+function joinText(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join("") : value ?? "";
+}
+
+/**
+ * Executes a notebook headless with the Deno kernel under a profile, keeps going past a failing
+ * cell so every error is reported, and reads back errors and figures.
+ *
+ * @param path The `.ipynb` to run.
+ * @param options Output directory, profile, timeouts, HTML export.
+ * @returns Errors, figures, the executed copy's path and the time taken.
+ * @throws {Error} If nbconvert itself cannot run (not for errors inside the notebook).
+ * @example
+ * ```ts ignore
+ * const result = await runNotebook("notebooks/00_quickstart.ipynb", { outDir: "out" });
+ * console.log(result.errors.length === 0 ? "ok" : result.errors.join("\n"));
+ * ```
+ */
+export async function runNotebook(path: string, options: RunNotebookOptions): Promise<NotebookRun> {
+  const { outDir, profile = "smoke", cellTimeoutSeconds = 600, html = false } = options;
+  await Deno.mkdir(outDir, { recursive: true });
+  const name = path.split("/").pop()!.replace(/\.ipynb$/, "");
+  const started = performance.now();
+  await run([
+    "jupyter",
+    "nbconvert",
+    "--to",
+    "notebook",
+    "--execute",
+    "--allow-errors",
+    "--ExecutePreprocessor.kernel_name=deno",
+    `--ExecutePreprocessor.timeout=${cellTimeoutSeconds}`,
+    "--output-dir",
+    outDir,
+    "--output",
+    name,
+    path,
+  ], { [PROFILE_ENV]: profile });
+  const seconds = (performance.now() - started) / 1000;
+  const executedPath = `${outDir}/${name}.ipynb`;
+  if (html) await run(["jupyter", "nbconvert", "--to", "html", executedPath], {});
+  const notebook = JSON.parse(await Deno.readTextFile(executedPath)) as { cells: Cell[] };
+  const errors: string[] = [];
+  const figures: NotebookFigure[] = [];
+  notebook.cells.forEach((cell, index) => {
+    (cell.outputs ?? []).forEach((output, outputIndex) => {
+      if (output.output_type === "error") {
+        errors.push(`cell ${index}: ${output.ename}: ${output.evalue}`);
+      }
+      const svg = joinText(output.data?.["image/svg+xml"]);
+      if (svg !== "") {
+        const id = `cell${String(index).padStart(2, "0")}-${outputIndex}`;
+        figures.push({ name: id, svg });
+      }
+    });
+  });
+  return { executedPath, errors, figures, seconds };
+}

@@ -1,0 +1,288 @@
+/**
+ * Figures: Observable Plot under Deno, with the house style, inline Jupyter display and files.
+ *
+ * This is the only file that imports Observable Plot. Mark builders follow Plot's own shape,
+ * `(rows, options?) → marks`; {@link figure} renders marks with a DOM from linkedom into a
+ * {@link Figure} (plain strings), {@link show} displays it inline in Jupyter and
+ * {@link saveFigure} writes `.svg` or `.png`.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+
+/** Marks as Observable Plot takes them. */
+export type Marks = Plot.Markish[];
+
+/** A rendered figure as plain strings. */
+export type Figure = {
+  /** The figure as HTML (title, legend and SVG); what a notebook shows inline. */
+  readonly html: string;
+  /** A standalone SVG document of the same figure (title and legend drawn in SVG). */
+  readonly svg: string;
+  /** Width in pixels. */
+  readonly width: number;
+  /** Height in pixels. */
+  readonly height: number;
+};
+
+/** Options of {@link figure}: the house style's knobs plus any Observable Plot option. */
+export type FigureOptions = Omit<Plot.PlotOptions, "marks" | "document"> & {
+  /** Title drawn above the plot. */
+  title?: string;
+  /** Subtitle drawn under the title. */
+  subtitle?: string;
+};
+
+const HOUSE_STYLE: Plot.PlotOptions = {
+  width: 640,
+  height: 360,
+  marginLeft: 50,
+  grid: true,
+  style: {
+    fontFamily: "DejaVu Sans, system-ui, sans-serif",
+    fontSize: "12px",
+    background: "white",
+  },
+  color: { scheme: "tableau10" },
+};
+const TITLE_HEIGHT = 26;
+const SUBTITLE_HEIGHT = 18;
+const LEGEND_ROW_HEIGHT = 20;
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
+    /"/g,
+    "&quot;",
+  );
+}
+
+type ColorScale = { type?: string; domain?: unknown[]; range?: unknown[] };
+type PlotElement = Element & { scale?: (name: string) => ColorScale | undefined };
+
+// An ordinal colour legend as SVG swatches, so the standalone SVG carries the legend too.
+function legendSvg(scale: ColorScale | undefined, width: number): { svg: string; height: number } {
+  if (scale === undefined || scale.domain === undefined || scale.range === undefined) {
+    return { svg: "", height: 0 };
+  }
+  if (scale.type !== "ordinal" && scale.type !== "categorical") return { svg: "", height: 0 };
+  const items: string[] = [];
+  let x = 0, y = 0;
+  scale.domain.forEach((value, i) => {
+    const label = escapeXml(String(value));
+    const itemWidth = 24 + 7 * label.length;
+    if (x > 0 && x + itemWidth > width) {
+      x = 0;
+      y += LEGEND_ROW_HEIGHT;
+    }
+    const colour = escapeXml(String(scale.range![i % scale.range!.length]));
+    items.push(
+      `<rect x="${x}" y="${y + 4}" width="12" height="12" fill="${colour}"/>` +
+        `<text x="${x + 16}" y="${y + 14}" font-size="11">${label}</text>`,
+    );
+    x += itemWidth;
+  });
+  return { svg: items.join(""), height: y + LEGEND_ROW_HEIGHT + 4 };
+}
+
+/**
+ * Renders marks with the house style (size, grid, colours, white background) into a
+ * {@link Figure}, using a linkedom document, so it works in Deno scripts and notebooks alike.
+ *
+ * @param marks Observable Plot marks.
+ * @param options House-style overrides and any Plot option (`x`, `y`, `color`, `fx`, …).
+ * @returns The figure's HTML and a standalone SVG.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as Plot from "@observablehq/plot";
+ * const fig = figure([Plot.lineY([1, 3, 2])], { title: "demo" });
+ * assert.match(fig.svg, /^<svg/);
+ * assert.match(fig.html, /demo/);
+ * ```
+ */
+export function figure(marks: Marks, options: FigureOptions = {}): Figure {
+  const { title, subtitle, ...plotOptions } = options;
+  const { document } = parseHTML("<!DOCTYPE html><html><head></head><body></body></html>");
+  const merged: Plot.PlotOptions = {
+    ...HOUSE_STYLE,
+    ...plotOptions,
+    style: { ...(HOUSE_STYLE.style as object), ...(plotOptions.style as object ?? {}) },
+    color: { ...HOUSE_STYLE.color, legend: true, ...plotOptions.color },
+    marks,
+    document: document as unknown as Document,
+  };
+  const plotEl = Plot.plot({ ...merged, title, subtitle }) as unknown as PlotElement;
+  const bare = Plot.plot({
+    ...merged,
+    color: { ...merged.color, legend: false },
+  }) as unknown as PlotElement;
+  const width = Number(bare.getAttribute("width") ?? merged.width);
+  const plotHeight = Number(bare.getAttribute("height") ?? merged.height);
+
+  const header: string[] = [];
+  let top = 0;
+  if (title !== undefined) {
+    header.push(
+      `<text x="0" y="${top + 18}" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+    );
+    top += TITLE_HEIGHT;
+  }
+  if (subtitle !== undefined) {
+    header.push(`<text x="0" y="${top + 13}" font-size="12">${escapeXml(subtitle)}</text>`);
+    top += SUBTITLE_HEIGHT;
+  }
+  const legend = legendSvg(plotEl.scale?.("color"), width);
+  if (legend.height > 0) {
+    header.push(`<g transform="translate(0,${top})">${legend.svg}</g>`);
+    top += legend.height;
+  }
+  bare.setAttribute("y", String(top));
+  bare.setAttribute("xmlns", SVG_NS);
+  const height = top + plotHeight;
+  const svg = `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">` +
+    `<rect width="100%" height="100%" fill="white"/>${header.join("")}${bare.outerHTML}</svg>`;
+  return { html: plotEl.outerHTML, svg, width, height };
+}
+
+/** What Deno's Jupyter kernel displays: a MIME bundle behind `Symbol.for("Jupyter.display")`. */
+export type Displayable = { [key: symbol]: () => Record<string, string> };
+
+/**
+ * Wraps a figure for inline display in Deno's Jupyter kernel: the last expression of a cell, or
+ * `Deno.jupyter.display(show(fig))`. The bundle holds `text/html` (kept by nbconvert's HTML
+ * export) and `image/svg+xml`.
+ *
+ * @param fig A figure from {@link figure}.
+ * @returns A displayable object.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as Plot from "@observablehq/plot";
+ * const bundle = show(figure([Plot.dot([[1, 2]])]))[Symbol.for("Jupyter.display")]();
+ * assert.ok(bundle["text/html"].includes("<svg"));
+ * ```
+ */
+export function show(fig: Figure): Displayable {
+  return {
+    [Symbol.for("Jupyter.display")]: () => ({
+      "text/html": fig.html,
+      "image/svg+xml": fig.svg,
+      "text/plain": `Figure ${fig.width}×${fig.height}`,
+    }),
+  };
+}
+
+const FONT_PATHS = [
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+  "/usr/share/fonts/TTF/DejaVuSans.ttf",
+  "/Library/Fonts/Arial.ttf",
+];
+let resvgReady: Promise<typeof import("@resvg/resvg-wasm")> | undefined;
+
+async function loadResvg(): Promise<typeof import("@resvg/resvg-wasm")> {
+  resvgReady ??= (async () => {
+    const resvg = await import("@resvg/resvg-wasm");
+    const wasmUrl = new URL("index_bg.wasm", import.meta.resolve("@resvg/resvg-wasm"));
+    await resvg.initWasm(await Deno.readFile(wasmUrl));
+    return resvg;
+  })();
+  return await resvgReady;
+}
+
+async function fontBuffers(): Promise<Uint8Array[]> {
+  const fonts: Uint8Array[] = [];
+  for (const path of FONT_PATHS) {
+    try {
+      fonts.push(await Deno.readFile(path));
+    } catch {
+      // Not on this system; try the next one.
+    }
+  }
+  return fonts;
+}
+
+/**
+ * Writes a figure to `path` as SVG, or as PNG (rendered with resvg) when the path ends in `.png`.
+ * The file is written to a temporary name first and then renamed, so a crash never leaves a
+ * half-written figure.
+ *
+ * @param fig A figure from {@link figure}.
+ * @param path Destination ending in `.svg` or `.png`.
+ * @param options `scale` multiplies the PNG's pixel size (default 2).
+ * @throws {RangeError} If the extension is neither `.svg` nor `.png`.
+ * @throws {Error} If a PNG is asked for and no font can be found to draw its text.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as Plot from "@observablehq/plot";
+ * const path = await Deno.makeTempFile({ suffix: ".svg" });
+ * await saveFigure(figure([Plot.lineY([1, 2])]), path);
+ * assert.match(await Deno.readTextFile(path), /<svg/);
+ * ```
+ */
+export async function saveFigure(
+  fig: Figure,
+  path: string,
+  options: { scale?: number } = {},
+): Promise<void> {
+  const { scale = 2 } = options;
+  let bytes: Uint8Array;
+  if (path.endsWith(".svg")) {
+    bytes = new TextEncoder().encode(fig.svg);
+  } else if (path.endsWith(".png")) {
+    const fonts = await fontBuffers();
+    if (fonts.length === 0) {
+      throw new Error(
+        `Cannot render a PNG: no font found, looked in ${FONT_PATHS.join(", ")} ` +
+          `(install one with: apt-get install fonts-dejavu-core)`,
+      );
+    }
+    const { Resvg } = await loadResvg();
+    const renderer = new Resvg(fig.svg, {
+      fitTo: { mode: "zoom", value: scale },
+      font: { fontBuffers: fonts, loadSystemFonts: false, defaultFontFamily: "DejaVu Sans" },
+    });
+    bytes = renderer.render().asPng();
+  } else {
+    throw new RangeError(`Cannot save a figure: path must end in .svg or .png, got ${path}`);
+  }
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeFile(tmp, bytes);
+  await Deno.rename(tmp, path);
+}
+
+/** Options of {@link seriesMarks}. */
+export type SeriesMarksOptions = {
+  /** Field of the x value. Default `"step"`. */
+  x?: string;
+  /** Field of the y value. Default `"value"`. */
+  y?: string;
+  /** Field naming the series (one colour each). Default `"series"`. */
+  series?: string;
+  /** Draw a dot at every point. Default true. */
+  dots?: boolean;
+};
+
+/**
+ * Lines (and dots) for tidy rows such as `{ step, value, series }`: one coloured line per series.
+ * Training curves, metrics over steps and any y-against-x comparison use it.
+ *
+ * @param rows Tidy rows.
+ * @param options Field names and whether to draw dots.
+ * @returns Marks for {@link figure}.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const marks = seriesMarks([{ step: 0, value: 1, series: "nsr" }]);
+ * assert.equal(marks.length, 2);
+ * ```
+ */
+export function seriesMarks(rows: readonly object[], options: SeriesMarksOptions = {}): Marks {
+  const { x = "step", y = "value", series = "series", dots = true } = options;
+  const marks: Marks = [Plot.lineY(rows, { x, y, stroke: series })];
+  if (dots) marks.push(Plot.dot(rows, { x, y, fill: series, r: 2.5 }));
+  return marks;
+}

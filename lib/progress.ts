@@ -1,0 +1,145 @@
+/**
+ * Progress display for long work (training, sampling thousands of rollouts). lib/ functions take
+ * an `onProgress` callback; this file is the one place that renders it: in Deno's Jupyter kernel
+ * a single display that updates in place, in a terminal one line on stderr.
+ *
+ * @module
+ */
+
+/** One progress report: `done` of `total` units, with optional text such as the latest loss. */
+export type Progress = {
+  /** Units finished so far. */
+  done: number;
+  /** Units in all. */
+  total: number;
+  /** Short text shown after the counts. */
+  detail?: string;
+};
+
+/** Options of {@link progressReporter}. */
+export type ProgressReporterOptions = {
+  /** Where to render: Jupyter display, stderr, or nowhere. Default: Jupyter when in its kernel. */
+  target?: "jupyter" | "stderr" | "none";
+  /** Fewest milliseconds between two renders (the last report always renders). Default 250. */
+  intervalMs?: number;
+  /** Clock in milliseconds, for tests. Default `performance.now`. */
+  now?: () => number;
+};
+
+/** A callback for `onProgress` options, plus the latest rendered line (for tests and logs). */
+export type ProgressReporter = ((progress: Progress) => void) & { readonly lastLine: string };
+
+type JupyterNamespace = {
+  display: (
+    obj: unknown,
+    options?: { raw?: boolean; update?: boolean; display_id?: string },
+  ) => Promise<void>;
+};
+
+function jupyter(): JupyterNamespace | undefined {
+  // Outside `deno jupyter` the getter throws rather than returning undefined.
+  try {
+    return (Deno as unknown as { jupyter?: JupyterNamespace }).jupyter;
+  } catch {
+    return undefined;
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  if (seconds < 60) return `${seconds.toFixed(0)}s`;
+  return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+}
+
+/**
+ * Formats a progress line: label, bar, counts, elapsed time, remaining-time estimate, detail.
+ *
+ * @param label What is progressing.
+ * @param progress The latest report.
+ * @param elapsedMs Milliseconds since the first report.
+ * @returns One line of text.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   formatProgress("train", { done: 5, total: 10, detail: "loss 0.1" }, 10_000),
+ *   "train [##########..........] 5/10 10s, ~10s left, loss 0.1",
+ * );
+ * ```
+ */
+export function formatProgress(label: string, progress: Progress, elapsedMs: number): string {
+  const { done, total, detail } = progress;
+  const fraction = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(fraction * 20);
+  const bar = "#".repeat(filled) + ".".repeat(20 - filled);
+  const elapsed = elapsedMs / 1000;
+  const left = done > 0 ? (elapsed * (total - done)) / done : Infinity;
+  const eta = done >= total ? "done" : `~${formatSeconds(left)} left`;
+  const tail = detail === undefined ? "" : `, ${detail}`;
+  return `${label} [${bar}] ${done}/${total} ${formatSeconds(elapsed)}, ${eta}${tail}`;
+}
+
+let displayCounter = 0;
+
+/**
+ * Makes an `onProgress` callback that renders progress in place: inside Deno's Jupyter kernel as
+ * one display updated by its display id, elsewhere as a line on stderr (rewritten in place on a
+ * terminal, printed at most every 5 s otherwise, as in CI logs).
+ *
+ * @param label What is progressing, e.g. `"pretrain"`.
+ * @param options Target, render interval and clock.
+ * @returns The callback; `lastLine` holds the latest line.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const report = progressReporter("eval", { target: "none" });
+ * report({ done: 1, total: 2 });
+ * assert.match(report.lastLine, /^eval .* 1\/2/);
+ * ```
+ */
+export function progressReporter(
+  label: string,
+  options: ProgressReporterOptions = {},
+): ProgressReporter {
+  const kernel = jupyter();
+  const {
+    target = kernel === undefined ? "stderr" : "jupyter",
+    intervalMs = 250,
+    now = () => performance.now(),
+  } = options;
+  const isTerminal = target === "stderr" && Deno.stderr.isTerminal();
+  const minGap = target === "stderr" && !isTerminal ? Math.max(intervalMs, 5000) : intervalMs;
+  const displayId = `rlvr-progress-${++displayCounter}`;
+  const encoder = new TextEncoder();
+  let start: number | undefined;
+  let lastRender = -Infinity;
+  let shown = false;
+  let lastLine = "";
+
+  const render = (line: string, fraction: number, finished: boolean): void => {
+    if (target === "jupyter" && kernel !== undefined) {
+      const html = `<div style="font-family:monospace"><progress value="${fraction}" max="1" ` +
+        `style="width:200px"></progress> ${line.replace(/</g, "&lt;")}</div>`;
+      void kernel.display({ "text/plain": line, "text/html": html }, {
+        raw: true,
+        display_id: displayId,
+        update: shown,
+      });
+      shown = true;
+    } else if (target === "stderr") {
+      const text = isTerminal ? `\r\x1b[2K${line}${finished ? "\n" : ""}` : `${line}\n`;
+      Deno.stderr.writeSync(encoder.encode(text));
+    }
+  };
+
+  const report = (progress: Progress): void => {
+    const t = now();
+    start ??= t;
+    const finished = progress.done >= progress.total;
+    lastLine = formatProgress(label, progress, t - start);
+    if (!finished && t - lastRender < minGap) return;
+    lastRender = t;
+    render(lastLine, progress.total > 0 ? progress.done / progress.total : 0, finished);
+  };
+  return Object.defineProperty(report, "lastLine", { get: () => lastLine }) as ProgressReporter;
+}
