@@ -1,0 +1,40 @@
+/**
+ * Atomic file writes: a reader sees the old file or the whole new one, never half of it.
+ *
+ * @module
+ */
+
+import { basename, dirname } from "node:path";
+
+/**
+ * Writes text to `path` atomically: first to a fresh temporary file in the same directory, then
+ * renamed over `path` (rename within one directory is atomic on POSIX file systems). If anything
+ * fails, the temporary file is removed and `path` is untouched.
+ *
+ * @param path The destination file; its directory must exist.
+ * @param text The full contents.
+ * @returns A promise that resolves once the file is in place.
+ * @throws {Deno.errors.NotFound} If the directory does not exist.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await writeTextFileAtomic(`${dir}/results.json`, "{}\n");
+ * assert.equal(await Deno.readTextFile(`${dir}/results.json`), "{}\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
+  const temporary = await Deno.makeTempFile({
+    dir: dirname(path),
+    prefix: `.${basename(path)}.`,
+    suffix: ".tmp",
+  });
+  try {
+    await Deno.writeTextFile(temporary, text);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}

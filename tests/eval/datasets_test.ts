@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { loadDataset, parseJsonlDataset } from "../../lib/eval/datasets.ts";
+import { JsonlError } from "../../lib/eval/jsonl.ts";
+import { SHARED_DATASETS } from "../_helpers.ts";
+
+// assert.throws returns nothing; this hands back the error so a test can read its fields.
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  assert.fail("expected an error, got none");
+}
+
+Deno.test("loadDataset() reads the paper's parquet files", async (t) => {
+  await t.step("MATH test: 5,000 problems with ids, golds, levels and subjects", async () => {
+    const problems = await loadDataset(`${SHARED_DATASETS}math/test.parquet`);
+    assert.equal(problems.length, 5000);
+    assert.deepEqual(problems[0], {
+      problemId: "0",
+      question: "How many vertical asymptotes does the graph of $y=\\frac{2}{x^2+x-6}$ have?",
+      gold: "2",
+      dataSource: "TianHongZXY/MATH",
+      level: "Level 3",
+      subject: "Algebra",
+    });
+    assert.equal(problems[2].gold, "\\frac{9}{7}");
+    assert.equal(new Set(problems.map((p) => p.problemId)).size, 5000);
+    assert.ok(problems.every((p) => p.question !== ""));
+    // The shipped file has one empty target (the magician/weekday problem); we keep it as is.
+    assert.deepEqual(problems.filter((p) => p.gold === "").map((p) => p.problemId), ["3526"]);
+  });
+  await t.step("AIME 2025: 30 problems, one gold in degrees", async () => {
+    const problems = await loadDataset(`${SHARED_DATASETS}aime2025/test.parquet`);
+    assert.equal(problems.length, 30);
+    assert.equal(problems[0].gold, "70");
+    assert.ok(problems.some((p) => p.gold === "336^\\circ"));
+    assert.equal(problems[0].level, undefined);
+  });
+  await t.step("AMC23: 40 problems", async () => {
+    const problems = await loadDataset(`${SHARED_DATASETS}amc23/test.parquet`);
+    assert.equal(problems.length, 40);
+    assert.equal(problems[0].gold, "27");
+    assert.equal(problems[39].problemId, "39");
+  });
+});
+
+Deno.test("parseJsonlDataset() reads plain and verl-schema lines", () => {
+  const text = [
+    '{"question": "1+1?", "gold": "2"}',
+    "",
+    '{"problemId": 7, "question": "2+2?", "gold": "4"}',
+    JSON.stringify({
+      prompt: [{ role: "user", content: "3+3?" }],
+      reward_model: { ground_truth: { target: "6" } },
+      extra_info: { index: 12 },
+      data_source: "mine",
+    }),
+  ].join("\n");
+  assert.deepEqual(parseJsonlDataset(text), [
+    { problemId: "0", question: "1+1?", gold: "2" },
+    { problemId: "7", question: "2+2?", gold: "4" },
+    { problemId: "12", question: "3+3?", gold: "6", dataSource: "mine" },
+  ]);
+});
+
+Deno.test("parseJsonlDataset() reports every malformed line with its number", () => {
+  const text = [
+    '{"question": "ok", "gold": "1"}',
+    '{"question": "no gold"}',
+    "not json",
+    '{"reward_model": {"ground_truth": {"question": "q"}}}',
+    "[1, 2]",
+  ].join("\n");
+  const error = thrown(() => parseJsonlDataset(text, { source: "d.jsonl" }));
+  assert.ok(error instanceof JsonlError);
+  assert.deepEqual(error.issues.map((issue) => issue.line), [2, 3, 4, 5]);
+  assert.match(error.message, /^Cannot parse d\.jsonl: 4 malformed lines: line 2: "gold" must be/);
+  assert.match(error.message, /line 4: "reward_model\.ground_truth\.target" must be a string/);
+  assert.match(error.message, /line 5: expected a record to be an object, got \[1,2\]/);
+});
+
+Deno.test("parseJsonlDataset() rejects repeated problem ids", () => {
+  const text = '{"problemId": "a", "question": "q", "gold": "1"}\n'.repeat(2);
+  assert.throws(() => parseJsonlDataset(text, { source: "d.jsonl" }), {
+    name: "TypeError",
+    message: 'Cannot load d.jsonl: problem ids must be unique, got "a" twice',
+  });
+});
+
+Deno.test("loadDataset() rejects an unknown extension", async () => {
+  await assert.rejects(() => loadDataset("problems.csv"), {
+    name: "TypeError",
+    message: "Cannot load dataset: expected a .parquet or .jsonl file, got problems.csv",
+  });
+});
