@@ -16,16 +16,10 @@
  */
 
 // --- config and randomness -------------------------------------------------------------------
-export {
-  ExperimentConfigSchema,
-  ModelConfigSchema,
-  OBJECTIVE_KINDS,
-  ObjectiveConfigSchema,
-  parseExperimentConfig,
-  RolloutConfigSchema,
-  TrainConfigSchema,
-} from "./lib/config.ts";
+export { OBJECTIVE_KINDS, parseExperimentConfig } from "./lib/config.ts";
 export type {
+  Aggregation,
+  CommonObjectiveConfig,
   ExperimentConfig,
   ModelConfig,
   ObjectiveConfig,

@@ -41,8 +41,16 @@ export const ModelConfigSchema = z.strictObject({
     });
   }
 });
-/** Sizes of the transformer policy, defaults applied. */
-export type ModelConfig = z.output<typeof ModelConfigSchema>;
+/** Sizes of the transformer policy, defaults applied (fields documented on the schema). */
+export type ModelConfig = {
+  vocabSize: number;
+  width: number;
+  layers: number;
+  heads: number;
+  mlpWidth: number;
+  context: number;
+  valueHead: "none" | "shared" | "separate";
+};
 
 /** How responses are sampled. */
 export const RolloutConfigSchema = z.strictObject({
@@ -59,8 +67,15 @@ export const RolloutConfigSchema = z.strictObject({
   /** Maximum number of generated tokens per response. */
   maxNewTokens: positiveInt().default(32),
 });
-/** Sampling settings, defaults applied. */
-export type RolloutConfig = z.output<typeof RolloutConfigSchema>;
+/** Sampling settings, defaults applied (fields documented on the schema). */
+export type RolloutConfig = {
+  samplesPerPrompt: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  greedy: boolean;
+  maxNewTokens: number;
+};
 
 const aggregation = z.enum(["token-mean", "seq-mean-token-mean", "seq-mean-token-sum"]);
 
@@ -108,8 +123,32 @@ export const ObjectiveConfigSchema = z.discriminatedUnion("kind", [
     criticLearningRateScale: positive().default(10),
   }),
 ]);
-/** The RL objective, defaults applied. */
-export type ObjectiveConfig = z.output<typeof ObjectiveConfigSchema>;
+/** How per-token losses are reduced to one scalar (see `aggregate` in objective.ts). */
+export type Aggregation = "token-mean" | "seq-mean-token-mean" | "seq-mean-token-sum";
+
+/** Settings every objective shares (fields documented on the schema). */
+export type CommonObjectiveConfig = {
+  clipRatio: number;
+  entropyCoef: number;
+  aggregation: Aggregation;
+  surrogate: "ratio" | "probability";
+};
+
+/** The RL objective, defaults applied: a discriminated union on `kind`. */
+export type ObjectiveConfig =
+  | CommonObjectiveConfig & { kind: "psr" }
+  | CommonObjectiveConfig & { kind: "nsr" }
+  | CommonObjectiveConfig & { kind: "w-reinforce"; lambda: number }
+  | CommonObjectiveConfig & { kind: "reinforce" }
+  | CommonObjectiveConfig & { kind: "grpo"; klCoef: number }
+  | CommonObjectiveConfig & {
+    kind: "ppo";
+    klCoef: number;
+    gamma: number;
+    gaeLambda: number;
+    valueClip: number;
+    criticLearningRateScale: number;
+  };
 /** One of the objective names. */
 export type ObjectiveKind = ObjectiveConfig["kind"];
 /** Every objective name, in the order the paper introduces them. */
@@ -142,8 +181,20 @@ export const TrainConfigSchema = z.strictObject({
   /** Save a checkpoint every this many steps. */
   checkpointEvery: positiveInt().default(50),
 });
-/** The optimisation loop, defaults applied. */
-export type TrainConfig = z.output<typeof TrainConfigSchema>;
+/** The optimisation loop, defaults applied (fields documented on the schema). */
+export type TrainConfig = {
+  steps: number;
+  promptsPerStep: number;
+  miniBatches: number;
+  microBatchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  gradClip: number;
+  evalEvery: number;
+  checkpointEvery: number;
+};
 
 /** A whole experiment: everything a run needs, JSON-serializable, saved beside its results. */
 export const ExperimentConfigSchema = z.strictObject({
@@ -155,7 +206,24 @@ export const ExperimentConfigSchema = z.strictObject({
   train: TrainConfigSchema.default(TrainConfigSchema.parse({})),
 });
 /** A whole experiment, defaults applied. */
-export type ExperimentConfig = z.output<typeof ExperimentConfigSchema>;
+export type ExperimentConfig = {
+  seed: number;
+  model: ModelConfig;
+  rollout: RolloutConfig;
+  objective: ObjectiveConfig;
+  train: TrainConfig;
+};
+
+// The explicit types above document the API; these checks keep them equal to the schemas.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const SCHEMAS_MATCH_TYPES: [
+  Same<ModelConfig, z.output<typeof ModelConfigSchema>>,
+  Same<RolloutConfig, z.output<typeof RolloutConfigSchema>>,
+  Same<ObjectiveConfig, z.output<typeof ObjectiveConfigSchema>>,
+  Same<TrainConfig, z.output<typeof TrainConfigSchema>>,
+  Same<ExperimentConfig, z.output<typeof ExperimentConfigSchema>>,
+] = [true, true, true, true, true];
+void SCHEMAS_MATCH_TYPES;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length > 0 ? issue.path.join(".") : "config";

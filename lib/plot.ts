@@ -11,8 +11,8 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 
-/** Marks as Observable Plot takes them. */
-export type Marks = Plot.Markish[];
+/** Marks as Observable Plot takes them (marks, arrays of marks, or render functions). */
+export type Marks = unknown[];
 
 /** A rendered figure as plain strings. */
 export type Figure = {
@@ -26,12 +26,17 @@ export type Figure = {
   readonly height: number;
 };
 
-/** Options of {@link figure}: the house style's knobs plus any Observable Plot option. */
-export type FigureOptions = Omit<Plot.PlotOptions, "marks" | "document"> & {
+/**
+ * Options of {@link figure}: a title and subtitle, plus any Observable Plot option (`x`, `y`,
+ * `color`, `fx`, `width`, `height`, …), passed through over the house style.
+ */
+export type FigureOptions = {
   /** Title drawn above the plot. */
   title?: string;
   /** Subtitle drawn under the title. */
   subtitle?: string;
+  /** Any other Observable Plot option. */
+  [option: string]: unknown;
 };
 
 const HOUSE_STYLE: Plot.PlotOptions = {
@@ -103,14 +108,15 @@ function legendSvg(scale: ColorScale | undefined, width: number): { svg: string;
  * ```
  */
 export function figure(marks: Marks, options: FigureOptions = {}): Figure {
-  const { title, subtitle, ...plotOptions } = options;
+  const { title, subtitle, ...rest } = options;
+  const plotOptions = rest as Plot.PlotOptions;
   const { document } = parseHTML("<!DOCTYPE html><html><head></head><body></body></html>");
   const merged: Plot.PlotOptions = {
     ...HOUSE_STYLE,
     ...plotOptions,
     style: { ...(HOUSE_STYLE.style as object), ...(plotOptions.style as object ?? {}) },
     color: { ...HOUSE_STYLE.color, legend: true, ...plotOptions.color },
-    marks,
+    marks: marks as Plot.Markish[],
     document: document as unknown as Document,
   };
   const plotEl = Plot.plot({ ...merged, title, subtitle }) as unknown as PlotElement;
