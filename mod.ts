@@ -52,4 +52,11 @@ export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/
 export { byProfile, PROFILE_ENV, readProfile } from "./lib/profile.ts";
 export type { Profile } from "./lib/profile.ts";
 export { missingNotebookTools, runNotebook } from "./lib/notebook_runner.ts";
-export type { NotebookFigure, NotebookRun, RunNotebookOptions } from "./lib/notebook_runner.ts";
+export type {
+  NotebookDisplay,
+  NotebookFigure,
+  NotebookRun,
+  RunNotebookOptions,
+} from "./lib/notebook_runner.ts";
+export { reportHtml } from "./lib/report.ts";
+export type { ReportEntry } from "./lib/report.ts";

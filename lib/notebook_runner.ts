@@ -15,6 +15,16 @@ export type NotebookFigure = {
   svg: string;
 };
 
+/** One rich output of an executed notebook: HTML (tables, figures) or a standalone SVG. */
+export type NotebookDisplay = {
+  /** Cell index, 0-based. */
+  cell: number;
+  /** `text/html` when the output has it, else `image/svg+xml`. */
+  mime: "text/html" | "image/svg+xml";
+  /** The payload. */
+  content: string;
+};
+
 /** What {@link runNotebook} found. */
 export type NotebookRun = {
   /** Path of the executed copy. */
@@ -23,6 +33,8 @@ export type NotebookRun = {
   errors: string[];
   /** Every SVG figure the notebook displayed, in order. */
   figures: NotebookFigure[];
+  /** Every rich (HTML or SVG) output, in order, for reports. */
+  displays: NotebookDisplay[];
   /** Wall-clock seconds of the execution. */
   seconds: number;
 };
@@ -132,17 +144,21 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
   const notebook = JSON.parse(await Deno.readTextFile(executedPath)) as { cells: Cell[] };
   const errors: string[] = [];
   const figures: NotebookFigure[] = [];
+  const displays: NotebookDisplay[] = [];
   notebook.cells.forEach((cell, index) => {
     (cell.outputs ?? []).forEach((output, outputIndex) => {
       if (output.output_type === "error") {
         errors.push(`cell ${index}: ${output.ename}: ${output.evalue}`);
       }
+      const html = joinText(output.data?.["text/html"]);
       const svg = joinText(output.data?.["image/svg+xml"]);
+      if (html !== "") displays.push({ cell: index, mime: "text/html", content: html });
+      else if (svg !== "") displays.push({ cell: index, mime: "image/svg+xml", content: svg });
       if (svg !== "") {
         const id = `cell${String(index).padStart(2, "0")}-${outputIndex}`;
         figures.push({ name: id, svg });
       }
     });
   });
-  return { executedPath, errors, figures, seconds };
+  return { executedPath, errors, figures, displays, seconds };
 }
