@@ -41,6 +41,8 @@ export type { BackendInfo, BackendName, InitBackendOptions } from "./lib/backend
 // --- model and rollouts ----------------------------------------------------------------------
 
 // --- advantages, objectives and training -----------------------------------------------------
+export { entropy, logitGradient, logitStep, softmax } from "./lib/softmax_gradient.ts";
+export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
 
