@@ -1,0 +1,227 @@
+/**
+ * Batched autoregressive sampling with a key/value cache.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { RolloutConfig } from "../config.ts";
+import type { Prng } from "../random.ts";
+import type { Policy } from "./policy.ts";
+import { type LayerCache, outputLogits, trunkForward } from "./transformer.ts";
+
+/** One sampled continuation. */
+export type SampledSequence = {
+  /** Generated ids; ends with EOS when the sequence stopped on its own. */
+  tokens: number[];
+  /** log π(token) under the policy at temperature 1, per generated token. */
+  logProbs: number[];
+  /** log q(token) under the distribution actually sampled from (temperature, top-k, top-p); 0 when greedy. */
+  samplingLogProbs: number[];
+  /** Entropy (nats) of the policy at temperature 1, per generated token. */
+  entropies: number[];
+  /** True when it hit `maxNewTokens` or the context before EOS. */
+  truncated: boolean;
+};
+
+/** Options of {@link sampleSequences}: the sampling settings plus the stream and stop id. */
+export type SampleOptions =
+  & Pick<RolloutConfig, "temperature" | "topP" | "topK" | "greedy" | "maxNewTokens">
+  & {
+    /** Randomness; one draw per active sequence per step, in sequence order. */
+    prng: Prng;
+    /** Sampling stops after this id. */
+    eos: number;
+    /** Fed after a sequence has stopped (its outputs are ignored). */
+    pad: number;
+  };
+
+/**
+ * Picks the next id from one row of temperature-1 log-probabilities.
+ *
+ * @param logProbs Row of log π, length V.
+ * @param options Temperature, top-k (0 = off), top-p (1 = off), greedy, and the prng.
+ * @returns The id, and log q(id) under the sampling distribution.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const row = Float32Array.from([0.7, 0.2, 0.1].map(Math.log));
+ * const opts = { temperature: 1, topK: 0, topP: 1, greedy: true, prng: () => 0.5 };
+ * assert.deepEqual(pickToken(row, opts), { id: 0, samplingLogProb: 0 });
+ * assert.equal(pickToken(row, { ...opts, greedy: false, topK: 1 }).id, 0);
+ * ```
+ */
+export function pickToken(
+  logProbs: ArrayLike<number>,
+  options: Pick<RolloutConfig, "temperature" | "topP" | "topK" | "greedy"> & { prng: Prng },
+): { id: number; samplingLogProb: number } {
+  const { temperature, topP, topK, greedy, prng } = options;
+  const V = logProbs.length;
+  if (greedy) {
+    let best = 0;
+    for (let v = 1; v < V; v++) if (logProbs[v] > logProbs[best]) best = v;
+    return { id: best, samplingLogProb: 0 };
+  }
+  // candidates sorted by probability (ties by id, so the order is deterministic)
+  const order = Array.from({ length: V }, (_, v) => v);
+  order.sort((a, b) => logProbs[b] - logProbs[a] || a - b);
+  const kept = topK > 0 ? order.slice(0, topK) : order;
+  const scaled = kept.map((v) => logProbs[v] / temperature);
+  const max = scaled[0];
+  const weights = scaled.map((z) => Math.exp(z - max));
+  let total = weights.reduce((a, b) => a + b, 0);
+  let count = kept.length;
+  if (topP < 1) {
+    // smallest prefix whose mass reaches topP (at least one token)
+    let mass = 0;
+    for (let i = 0; i < kept.length; i++) {
+      mass += weights[i] / total;
+      if (mass >= topP) {
+        count = i + 1;
+        break;
+      }
+    }
+    total = weights.slice(0, count).reduce((a, b) => a + b, 0);
+  }
+  let u = prng() * total;
+  let chosen = count - 1;
+  for (let i = 0; i < count; i++) {
+    u -= weights[i];
+    if (u < 0) {
+      chosen = i;
+      break;
+    }
+  }
+  return { id: kept[chosen], samplingLogProb: Math.log(weights[chosen] / total) };
+}
+
+function entropyOf(row: Float32Array): number {
+  let h = 0;
+  for (let v = 0; v < row.length; v++) h -= Math.exp(row[v]) * row[v];
+  return h;
+}
+
+/**
+ * Samples one continuation per prompt with a key/value cache. BOUNDARY: returns plain data;
+ * every tensor it makes is freed before it returns.
+ *
+ * The shortest prompt length P is prefilled in one forward pass; from position P on, the
+ * batch advances one position per step, feeding each row its own prompt token while its
+ * prompt lasts and its sampled token after. A row stops after EOS, after `maxNewTokens`
+ * generated tokens, or at the context length (then `truncated` is true unless it ended on EOS).
+ * The only host read per step is the `[B, V]` log-softmax the host sampler needs.
+ *
+ * @param policy The model.
+ * @param prompts Token ids of each prompt, BOS first, each non-empty and shorter than the context.
+ * @param options Sampling settings, `prng`, `eos` and `pad`.
+ * @returns One {@link SampledSequence} per prompt, in order.
+ * @throws {RangeError} If a prompt is empty or does not leave room for one new token.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seededPrng } from "../random.ts";
+ * import { Policy } from "./policy.ts";
+ * const config = { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8, valueHead: "none" } as const;
+ * using policy = Policy.create(config, { seed: 0 });
+ * const opts = { temperature: 1, topP: 1, topK: 0, greedy: false, maxNewTokens: 3, eos: 2, pad: 0 };
+ * const [a] = sampleSequences(policy, [[1, 4]], { ...opts, prng: seededPrng(5) });
+ * const [b] = sampleSequences(policy, [[1, 4]], { ...opts, prng: seededPrng(5) });
+ * assert.deepEqual(a, b);
+ * ```
+ */
+export function sampleSequences(
+  policy: Policy,
+  prompts: readonly (readonly number[])[],
+  options: SampleOptions,
+): SampledSequence[] {
+  const { temperature, topP, topK, greedy, maxNewTokens, prng, eos, pad } = options;
+  const { config, params } = policy;
+  const B = prompts.length;
+  if (B === 0) return [];
+  for (const [i, p] of prompts.entries()) {
+    if (p.length === 0 || p.length >= config.context) {
+      throw new RangeError(
+        `Cannot sample: prompt ${i} must have 1 to ${config.context - 1} tokens, got ${p.length}`,
+      );
+    }
+  }
+  const results: SampledSequence[] = prompts.map(() => ({
+    tokens: [],
+    logProbs: [],
+    samplingLogProbs: [],
+    entropies: [],
+    truncated: false,
+  }));
+  const limit = prompts.map((p) => Math.min(p.length + maxNewTokens, config.context));
+  const done = prompts.map(() => false);
+  const minPrompt = Math.min(...prompts.map((p) => p.length));
+  const maxLimit = Math.max(...limit);
+  const V = config.vocabSize;
+
+  const prefill = new Int32Array(B * minPrompt);
+  prompts.forEach((p, b) => prefill.set(p.slice(0, minPrompt), b * minPrompt));
+  let { cache, logSoftmax } = tf.tidy(() => {
+    const tokens = tf.tensor2d(prefill, [B, minPrompt], "int32");
+    const { hidden, cache } = trunkForward(params, tokens, config); // [B·P, D]
+    const lastRows = tf.reshape(hidden, [B, minPrompt, config.width]);
+    const last = tf.reshape(
+      tf.slice(lastRows, [0, minPrompt - 1, 0], [B, 1, config.width]),
+      [B, config.width],
+    ); // [B, D]
+    return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, last as tf.Tensor2D)) }; // [B, V]
+  });
+  try {
+    for (let position = minPrompt; position < maxLimit; position++) {
+      const rows = logSoftmax.dataSync() as Float32Array; // [B·V]: the one host read per step
+      logSoftmax.dispose();
+      const next = new Int32Array(B);
+      let active = 0;
+      for (let b = 0; b < B; b++) {
+        const prompt = prompts[b];
+        if (done[b]) {
+          next[b] = pad;
+        } else if (position < prompt.length) {
+          next[b] = prompt[position];
+          active++;
+        } else {
+          const row = rows.subarray(b * V, (b + 1) * V);
+          const { id, samplingLogProb } = pickToken(row, { temperature, topP, topK, greedy, prng });
+          const out = results[b];
+          out.tokens.push(id);
+          out.logProbs.push(row[id]);
+          out.samplingLogProbs.push(samplingLogProb);
+          out.entropies.push(entropyOf(row));
+          next[b] = id;
+          if (id === eos) done[b] = true;
+          else if (position + 1 >= limit[b]) {
+            done[b] = true;
+            out.truncated = true;
+          } else active++;
+        }
+      }
+      if (active === 0 || position + 1 >= config.context) {
+        logSoftmax = tf.zeros([0, V]);
+        break;
+      }
+      const past = cache;
+      const step = tf.tidy(() => {
+        const tokens = tf.tensor2d(next, [B, 1], "int32");
+        const { hidden, cache } = trunkForward(params, tokens, config, { past }); // [B, D]
+        return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, hidden)) }; // [B, V]
+      });
+      disposeCache(past);
+      cache = step.cache;
+      logSoftmax = step.logSoftmax;
+    }
+  } finally {
+    disposeCache(cache);
+    logSoftmax.dispose();
+  }
+  return results;
+}
+
+function disposeCache(cache: readonly LayerCache[]): void {
+  for (const layer of cache) {
+    layer.keysT.dispose();
+    layer.values.dispose();
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The decoder-only transformer (GPT-2 layout): token + learned position embeddings, pre-LN
+ * blocks of causal multi-head attention and a GELU MLP, a final layer norm, and an untied
+ * output projection. Parameter names and shapes are listed in params.ts.
+ *
+ * Every function here is a KERNEL: tensors in, tensors out, no tidy; the caller owns results.
+ * Dimension glossary: B batch, T tokens, V vocab, D width, H heads, d = D / H head width,
+ * P cached positions.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ModelConfig } from "../config.ts";
+import { assertShape } from "../_assert.ts";
+import { batchMatMul, gelu, layerNorm, linear, matMul2d } from "./linear.ts";
+
+/** Weights by name (variables of a `Policy`, or plain tensors). */
+export type Weights = Readonly<Record<string, tf.Tensor>>;
+
+/** Keys and values of one block for the positions seen so far. */
+export type LayerCache = {
+  /** Keys, transposed for the score matmul: `[B·H, d, P]`. */
+  keysT: tf.Tensor3D;
+  /** Values: `[B·H, P, d]`. */
+  values: tf.Tensor3D;
+};
+
+/** Added to masked attention scores; exp() of it underflows to exactly 0 in float32. */
+const MASKED_SCORE = -1e9;
+
+function w1(weights: Weights, name: string): tf.Tensor1D {
+  const t = weights[name];
+  if (t === undefined) throw new TypeError(`Cannot run the transformer: missing weight ${name}`);
+  return t as tf.Tensor1D;
+}
+function w2(weights: Weights, name: string): tf.Tensor2D {
+  return w1(weights, name) as unknown as tf.Tensor2D;
+}
+
+/** `[B·T, D]` → `[B·H, T, d]`. */
+function splitHeads(x: tf.Tensor2D, batch: number, tokens: number, heads: number): tf.Tensor3D {
+  const d = x.shape[1] / heads;
+  const x4 = tf.reshape(x, [batch, tokens, heads, d]); // [B, T, H, d]
+  return tf.reshape(tf.transpose(x4, [0, 2, 1, 3]), [batch * heads, tokens, d]);
+}
+
+/** `[B·T, D]` → `[B·H, d, T]` (keys, ready for q · kᵀ). */
+function splitHeadsT(x: tf.Tensor2D, batch: number, tokens: number, heads: number): tf.Tensor3D {
+  const d = x.shape[1] / heads;
+  const x4 = tf.reshape(x, [batch, tokens, heads, d]); // [B, T, H, d]
+  return tf.reshape(tf.transpose(x4, [0, 2, 3, 1]), [batch * heads, d, tokens]);
+}
+
+/** `[B·H, T, d]` → `[B·T, D]`. */
+function mergeHeads(x: tf.Tensor3D, batch: number, heads: number): tf.Tensor2D {
+  const [, tokens, d] = x.shape;
+  const x4 = tf.reshape(x, [batch, heads, tokens, d]); // [B, H, T, d]
+  return tf.reshape(tf.transpose(x4, [0, 2, 1, 3]), [batch * tokens, heads * d]);
+}
+
+/** Additive causal mask `[T, T]`: 0 on and below the diagonal, {@link MASKED_SCORE} above. */
+function causalMask(tokens: number): tf.Tensor2D {
+  const values = new Float32Array(tokens * tokens);
+  for (let i = 0; i < tokens; i++) {
+    for (let j = i + 1; j < tokens; j++) values[i * tokens + j] = MASKED_SCORE;
+  }
+  return tf.tensor2d(values, [tokens, tokens]);
+}
+
+type BlockInput = {
+  x: tf.Tensor2D; // [B·T, D] residual stream
+  batch: number;
+  tokens: number;
+  past?: LayerCache;
+  mask?: tf.Tensor2D;
+};
+
+function block(
+  weights: Weights,
+  prefix: string,
+  heads: number,
+  { x, batch, tokens, past, mask }: BlockInput,
+): { x: tf.Tensor2D; cache: LayerCache } {
+  const D = x.shape[1];
+  const scale = 1 / Math.sqrt(D / heads);
+  // attention
+  const h1 = layerNorm(x, w1(weights, `${prefix}ln1.g`), w1(weights, `${prefix}ln1.b`)); // [B·T, D]
+  // Split the weights, not the activations: wasm's Slice copies its whole input each call.
+  const [wq, wk, wv] = tf.split(w2(weights, `${prefix}attn.qkv.w`), 3, 1) as tf.Tensor2D[]; // [D, D]
+  const [bq, bk, bv] = tf.split(w1(weights, `${prefix}attn.qkv.b`), 3) as tf.Tensor1D[]; // [D]
+  const q2 = linear(h1, wq, bq); // [B·T, D]
+  const k2 = linear(h1, wk, bk); // [B·T, D]
+  const v2 = linear(h1, wv, bv); // [B·T, D]
+  const q = splitHeads(tf.mul(q2, scale), batch, tokens, heads); // [B·H, T, d]
+  const kTNew = splitHeadsT(k2, batch, tokens, heads); // [B·H, d, T]
+  const vNew = splitHeads(v2, batch, tokens, heads); // [B·H, T, d]
+  const keysT = past ? tf.concat([past.keysT, kTNew], 2) : kTNew; // [B·H, d, P]
+  const values = past ? tf.concat([past.values, vNew], 1) : vNew; // [B·H, P, d]
+  const scores = batchMatMul(q, keysT); // [B·H, T, P]
+  const masked = mask ? tf.add(scores, mask) : scores; // [B·H, T, P]
+  const attn = tf.softmax(masked) as tf.Tensor3D; // [B·H, T, P]
+  const mixed = mergeHeads(batchMatMul(attn, values), batch, heads); // [B·T, D]
+  const attnOut = linear(
+    mixed,
+    w2(weights, `${prefix}attn.proj.w`),
+    w1(weights, `${prefix}attn.proj.b`),
+  ); // [B·T, D]
+  const x1 = tf.add(x, attnOut) as tf.Tensor2D; // [B·T, D]
+  // MLP
+  const h2 = layerNorm(x1, w1(weights, `${prefix}ln2.g`), w1(weights, `${prefix}ln2.b`)); // [B·T, D]
+  const fc = gelu(linear(h2, w2(weights, `${prefix}mlp.fc.w`), w1(weights, `${prefix}mlp.fc.b`))); // [B·T, M]
+  const mlpOut = linear(fc, w2(weights, `${prefix}mlp.proj.w`), w1(weights, `${prefix}mlp.proj.b`)); // [B·T, D]
+  return { x: tf.add(x1, mlpOut), cache: { keysT, values } };
+}
+
+/**
+ * Embeds tokens: one-hot · wte (tf.gather has no gradient on wasm) plus the position rows
+ * `[start, start + T)` of wpe.
+ */
+function embed(
+  weights: Weights,
+  prefix: string,
+  tokens: tf.Tensor2D,
+  start: number,
+): tf.Tensor2D {
+  const [batch, T] = tokens.shape;
+  const wte = w2(weights, `${prefix}wte`); // [V, D]
+  const [V, D] = wte.shape;
+  const oneHot = tf.cast(tf.oneHot(tf.reshape(tokens, [batch * T]), V), "float32"); // [B·T, V]
+  const tok = tf.reshape(matMul2d(oneHot as tf.Tensor2D, wte), [batch, T, D]); // [B, T, D]
+  const pos = tf.slice(w2(weights, `${prefix}wpe`), [start, 0], [T, D]); // [T, D]
+  return tf.reshape(tf.add(tok, pos), [batch * T, D]);
+}
+
+/** Options of {@link trunkForward}. */
+export type TrunkOptions = {
+  /** `""` for the policy trunk, `"critic."` for a separate critic trunk. Default `""`. */
+  prefix?: string;
+  /** Per-block caches of the positions before `tokens` (decoding). Default none. */
+  past?: readonly LayerCache[];
+};
+
+/**
+ * Runs the transformer trunk over `tokens`, which sit at positions `[P, P + T)` where P is the
+ * length of `past` (0 without it). Without `past` attention is causal over `tokens`; with it,
+ * T must be 1 (one decoding step) and the token attends to every cached position and itself.
+ *
+ * @param weights The model's weights.
+ * @param tokens `[B, T]` int32 ids.
+ * @param config Model sizes.
+ * @param options Trunk prefix and cache.
+ * @returns `hidden`: `[B·T, D]` after the final layer norm; `cache`: per-block keys/values of
+ *   all positions so far (P + T).
+ * @throws {RangeError} If positions would exceed the context.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initParams } from "./params.ts";
+ * const config = { vocabSize: 8, width: 4, layers: 1, heads: 2, mlpWidth: 8, context: 6, valueHead: "none" } as const;
+ * const params = initParams(config, { seed: 1 });
+ * const { hidden } = trunkForward(params, tf.tensor2d([[1, 3, 4]], undefined, "int32"), config);
+ * assert.deepEqual(hidden.shape, [3, 4]);
+ * Object.values(params).forEach((v) => v.dispose());
+ * ```
+ */
+export function trunkForward(
+  weights: Weights,
+  tokens: tf.Tensor2D,
+  config: ModelConfig,
+  options: TrunkOptions = {},
+): { hidden: tf.Tensor2D; cache: LayerCache[] } {
+  const { prefix = "", past } = options;
+  const [batch, T] = tokens.shape;
+  const start = past && past.length > 0 ? past[0].values.shape[1] : 0;
+  if (start + T > config.context) {
+    throw new RangeError(
+      `Cannot run the transformer: positions exceed the context, got ${
+        start + T
+      } > ${config.context}`,
+    );
+  }
+  if (past && T !== 1) {
+    throw new RangeError(`Cannot run the transformer: a cached step takes one token, got T=${T}`);
+  }
+  let x = embed(weights, prefix, tokens, start); // [B·T, D]
+  const mask = past ? undefined : causalMask(T); // [T, T]
+  const cache: LayerCache[] = [];
+  for (let l = 0; l < config.layers; l++) {
+    const out = block(weights, `${prefix}h.${l}.`, config.heads, {
+      x,
+      batch,
+      tokens: T,
+      past: past?.[l],
+      mask,
+    });
+    x = out.x;
+    cache.push(out.cache);
+  }
+  const hidden = layerNorm(x, w1(weights, `${prefix}lnf.g`), w1(weights, `${prefix}lnf.b`));
+  return { hidden, cache };
+}
+
+/**
+ * Output projection: `hidden · head.w`.
+ *
+ * @param weights The model's weights.
+ * @param hidden `[N, D]` final-layer-norm states of the policy trunk.
+ * @returns Logits `[N, V]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * const logits = outputLogits({ "head.w": tf.ones([2, 3]) }, tf.ones([1, 2]) as tf.Tensor2D);
+ * assert.deepEqual(logits.arraySync(), [[2, 2, 2]]);
+ * ```
+ */
+export function outputLogits(weights: Weights, hidden: tf.Tensor2D): tf.Tensor2D {
+  return matMul2d(hidden, w2(weights, "head.w")); // [N, V]
+}
+
+/**
+ * Scalar value head: `hidden · value.w + value.b`.
+ *
+ * @param weights The model's weights (with `value.w`, `value.b`).
+ * @param hidden `[N, D]` states of the trunk the head reads (policy or critic trunk).
+ * @returns Values `[N]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * const v = valueOutput({ "value.w": tf.ones([2, 1]), "value.b": tf.tensor1d([1]) }, tf.ones([1, 2]) as tf.Tensor2D);
+ * assert.deepEqual(v.arraySync(), [3]);
+ * ```
+ */
+export function valueOutput(weights: Weights, hidden: tf.Tensor2D): tf.Tensor1D {
+  const out = linear(hidden, w2(weights, "value.w"), w1(weights, "value.b")); // [N, 1]
+  return tf.reshape(out, [hidden.shape[0]]);
+}
+
+/**
+ * Logits of the next token for every position: the full (teacher-forced) forward pass.
+ *
+ * @param weights The model's weights.
+ * @param tokens `[B, T]` int32 ids.
+ * @param config Model sizes.
+ * @returns `[B, T, V]`: row t is the distribution of token t + 1.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initParams } from "./params.ts";
+ * const config = { vocabSize: 8, width: 4, layers: 1, heads: 2, mlpWidth: 8, context: 6, valueHead: "none" } as const;
+ * const params = initParams(config, { seed: 1 });
+ * assert.deepEqual(forwardLogits(params, tf.tensor2d([[1, 3]], undefined, "int32"), config).shape, [1, 2, 8]);
+ * Object.values(params).forEach((v) => v.dispose());
+ * ```
+ */
+export function forwardLogits(
+  weights: Weights,
+  tokens: tf.Tensor2D,
+  config: ModelConfig,
+): tf.Tensor3D {
+  assertShape("tokens", tokens.shape, [-1, -1]);
+  const [batch, T] = tokens.shape;
+  const { hidden } = trunkForward(weights, tokens, config); // [B·T, D]
+  return tf.reshape(outputLogits(weights, hidden), [batch, T, config.vocabSize]);
+}
