@@ -10,6 +10,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import type { PassAtKRow } from "./passk.ts";
 
 /** Marks as Observable Plot takes them (marks, arrays of marks, or render functions). */
 export type Marks = unknown[];
@@ -291,4 +292,91 @@ export function seriesMarks(rows: readonly object[], options: SeriesMarksOptions
   const marks: Marks = [Plot.lineY(rows, { x, y, stroke: series })];
   if (dots) marks.push(Plot.dot(rows, { x, y, fill: series, r: 2.5 }));
   return marks;
+}
+
+/** Options of {@link passAtKMarks} (and the mark part of {@link passAtKFigure}). */
+export type PassAtKMarksOptions = {
+  /** Field that splits the figure into panels (`fx`), or null for one panel. Default "dataset". */
+  facet?: string | null;
+  /** Field naming a curve (one colour each). Default "method". */
+  series?: string;
+  /** Draw each curve's interval as a band where rows carry `lower` and `upper`. Default true. */
+  band?: boolean;
+};
+
+/**
+ * Pass@k curves in the style of the paper's Fig. 2: x = k, y = Pass@k in %, one line (with dots)
+ * per method, its interval as a translucent band, one panel per dataset. Rows carry fractions
+ * (as from `curveToRows` or `paperTableToRows`); the marks show percent. Use a log2 x scale, as
+ * {@link passAtKFigure} does.
+ *
+ * @param rows Tidy rows `{ dataset, method, k, passAtK[, lower, upper] }`.
+ * @param options Facet and series fields, and whether to draw bands.
+ * @returns Marks for {@link figure}: band (if any rows have an interval), line, dots.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rows = [{ dataset: "MATH", method: "NSR", k: 1, passAtK: 0.5, lower: 0.4, upper: 0.6 }];
+ * assert.equal(passAtKMarks(rows).length, 3);
+ * assert.equal(passAtKMarks(rows, { band: false }).length, 2);
+ * ```
+ */
+export function passAtKMarks(
+  rows: readonly PassAtKRow[],
+  options: PassAtKMarksOptions = {},
+): Marks {
+  const { facet = "dataset", series = "method", band = true } = options;
+  const sorted = [...rows].sort((a, b) => a.k - b.k); // lines and bands join points in k order
+  const fx = facet ?? undefined;
+  const percent = (value: number): number => 100 * value;
+  const marks: Marks = [];
+  const withInterval = sorted.filter((row) => row.lower !== undefined && row.upper !== undefined);
+  if (band && withInterval.length > 0) {
+    marks.push(Plot.areaY(withInterval, {
+      x: "k",
+      y1: (row: PassAtKRow) => percent(row.lower!),
+      y2: (row: PassAtKRow) => percent(row.upper!),
+      fill: series,
+      fillOpacity: 0.18,
+      fx,
+    }));
+  }
+  const y = (row: PassAtKRow): number => percent(row.passAtK);
+  marks.push(Plot.lineY(sorted, { x: "k", y, stroke: series, fx }));
+  marks.push(Plot.dot(sorted, { x: "k", y, fill: series, r: 2, fx }));
+  return marks;
+}
+
+/**
+ * A whole Pass@k figure: {@link passAtKMarks} on a log2 k axis with ticks at powers of two, y in %.
+ *
+ * @param rows Tidy rows `{ dataset, method, k, passAtK[, lower, upper] }` (fractions).
+ * @param options Mark options plus any {@link figure} option (title, size, …).
+ * @returns The rendered figure.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rows = [1, 2, 4].map((k) => ({ dataset: "MATH", method: "NSR", k, passAtK: k / 5 }));
+ * const fig = passAtKFigure(rows, { title: "Pass@k" });
+ * assert.match(fig.svg, /Pass@k \(%\)</);
+ * ```
+ */
+export function passAtKFigure(
+  rows: readonly PassAtKRow[],
+  options: PassAtKMarksOptions & FigureOptions = {},
+): Figure {
+  const { facet = "dataset", series = "method", band, ...figureOptions } = options;
+  const ks = [...new Set(rows.map((row) => row.k))];
+  const ticks = ks.filter((k) => Number.isInteger(Math.log2(k)));
+  // Panels and colours in the order rows first name them (the paper's order), not alphabetical.
+  const firstSeen = (field: string): unknown[] => [
+    ...new Set(rows.map((row) => (row as Record<string, unknown>)[field])),
+  ];
+  return figure(passAtKMarks(rows, { facet, series, band }), {
+    x: { type: "log", base: 2, label: "k", ticks, tickFormat: "d" },
+    y: { label: "Pass@k (%)" },
+    fx: { label: null, ...(facet === null ? {} : { domain: firstSeen(facet) }) },
+    color: { domain: firstSeen(series) },
+    ...figureOptions,
+  });
 }

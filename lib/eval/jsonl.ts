@@ -27,6 +27,8 @@ const MAX_ISSUES_IN_MESSAGE = 10;
  * ```
  */
 export class JsonlError extends SyntaxError {
+  /** The file name (or other label) of the input. */
+  readonly source: string;
   /** Every malformed line, in file order. */
   readonly issues: readonly JsonlIssue[];
 
@@ -45,6 +47,7 @@ export class JsonlError extends SyntaxError {
     const count = `${issues.length} malformed line${issues.length === 1 ? "" : "s"}`;
     super(`Cannot parse ${source}: ${count}: ${shown}${more}`);
     this.name = "JsonlError";
+    this.source = source;
     this.issues = issues;
   }
 }
