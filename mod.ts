@@ -35,6 +35,11 @@ export { initBackend } from "./lib/backend.ts";
 export type { BackendInfo, BackendName, InitBackendOptions } from "./lib/backend.ts";
 
 // --- verifier --------------------------------------------------------------------------------
+export { extractAnswer } from "./lib/verifier/extract.ts";
+export type { ExtractOptions } from "./lib/verifier/extract.ts";
+export { normalizeAnswer } from "./lib/verifier/normalize.ts";
+export { mathReward, verify } from "./lib/verifier/verify.ts";
+export type { Verdict, VerdictReason, VerifyOptions } from "./lib/verifier/verify.ts";
 
 // --- pass@k and evaluation -------------------------------------------------------------------
 
