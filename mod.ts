@@ -42,6 +42,25 @@ export { mathReward, verify } from "./lib/verifier/verify.ts";
 export type { Verdict, VerdictReason, VerifyOptions } from "./lib/verifier/verify.ts";
 
 // --- pass@k and evaluation -------------------------------------------------------------------
+export { curveToRows, passAtK, passAtKCurve } from "./lib/passk.ts";
+export type { PassAtKCurveOptions, PassAtKPoint, PassAtKRow, ProblemCounts } from "./lib/passk.ts";
+export { evaluateSamples } from "./lib/eval/evaluate.ts";
+export type {
+  EvaluateSamplesOptions,
+  EvaluationResult,
+  ProblemResult,
+} from "./lib/eval/evaluate.ts";
+export { formatSamples, parseSamples, readSamples, writeSamples } from "./lib/eval/samples.ts";
+export type { SampleRecord } from "./lib/eval/samples.ts";
+export { loadDataset, parseJsonlDataset, parseParquetDataset } from "./lib/eval/datasets.ts";
+export type { Problem } from "./lib/eval/datasets.ts";
+export { JsonlError, parseJsonl } from "./lib/eval/jsonl.ts";
+export type { JsonlIssue } from "./lib/eval/jsonl.ts";
+export { formatEvaluationTable } from "./lib/eval/table.ts";
+export { paperTableToRows } from "./lib/eval/paper_table.ts";
+export { writeTextFileAtomic } from "./lib/eval/write_atomic.ts";
+export { passAtKFigure, passAtKMarks } from "./lib/plot.ts";
+export type { PassAtKMarksOptions } from "./lib/plot.ts";
 
 // --- model and rollouts ----------------------------------------------------------------------
 
