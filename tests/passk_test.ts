@@ -98,6 +98,18 @@ Deno.test("passAtK() stays finite and exact to 1e-12 for large n", async (t) => 
   }
 });
 
+Deno.test("passAtK() matches exact rationals on random cases up to n = 100,000", () => {
+  const prng = seededPrng(1);
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + randomInt(prng, 100_000);
+    // Keep min(c, k) ≤ 1,500 so the BigInt reference stays fast; the other one is anything.
+    const small = 1 + randomInt(prng, Math.min(n, 1500));
+    const any = randomInt(prng, n + 1);
+    const [c, k] = prng() < 0.5 ? [small - 1, Math.max(1, any)] : [any, small];
+    assertClose(passAtK(n, c, k), exactPassAtK(n, c, k), 1e-12, `n=${n} c=${c} k=${k}`);
+  }
+});
+
 Deno.test("passAtK() throws RangeError naming the values", async (t) => {
   await t.step("non-integers", () => {
     assert.throws(() => passAtK(4.5, 1, 1), {
