@@ -85,4 +85,6 @@ export type {
   RunNotebookOptions,
 } from "./lib/notebook_runner.ts";
 export { reportHtml } from "./lib/report.ts";
+export { cached, canonicalJson, hashKey } from "./lib/cache.ts";
+export type { CachedOptions } from "./lib/cache.ts";
 export type { ReportEntry } from "./lib/report.ts";
