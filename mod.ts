@@ -69,6 +69,49 @@ export { entropy, logitGradient, logitStep, softmax } from "./lib/softmax_gradie
 export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
+export {
+  allCountdownProblems,
+  BOX_OPEN,
+  COUNTDOWN_ALPHABET,
+  countdownPrompt,
+  DIGIT_COUNT,
+  MAX_RESPONSE_CHARS,
+  problemKey,
+  PROMPT_CHARS,
+  shuffleDigits,
+  solutionsByValue,
+  solveCountdown,
+  TARGET_MAX,
+  TARGET_MIN,
+} from "./lib/tasks/countdown.ts";
+export type { CountdownProblem, CountedProblem } from "./lib/tasks/countdown.ts";
+export { countdownReward, gradeCountdown } from "./lib/tasks/countdown_grade.ts";
+export type { CountdownGrade } from "./lib/tasks/countdown_grade.ts";
+export {
+  applyOperator,
+  exprDigits,
+  exprInfix,
+  exprKey,
+  exprValue,
+  OPERATORS,
+} from "./lib/tasks/expression.ts";
+export type { Expr, Operator } from "./lib/tasks/expression.ts";
+export { formatWorking, parseWorking, treeSteps } from "./lib/tasks/working.ts";
+export type { ParsedWorking, WorkingStep } from "./lib/tasks/working.ts";
+export { TEACHER_STRATEGIES, teacherResponses } from "./lib/tasks/teacher.ts";
+export type { TeacherOptions, TeacherSample, TeacherStrategy } from "./lib/tasks/teacher.ts";
+export {
+  buildCountdownSplits,
+  formatSplit,
+  loadCountdownSplit,
+  makeSplitProblem,
+  parseSplit,
+  SPLIT_NAMES,
+  SPLITS_DIR,
+  TIER_NAMES,
+  writeCountdownSplits,
+} from "./lib/tasks/splits.ts";
+export type { SplitName, SplitOptions, SplitProblem } from "./lib/tasks/splits.ts";
 
 // --- figures, progress and notebooks ---------------------------------------------------------
 export { figure, saveFigure, seriesMarks, show } from "./lib/plot.ts";
