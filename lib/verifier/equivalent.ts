@@ -319,6 +319,12 @@ export function isAnswerEquivalent(
     return interval !== null && predicted.kind === "tuple" &&
       isAnswerEquivalent(interval, predicted, settings);
   }
+  if (gold.kind === "tuple" && predicted.kind === "list") {
+    // A point written as assignments: (1, -2) vs `x = 1, y = -2`, in order.
+    const values = predicted.items.map(assignedValue);
+    return gold.open === "(" && values.every((v) => v !== null) &&
+      isOrderedEquivalent(gold.items, values as AnswerNode[], settings);
+  }
   switch (gold.kind) {
     case "leaf":
       return predicted.kind === "leaf" && isLeafEquivalent(gold.latex, predicted.latex, settings);

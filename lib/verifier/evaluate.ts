@@ -61,6 +61,8 @@ const CONSTANTS: Readonly<Record<string, Complex>> = {
 /** Largest factorial argument and exponent bit-size the exact evaluator will compute. */
 const MAX_FACTORIAL = 3_000;
 const MAX_POWER_BITS = 40_000;
+/** Largest exact intermediate (numerator plus denominator bits); past it, exact evaluation stops. */
+const MAX_EXACT_BITS = 100_000;
 
 /** A MathJSON node after unwrapping `{fn}`, `{sym}`, `{num}`, `{str}` object forms. */
 export type MathNode = number | string | { num: string } | { str: string } | MathNode[];
@@ -123,7 +125,12 @@ function exactInteger(r: Rational | null): bigint | null {
 }
 
 function bitLength(n: bigint): number {
-  return (n < 0n ? -n : n).toString(2).length;
+  return (n < 0n ? -n : n).toString(16).length * 4;
+}
+
+/** Keeps a result only while it is small enough that the next operation stays cheap. */
+function bounded(r: Rational | null): Rational | null {
+  return r !== null && bitLength(r.num) + bitLength(r.den) <= MAX_EXACT_BITS ? r : null;
 }
 
 function exactPower(base: Rational, exponent: Rational, budget: Budget): Rational | null {
@@ -158,6 +165,10 @@ function exactSqrt(r: Rational): Rational | null {
  * @throws {BudgetExceededError} When the budget runs out.
  */
 export function exactValue(node: MathNode, budget: Budget): Rational | null {
+  return bounded(exactUnbounded(node, budget));
+}
+
+function exactUnbounded(node: MathNode, budget: Budget): Rational | null {
   spend(budget);
   if (typeof node === "number") {
     return Number.isSafeInteger(node) ? rational(BigInt(node)) : numberLiteral(String(node));
@@ -172,6 +183,7 @@ export function exactValue(node: MathNode, budget: Budget): Rational | null {
       for (const v of values()) {
         if (v === null) return null;
         sum = addRational(sum, v);
+        if (bounded(sum) === null) return null;
       }
       return sum;
     }
@@ -181,6 +193,7 @@ export function exactValue(node: MathNode, budget: Budget): Rational | null {
       for (const v of values()) {
         if (v === null) return null;
         product = mulRational(product, v);
+        if (bounded(product) === null) return null;
       }
       return product;
     }
@@ -222,6 +235,7 @@ export function exactValue(node: MathNode, budget: Budget): Rational | null {
     case "Binomial": {
       const [n, k] = values().map(exactInteger);
       if (n === null || k === null || k < 0n || n < 0n || k > BigInt(MAX_FACTORIAL)) return null;
+      if (Number(k) * bitLength(n) > MAX_POWER_BITS) return null;
       spend(budget, Number(k));
       let c = 1n;
       for (let j = 0n; j < k; j++) c = (c * (n - j)) / (j + 1n);

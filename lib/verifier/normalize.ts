@@ -271,6 +271,10 @@ export function normalizeAnswer(answer: string): string {
   s = s.replace(/\\\$/g, " ");
   s = s.replace(UNIT_PATTERN, "$1 ");
   s = s.replace(/(^|[^a-zA-Z\\])(?:and|or)(?=[^a-zA-Z]|$)/g, "$1,");
+  // A count followed by its noun: `3 \text{ ways}`, `6 people`. Needs a digit (or `}`) before.
+  s = s.replace(/([\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\s*$/, "$1");
+  // A choice followed by its value: `(B) 12` is choice B.
+  s = s.replace(/^\s*\(([A-E])\)\s+\S.*$/, "$1");
   // Drop whitespace, but keep one space after a command before a letter (`\sin x`).
   s = s.replace(
     /(\\[a-zA-Z]+)\s+(?=[a-zA-Z])|\s+/g,

@@ -99,6 +99,8 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["3\\pm2\\sqrt{2}", "3+2\\sqrt2", false],
     ["\\pm 3", "3,-3", true],
     ["x=1, x=2", "1, 2", true],
+    ["(1,-2)", "x=1, y=-2", true],
+    ["(1,-2)", "x=-2, y=1", false],
   ],
   "matrices and vectors": [
     ["\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", true],
@@ -134,6 +136,10 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["1011_2", "1011", false],
     ["152A_{11}", "152A_{11}", true],
     ["\\infty", "\\infty", true],
+    ["3", "3 \\text{ ways}", true],
+    ["6", "\\text{6 people}", true],
+    ["\\text{(B)}", "(B) 12", true],
+    ["12", "(B) 12", false],
   ],
   "presentation": [
     ["\\frac{3}{4}", "\\dfrac{3}{4}", true],
@@ -179,6 +185,9 @@ Deno.test("verify() returns the documented reasons", async (t) => {
     const deep = "(".repeat(200) + "1" + ")".repeat(200);
     assert.equal(verify(boxed(deep), "1").reason, "budget-exceeded");
     assert.equal(verify(boxed("x".repeat(2_000)), "1").reason, "budget-exceeded");
+    const huge = Array.from({ length: 60 }, () => "2^{39999}").join("\\cdot ");
+    assert.equal(verify(boxed(huge), "1").correct, false);
+    assert.equal(verify(boxed("\\binom{10^{50}}{3000}"), "1").correct, false);
     const tiny = verify(boxed("(x+1)^2"), "x^2+2x+1", { maxSteps: 10 });
     assert.deepEqual([tiny.correct, tiny.reason], [false, "budget-exceeded"]);
   });
