@@ -63,10 +63,78 @@ export { passAtKFigure, passAtKMarks } from "./lib/plot.ts";
 export type { PassAtKMarksOptions } from "./lib/plot.ts";
 
 // --- model and rollouts ----------------------------------------------------------------------
+export { BOS_ID, charTokenizer, EOS_ID, PAD_ID } from "./lib/model/tokenizer.ts";
+export type { Tokenizer } from "./lib/model/tokenizer.ts";
+export { countParams, initParams, paramSpecs } from "./lib/model/params.ts";
+export type {
+  ParamInit,
+  Params,
+  ParamSpec,
+  TfTensor,
+  TfTensor2D,
+  TfTensor3D,
+  TfVariable,
+} from "./lib/model/params.ts";
+export { Policy } from "./lib/model/policy.ts";
+export { forwardLogits } from "./lib/model/transformer.ts";
+export type { Weights } from "./lib/model/transformer.ts";
+export { sequenceLogProbs } from "./lib/model/log_probs.ts";
+export type { SequenceLogProbs, SequenceLogProbsOptions } from "./lib/model/log_probs.ts";
+export { pickToken, sampleSequences } from "./lib/model/sample.ts";
+export type { SampledSequence, SampleOptions } from "./lib/model/sample.ts";
+export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
+export type { LoadedCheckpoint, SavePolicyOptions } from "./lib/model/checkpoint.ts";
+export { sampleRollouts } from "./lib/rollout.ts";
+export type { Rollout, RolloutProgress, SampleRolloutsOptions } from "./lib/rollout.ts";
+export { requestCompletions } from "./lib/openai_client.ts";
+export type { CompletionChoice, CompletionRequest, OpenAiEndpoint } from "./lib/openai_client.ts";
 
 // --- advantages, objectives and training -----------------------------------------------------
 export { entropy, logitGradient, logitStep, softmax } from "./lib/softmax_gradient.ts";
 export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
+export {
+  computeAdvantages,
+  gaeAdvantages,
+  groupAdvantages,
+  GRPO_EPSILON,
+  nsrAdvantages,
+  psrAdvantages,
+  weightedReinforceAdvantages,
+  whiten,
+  WHITEN_EPSILON,
+} from "./lib/advantage.ts";
+export type { AdvantageInput, SampleAdvantages, TokenAdvantages } from "./lib/advantage.ts";
+export { aggregate, lowVarKl, objectiveLoss, policyLoss, valueLoss } from "./lib/objective.ts";
+export type {
+  Aggregation,
+  ObjectiveBatch,
+  ObjectiveTerms,
+  PolicyLossInput,
+  PolicyLossOutput,
+  Surrogate,
+  ValueLossInput,
+} from "./lib/objective.ts";
+export { ADAM_EPSILON, AdamW, clipByGlobalNorm } from "./lib/adamw.ts";
+export type { AdamWOptions, AdamWState } from "./lib/adamw.ts";
+export { PolicyOptimizer, trainStep } from "./lib/train_step.ts";
+export type { TrainBatch, TrainSample, TrainStepOptions, UpdateMetrics } from "./lib/train_step.ts";
+export { stepProblemIndices, train } from "./lib/train.ts";
+export type { RewardFunction, TrainOptions, TrainProblem, TrainResult } from "./lib/train.ts";
+export {
+  appendTrainRecord,
+  formatTrainLog,
+  parseTrainLog,
+  readTrainLog,
+  rolloutStats,
+} from "./lib/metrics.ts";
+export type {
+  EvalMetrics,
+  GradedSample,
+  PhaseSeconds,
+  RolloutStats,
+  StepMetrics,
+  TrainRecord,
+} from "./lib/metrics.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
 export {

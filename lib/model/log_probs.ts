@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../_assert.ts";
+import type { TfTensor2D } from "./params.ts";
 import type { Policy } from "./policy.ts";
 import { outputLogits, trunkForward, valueOutput } from "./transformer.ts";
 
@@ -17,11 +18,11 @@ export type SequenceLogProbsOptions = {
 /** Result of {@link sequenceLogProbs}; every tensor is `[B, T − 1]`, owned by the caller. */
 export type SequenceLogProbs = {
   /** log π(tokens[b, t+1] | tokens[b, ≤ t]) at temperature 1. */
-  logProbs: tf.Tensor2D;
+  logProbs: TfTensor2D;
   /** H(π(· | tokens[b, ≤ t])) = −Σ_v π(v) log π(v), in nats. */
-  entropies: tf.Tensor2D;
+  entropies: TfTensor2D;
   /** V(tokens[b, ≤ t]): the critic's value of the state before token t + 1. */
-  values?: tf.Tensor2D;
+  values?: TfTensor2D;
 };
 
 /**
@@ -52,7 +53,7 @@ export type SequenceLogProbs = {
  */
 export function sequenceLogProbs(
   policy: Policy,
-  tokens: tf.Tensor2D,
+  tokens: TfTensor2D,
   options: SequenceLogProbsOptions = {},
 ): SequenceLogProbs {
   const { withValues = false } = options;

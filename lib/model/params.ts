@@ -19,8 +19,17 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
 import { deriveSeed, type Prng, seededPrng } from "../random.ts";
 
+/** A tfjs variable (alias so the public API documents it). */
+export type TfVariable = tf.Variable;
+/** A tfjs tensor of any rank (alias so the public API documents it). */
+export type TfTensor = tf.Tensor;
+/** A rank-2 tfjs tensor (alias so the public API documents it). */
+export type TfTensor2D = tf.Tensor2D;
+/** A rank-3 tfjs tensor (alias so the public API documents it). */
+export type TfTensor3D = tf.Tensor3D;
+
 /** The model's weights by name; see the module doc for the layout. */
-export type Params = Record<string, tf.Variable>;
+export type Params = Record<string, TfVariable>;
 
 /** How one parameter is initialised. */
 export type ParamInit = "normal" | "residual" | "ones" | "zeros";

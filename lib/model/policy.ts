@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
-import { initParams, type Params, paramSpecs } from "./params.ts";
+import { initParams, type Params, paramSpecs, type TfTensor, type TfVariable } from "./params.ts";
 
 /**
  * A decoder-only transformer policy (and, when `config.valueHead` is not `"none"`, its critic).
@@ -31,9 +31,9 @@ export class Policy {
   /** Every weight by name (actor and critic); see params.ts for the layout. */
   readonly params: Readonly<Params>;
   /** The policy's weights: trunk, embeddings and output projection. */
-  readonly actorVariables: tf.Variable[];
+  readonly actorVariables: TfVariable[];
   /** The value head, plus the critic trunk when `valueHead = "separate"`; empty for `"none"`. */
-  readonly criticVariables: tf.Variable[];
+  readonly criticVariables: TfVariable[];
   #disposed = false;
 
   private constructor(config: ModelConfig, params: Params) {
@@ -82,7 +82,7 @@ export class Policy {
    */
   static fromWeights(
     config: ModelConfig,
-    values: Readonly<Record<string, tf.Tensor>>,
+    values: Readonly<Record<string, TfTensor>>,
     options: { trainable?: boolean } = {},
   ): Policy {
     const { trainable = true } = options;

@@ -27,8 +27,12 @@ export type SampledSequence = {
 export type SampleOptions =
   & Pick<RolloutConfig, "temperature" | "topP" | "topK" | "greedy" | "maxNewTokens">
   & {
-    /** Randomness; one draw per active sequence per step, in sequence order. */
-    prng: Prng;
+    /**
+     * Randomness: one stream for the whole batch (one draw per sampling row per step, in row
+     * order), or one stream per prompt, which makes each sample independent of how prompts
+     * are batched.
+     */
+    prng: Prng | readonly Prng[];
     /** Sampling stops after this id. */
     eos: number;
     /** Fed after a sequence has stopped (its outputs are ignored). */
@@ -137,6 +141,12 @@ export function sampleSequences(
   const { config, params } = policy;
   const B = prompts.length;
   if (B === 0) return [];
+  if (Array.isArray(prng) && prng.length !== B) {
+    throw new RangeError(
+      `Cannot sample: need one prng per prompt, got ${prng.length} for ${B} prompts`,
+    );
+  }
+  const streams: readonly Prng[] = Array.isArray(prng) ? prng : prompts.map(() => prng as Prng);
   for (const [i, p] of prompts.entries()) {
     if (p.length === 0 || p.length >= config.context) {
       throw new RangeError(
@@ -184,7 +194,13 @@ export function sampleSequences(
           active++;
         } else {
           const row = rows.subarray(b * V, (b + 1) * V);
-          const { id, samplingLogProb } = pickToken(row, { temperature, topP, topK, greedy, prng });
+          const { id, samplingLogProb } = pickToken(row, {
+            temperature,
+            topP,
+            topK,
+            greedy,
+            prng: streams[b],
+          });
           const out = results[b];
           out.tokens.push(id);
           out.logProbs.push(row[id]);

@@ -13,9 +13,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
 import { assertShape } from "../_assert.ts";
 import { batchMatMul, gelu, layerNorm, linear, matMul2d } from "./linear.ts";
+import type { TfTensor, TfTensor2D, TfTensor3D } from "./params.ts";
 
 /** Weights by name (variables of a `Policy`, or plain tensors). */
-export type Weights = Readonly<Record<string, tf.Tensor>>;
+export type Weights = Readonly<Record<string, TfTensor>>;
 
 /** Keys and values of one block for the positions seen so far. */
 export type LayerCache = {
@@ -258,9 +259,9 @@ export function valueOutput(weights: Weights, hidden: tf.Tensor2D): tf.Tensor1D 
  */
 export function forwardLogits(
   weights: Weights,
-  tokens: tf.Tensor2D,
+  tokens: TfTensor2D,
   config: ModelConfig,
-): tf.Tensor3D {
+): TfTensor3D {
   assertShape("tokens", tokens.shape, [-1, -1]);
   const [batch, T] = tokens.shape;
   const { hidden } = trunkForward(weights, tokens, config); // [B·T, D]
