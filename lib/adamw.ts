@@ -6,6 +6,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { TfTensor, TfVariable } from "./model/params.ts";
+import type { TfScalar } from "./objective.ts";
 
 /** torch's default Adam ε, added to √v̂. */
 export const ADAM_EPSILON = 1e-8;
@@ -52,9 +54,9 @@ export type AdamWState = {
  * ```
  */
 export function clipByGlobalNorm(
-  grads: readonly tf.Tensor[],
+  grads: readonly TfTensor[],
   options: { maxNorm: number },
-): { grads: tf.Tensor[]; norm: tf.Scalar } {
+): { grads: TfTensor[]; norm: TfScalar } {
   const { maxNorm } = options;
   const squares = grads.map((g) => tf.sum(tf.square(g)));
   const norm = tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;
@@ -81,7 +83,7 @@ export function clipByGlobalNorm(
  */
 export class AdamW {
   /** The variables it updates, in order. */
-  readonly variables: readonly tf.Variable[];
+  readonly variables: readonly TfVariable[];
   /** Hyper-parameters. */
   readonly options: AdamWOptions;
   #step = 0;
@@ -89,10 +91,12 @@ export class AdamW {
   #v: tf.Variable[];
 
   /**
+   * Creates the optimizer with zero moments.
+   *
    * @param variables The variables to update.
    * @param options Learning rate, betas and weight decay.
    */
-  constructor(variables: readonly tf.Variable[], options: AdamWOptions) {
+  constructor(variables: readonly TfVariable[], options: AdamWOptions) {
     this.variables = variables;
     this.options = options;
     // tidy frees the zerosLike temporaries; variables survive it.
@@ -111,7 +115,7 @@ export class AdamW {
    * @param grads One gradient per variable, same shapes, in variable order.
    * @throws {TypeError} If the number of gradients is wrong.
    */
-  apply(grads: readonly tf.Tensor[]): void {
+  apply(grads: readonly TfTensor[]): void {
     if (grads.length !== this.variables.length) {
       throw new TypeError(
         `Cannot apply AdamW: expected ${this.variables.length} gradients, got ${grads.length}`,

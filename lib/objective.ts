@@ -16,10 +16,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "./_assert.ts";
-import type { ObjectiveConfig } from "./config.ts";
+import type { Aggregation, ObjectiveConfig } from "./config.ts";
+import type { TfTensor2D } from "./model/params.ts";
 
-/** How per-token losses become one scalar; see {@link aggregate}. */
-export type Aggregation = ObjectiveConfig["aggregation"];
+/** A rank-0 tensor (a tfjs `Scalar`), named so public signatures can refer to it. */
+export type TfScalar = tf.Scalar;
+
 /** `ratio`: PPO's clipped ratio surrogate; `probability`: the paper's §4 surrogate. */
 export type Surrogate = ObjectiveConfig["surrogate"];
 
@@ -58,10 +60,10 @@ function assertSameShape(name: string, a: tf.Tensor, b: tf.Tensor): void {
  * ```
  */
 export function aggregate(
-  lossBT: tf.Tensor2D,
-  mask: tf.Tensor2D,
+  lossBT: TfTensor2D,
+  mask: TfTensor2D,
   options: { mode: Aggregation },
-): tf.Scalar {
+): TfScalar {
   const { mode } = options;
   assertShape("lossBT", lossBT.shape, [-1, -1]);
   assertSameShape("mask", mask, lossBT);
@@ -87,19 +89,19 @@ export function aggregate(
 /** Inputs of {@link policyLoss}, each `[B, T]`. */
 export type PolicyLossInput = {
   /** log π_θ(y_t) under the policy being trained (differentiable). */
-  logProbs: tf.Tensor2D;
+  logProbs: TfTensor2D;
   /** log π_old(y_t) under the policy that sampled (constants). */
-  oldLogProbs: tf.Tensor2D;
+  oldLogProbs: TfTensor2D;
   /** Per-token advantages A_t. */
-  advantages: tf.Tensor2D;
+  advantages: TfTensor2D;
 };
 
 /** Per-token policy loss and which tokens the clip acted on. */
 export type PolicyLossOutput = {
   /** ℓ_pg per token `[B, T]`. */
-  lossBT: tf.Tensor2D;
+  lossBT: TfTensor2D;
   /** 1 where the clipped branch is the larger one (verl's `pg_clipfrac` counts these). */
-  clippedBT: tf.Tensor2D;
+  clippedBT: TfTensor2D;
 };
 
 /**
@@ -181,7 +183,7 @@ export function policyLoss(
  * assert.equal(kl.dataSync()[0], 0);
  * ```
  */
-export function lowVarKl(logProbs: tf.Tensor2D, refLogProbs: tf.Tensor2D): tf.Tensor2D {
+export function lowVarKl(logProbs: TfTensor2D, refLogProbs: TfTensor2D): TfTensor2D {
   assertShape("logProbs", logProbs.shape, [-1, -1]);
   assertSameShape("refLogProbs", refLogProbs, logProbs);
   const logRatio = tf.sub(refLogProbs, logProbs); // [B, T]
@@ -192,11 +194,11 @@ export function lowVarKl(logProbs: tf.Tensor2D, refLogProbs: tf.Tensor2D): tf.Te
 /** Inputs of {@link valueLoss}, each `[B, T]`. */
 export type ValueLossInput = {
   /** V_φ(s_t) under the critic being trained (differentiable). */
-  values: tf.Tensor2D;
+  values: TfTensor2D;
   /** V_old(s_t) from before the update (constants). */
-  oldValues: tf.Tensor2D;
+  oldValues: TfTensor2D;
   /** Value targets R_t (GAE advantages + old values). */
-  returns: tf.Tensor2D;
+  returns: TfTensor2D;
 };
 
 /**
@@ -238,36 +240,36 @@ export function valueLoss(
 /** Everything {@link objectiveLoss} reads for one micro-batch; tensors are `[B, T]`. */
 export type ObjectiveBatch = PolicyLossInput & {
   /** 1 for the response tokens that count. */
-  mask: tf.Tensor2D;
+  mask: TfTensor2D;
   /** Token entropies H(π_θ(·|s_t)) (differentiable). */
-  entropies: tf.Tensor2D;
+  entropies: TfTensor2D;
   /** GRPO: log π_ref(y_t). */
-  refLogProbs?: tf.Tensor2D;
+  refLogProbs?: TfTensor2D;
   /** PPO: the critic's current values (differentiable). */
-  values?: tf.Tensor2D;
+  values?: TfTensor2D;
   /** PPO: values before the update. */
-  oldValues?: tf.Tensor2D;
+  oldValues?: TfTensor2D;
   /** PPO: value targets. */
-  returns?: tf.Tensor2D;
+  returns?: TfTensor2D;
 };
 
 /** The scalar loss and its parts, each a scalar tensor owned by the caller. */
 export type ObjectiveTerms = {
   /** The total loss to minimise. */
-  loss: tf.Scalar;
+  loss: TfScalar;
   /** agg(ℓ_pg). */
-  policyLoss: tf.Scalar;
+  policyLoss: TfScalar;
   /** agg(H), the entropy the bonus rewards. */
-  entropy: tf.Scalar;
+  entropy: TfScalar;
   /** Token mean of the clipped indicator (verl's `pg_clipfrac`, always a token mean). */
-  clipFraction: tf.Scalar;
+  clipFraction: TfScalar;
   /** GRPO: agg(k3) (0 for other kinds). */
-  kl: tf.Scalar;
+  kl: TfScalar;
   /** PPO: agg(ℓ_v) (0 for other kinds). */
-  valueLoss: tf.Scalar;
+  valueLoss: TfScalar;
 };
 
-function required(tensor: tf.Tensor2D | undefined, name: string, kind: string): tf.Tensor2D {
+function required(tensor: TfTensor2D | undefined, name: string, kind: string): TfTensor2D {
   if (tensor === undefined) {
     throw new TypeError(`Cannot compute the ${kind} loss: ${name} is required, got undefined`);
   }

@@ -75,6 +75,8 @@ export class PolicyOptimizer {
   readonly critic: AdamW | null;
 
   /**
+   * Creates AdamW for the actor (and, for PPO, the critic) with zero moments.
+   *
    * @param policy The policy whose variables it updates.
    * @param config The objective and the training settings.
    * @throws {RangeError} For PPO on a policy without a value head.

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { type ObjectiveConfig, ObjectiveConfigSchema } from "../lib/config.ts";
-import {
-  aggregate,
-  type Aggregation,
-  lowVarKl,
-  objectiveLoss,
-  policyLoss,
-  valueLoss,
-} from "../lib/objective.ts";
+import { type Aggregation, type ObjectiveConfig, ObjectiveConfigSchema } from "../lib/config.ts";
+import { aggregate, lowVarKl, objectiveLoss, policyLoss, valueLoss } from "../lib/objective.ts";
 import { assertClose, assertNoLeak } from "./_helpers.ts";
 
 await initBackend({ backend: "cpu" });
