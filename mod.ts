@@ -106,12 +106,12 @@ export {
 export type { AdvantageInput, SampleAdvantages, TokenAdvantages } from "./lib/advantage.ts";
 export { aggregate, lowVarKl, objectiveLoss, policyLoss, valueLoss } from "./lib/objective.ts";
 export type {
-  Aggregation,
   ObjectiveBatch,
   ObjectiveTerms,
   PolicyLossInput,
   PolicyLossOutput,
   Surrogate,
+  TfScalar,
   ValueLossInput,
 } from "./lib/objective.ts";
 export { ADAM_EPSILON, AdamW, clipByGlobalNorm } from "./lib/adamw.ts";
