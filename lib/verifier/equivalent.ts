@@ -177,7 +177,7 @@ function isEquationEquivalent(
 const INFINITY = "\\infty";
 
 function isVariable(node: AnswerNode): boolean {
-  return node.kind === "leaf" && /^[a-zA-Z](_\{?\w+\}?)?(\([a-zA-Z]\))?$/.test(node.latex);
+  return node.kind === "leaf" && /^[a-zA-Z]{1,3}(_\{?\w+\}?)?(\([a-zA-Z]\))?$/.test(node.latex);
 }
 
 function flip(op: RelationOp): RelationOp {
@@ -319,11 +319,14 @@ export function isAnswerEquivalent(
     return interval !== null && predicted.kind === "tuple" &&
       isAnswerEquivalent(interval, predicted, settings);
   }
-  if (gold.kind === "tuple" && predicted.kind === "list") {
-    // A point written as assignments: (1, -2) vs `x = 1, y = -2`, in order.
+  if (predicted.kind === "list" && gold.kind !== "list") {
     const values = predicted.items.map(assignedValue);
-    return gold.open === "(" && values.every((v) => v !== null) &&
-      isOrderedEquivalent(gold.items, values as AnswerNode[], settings);
+    if (gold.kind === "tuple" && values.every((v) => v !== null)) {
+      // A point written as assignments: (1, -2) vs `x = 1, y = -2`, in order.
+      return gold.open === "(" && isOrderedEquivalent(gold.items, values as AnswerNode[], settings);
+    }
+    // One answer written several ways (`x+11, 11+x`): every item must equal the gold.
+    return predicted.items.every((item) => isAnswerEquivalent(gold, item, settings));
   }
   switch (gold.kind) {
     case "leaf":

@@ -259,12 +259,18 @@ export function normalizeAnswer(answer: string): string {
   s = s.replace(/\\(?:left|right)\./g, "");
   s = s.replace(/\\(?:left|right|[bB]igg?[lr]?|displaystyle|textstyle)(?![a-zA-Z])/g, "");
   s = replaceCommandArgument(s, ["phantom", "hphantom", "vphantom", "hspace", "vspace"], () => "");
-  s = s.replace(/\\[!,:;> ]|\\q?quad(?![a-zA-Z])|~/g, " ");
+  // Spacing commands become spaces; a `\\\\` row break is matched first so it is kept whole.
+  s = s.replace(/\\\\|\\[!,:;> ]|\\q?quad(?![a-zA-Z])|~/g, (m) => m === "\\\\" ? m : " ");
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, "\\frac").replace(
     /\\[dt]binom(?![a-zA-Z])/g,
     "\\binom",
   );
+  // Dataset repair: MATH golds lost `\text` from `\textnormal{…}`, leaving `125normal{miles}`.
+  s = s.replace(/(\d)normal\{/g, "$1\\textnormal{");
+  // Dataset repair: `\frac\pi4` became `\frac{\}{p}i4` in two MATH golds.
+  s = s.replace(/\\frac\{\\\}\{p\}i/g, "\\frac{\\pi}");
   s = replaceCommandArgument(s, TEXT_COMMANDS, (arg) => ` ${arg} `);
+  s = s.replace(/(\d)\s*(?:[ap]\.\s?m\.?|[AaPp][Mm])(?![a-zA-Z])/g, "$1");
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree/g, " ");
   s = s.replace(/\bdegrees?\b/gi, " ");
   s = s.replace(/\\%|%|\bpercent\b/gi, " ");
@@ -272,7 +278,7 @@ export function normalizeAnswer(answer: string): string {
   s = s.replace(UNIT_PATTERN, "$1 ");
   s = s.replace(/(^|[^a-zA-Z\\])(?:and|or)(?=[^a-zA-Z]|$)/g, "$1,");
   // A count followed by its noun: `3 \text{ ways}`, `6 people`. Needs a digit (or `}`) before.
-  s = s.replace(/([\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\s*$/, "$1");
+  s = s.replace(/([\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*[\s.,;!]*$/, "$1");
   // A choice followed by its value: `(B) 12` is choice B.
   s = s.replace(/^\s*\(([A-E])\)\s+\S.*$/, "$1");
   // Drop whitespace, but keep one space after a command before a letter (`\sin x`).
@@ -281,7 +287,10 @@ export function normalizeAnswer(answer: string): string {
     (_m, command?: string) => command ? `${command} ` : "",
   );
   s = stripOuterBraces(splitGluedCommands(s));
-  s = s.replace(/\{,\}(?=\d{3}(?!\d))/g, "").replace(/\{,\}/g, ",").replace(/\{\}/g, "");
+  s = s.replace(/\{,\}(?=\d{3}(?!\d))/g, "").replace(/\{,\}/g, ",");
+  // An empty group between two values is what MATH golds kept of `\text{ and }`: a separator.
+  s = s.replace(/([\w}])\{\}(?=[\w\\-])/g, "$1,").replace(/\{\}/g, "");
+  s = s.replace(/\{([0-9A-Z]+)\}(?=_)/g, "$1");
   if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
   s = s.replace(
     /(^|[^\\])\{(\d{1,3}(?:,\d{3})+)\}/g,

@@ -128,17 +128,49 @@ function parseMatrix(text: string, budget: Budget, depth: number): AnswerNode | 
   if (!m) return null;
   const body = m[2];
   let rows = splitTopLevel(body, ["\\\\"]).parts;
-  if (rows.length === 1) {
+  const collapsed = rows.length === 1;
+  if (collapsed) {
     // Some datasets collapse the row separator `\\` into a single `\` before a non-letter.
     rows = body.split(/\\(?=[^a-zA-Z{}])/);
   }
-  rows = rows.filter((row) => row.length > 0);
+  let grid = rows.filter((row) => row.length > 0).map((row) => splitTopLevel(row, ["&"]).parts);
+  if (collapsed && (grid.length === 1 || !isRectangular(grid))) {
+    grid = repairLostRowBreaks(grid) ?? grid;
+  }
   return {
     kind: "matrix",
-    rows: rows.map((row) =>
-      splitTopLevel(row, ["&"]).parts.map((cell) => parseAnswerNode(cell, budget, depth + 1))
-    ),
+    rows: grid.map((row) => row.map((cell) => parseAnswerNode(cell, budget, depth + 1))),
   };
+}
+
+function isRectangular(grid: readonly string[][]): boolean {
+  return grid.every((row) => row.length === grid[0].length);
+}
+
+/**
+ * MATH golds sometimes lost a row break entirely before `\frac` or `\sqrt`
+ * (`\frac{3}{5}&\frac{1}{5}\frac{3}{5}&\frac{1}{5}` is a 2x2 matrix). Splits each cell with one
+ * such juxtaposition into two rows, and keeps the result only when it is a square matrix.
+ */
+function repairLostRowBreaks(grid: readonly string[][]): string[][] | null {
+  const repaired: string[][] = [[]];
+  for (const [r, row] of grid.entries()) {
+    if (r > 0) repaired.push([]);
+    for (const cell of row) {
+      const breaks = [...cell.matchAll(/(?<=[\d}])\\(?:frac|sqrt)(?![a-zA-Z])/g)];
+      if (breaks.length > 1) return null;
+      if (breaks.length === 0) {
+        repaired[repaired.length - 1].push(cell);
+        continue;
+      }
+      const at = breaks[0].index;
+      if (splitTopLevel(cell.slice(0, at), [","]).parts.length !== 1) return null;
+      repaired[repaired.length - 1].push(cell.slice(0, at));
+      repaired.push([cell.slice(at)]);
+    }
+  }
+  const square = repaired.length >= 2 && repaired.every((row) => row.length === repaired.length);
+  return square ? repaired : null;
 }
 
 /**

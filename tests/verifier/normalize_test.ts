@@ -24,6 +24,10 @@ Deno.test("normalizeAnswer() removes presentation and keeps the mathematics", as
     ["4.", "4"],
     ["5!", "5!"],
     ["{Monday}", "Monday"],
+    ["9\\text{ a.m.}", "9"],
+    ["18\\text{ ways.}", "18"],
+    ["19{}43", "19,43"],
+    ["\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix}1\\\\2\\end{pmatrix}"],
   ];
   for (const [input, expected] of cases) {
     await t.step(input, () => assert.equal(normalizeAnswer(input), expected));

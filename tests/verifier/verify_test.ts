@@ -100,6 +100,8 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["\\pm 3", "3,-3", true],
     ["x=1, x=2", "1, 2", true],
     ["(1,-2)", "x=1, y=-2", true],
+    ["x+11", "x+11, 11+x", true],
+    ["1", "-2, 1", false],
     ["(1,-2)", "x=-2, y=1", false],
   ],
   "matrices and vectors": [
@@ -109,6 +111,11 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     [
       "\\begin{pmatrix}8/3\\4/3\\-4/3\\end{pmatrix}",
       "\\begin{pmatrix}\\frac83\\\\\\frac43\\\\-\\frac43\\end{pmatrix}",
+      true,
+    ],
+    [
+      "\\begin{pmatrix}\\frac{3}{5}&\\frac{1}{5}\\frac{3}{5}&\\frac{1}{5}\\end{pmatrix}",
+      "\\begin{pmatrix} \\frac{3}{5} & \\frac{1}{5} \\\\ \\frac{3}{5} & \\frac{1}{5} \\end{pmatrix}",
       true,
     ],
     ["\\begin{pmatrix}2\\\\-1\\end{pmatrix}", "(2,-1)", true],
