@@ -290,6 +290,20 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
     const log = await readTrainLog(`${root}/resumed/metrics.jsonl`);
     assert.deepEqual(withoutTimes(log.steps), withoutTimes(whole.steps));
     assert.deepEqual(log.evals.map((e) => e.step), [0, 2, 4]);
+    // Stopped by its signal after step 3 (checkpoint at 2), then resumed: step 3 is redone.
+    const controller = new AbortController();
+    const stopped = await train(config, {
+      ...options,
+      outDir: `${root}/aborted`,
+      signal: controller.signal,
+      onStep: (m) => m.step === 3 && controller.abort(),
+    });
+    assert.equal(stopped.steps.length, 3);
+    stopped.policy.dispose();
+    const again = await train(config, { ...options, outDir: `${root}/aborted` });
+    assert.deepEqual(withoutTimes(again.steps), withoutTimes(whole.steps));
+    assert.deepEqual(weightsOf(again.policy), weightsOf(whole.policy));
+    again.policy.dispose();
     whole.policy.dispose();
     resumed.policy.dispose();
     await assert.rejects(
