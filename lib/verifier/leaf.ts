@@ -7,7 +7,7 @@
  */
 
 import { parseLatex } from "@cortex-js/compute-engine";
-import { hasError, type MathNode, toNode } from "./evaluate.ts";
+import { hasError, type MathNode, toNode } from "./math_node.ts";
 import { parseRationalLiteral, type Rational } from "./rational.ts";
 
 /** A leaf ready for comparison. */

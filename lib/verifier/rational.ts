@@ -42,27 +42,81 @@ export function rational(num: bigint, den: bigint = 1n): Rational | null {
   return g > 1n ? { num: num / g, den: den / g } : { num, den };
 }
 
-/** a + b. */
+/**
+ * a + b.
+ *
+ * @param a A rational.
+ * @param b A rational.
+ * @returns The sum, in lowest terms.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(addRational(rational(1n, 2n)!, rational(1n, 3n)!), { num: 5n, den: 6n });
+ * ```
+ */
 export function addRational(a: Rational, b: Rational): Rational {
   return rational(a.num * b.den + b.num * a.den, a.den * b.den)!;
 }
 
-/** a · b. */
+/**
+ * a · b.
+ *
+ * @param a A rational.
+ * @param b A rational.
+ * @returns The product, in lowest terms.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(mulRational(rational(2n, 3n)!, rational(3n, 4n)!), { num: 1n, den: 2n });
+ * ```
+ */
 export function mulRational(a: Rational, b: Rational): Rational {
   return rational(a.num * b.num, a.den * b.den)!;
 }
 
-/** a / b, or `null` when b is zero. */
+/**
+ * a / b.
+ *
+ * @param a A rational.
+ * @param b A rational.
+ * @returns The quotient, or `null` when b is zero.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(divRational(rational(1n)!, rational(0n)!), null);
+ * ```
+ */
 export function divRational(a: Rational, b: Rational): Rational | null {
   return rational(a.num * b.den, a.den * b.num);
 }
 
-/** Whether two rationals are equal (both are kept in lowest terms, so compare fields). */
+/**
+ * Whether two rationals are equal (both are kept in lowest terms, so the fields compare).
+ *
+ * @param a A rational.
+ * @param b A rational.
+ * @returns True when a = b.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isRationalEqual(rational(2n, 4n)!, rational(1n, 2n)!), true);
+ * ```
+ */
 export function isRationalEqual(a: Rational, b: Rational): boolean {
   return a.num === b.num && a.den === b.den;
 }
 
-/** The nearest double to a rational (may be ±Infinity or 0 for huge or tiny values). */
+/**
+ * The nearest double to a rational (±Infinity or 0 for huge or tiny values).
+ *
+ * @param a A rational.
+ * @returns Its floating-point value.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(rationalToNumber(rational(3n, 4n)!), 0.75);
+ * ```
+ */
 export function rationalToNumber(a: Rational): number {
   const n = Number(a.num), d = Number(a.den);
   if (Number.isFinite(n) && Number.isFinite(d)) return n / d;
@@ -72,7 +126,17 @@ export function rationalToNumber(a: Rational): number {
   return Number(a.num / scale) / Number(a.den / scale);
 }
 
-/** Integer square root of a non-negative BigInt (floor). */
+/**
+ * Integer square root of a non-negative BigInt (floor).
+ *
+ * @param n A non-negative integer.
+ * @returns ⌊√n⌋.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(bigintSqrt(10n ** 40n + 1n), 10n ** 20n);
+ * ```
+ */
 export function bigintSqrt(n: bigint): bigint {
   if (n < 2n) return n;
   let x = BigInt(Math.floor(Math.sqrt(Number(n))));

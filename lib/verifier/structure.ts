@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Budget, BudgetExceededError, spend } from "./evaluate.ts";
+import { type Budget, BudgetExceededError, spend } from "./budget.ts";
 import { matchBrace } from "./normalize.ts";
 
 /** Bracket characters of a tuple or interval. */

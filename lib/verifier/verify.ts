@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Budget, BudgetExceededError } from "./evaluate.ts";
+import { type Budget, BudgetExceededError } from "./budget.ts";
 import { type EquivalenceSettings, isAnswerEquivalent } from "./equivalent.ts";
 import { extractAnswer, type ExtractOptions } from "./extract.ts";
 import { prepareLeaf } from "./leaf.ts";
