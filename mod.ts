@@ -180,6 +180,16 @@ export {
   writeCountdownSplits,
 } from "./lib/tasks/splits.ts";
 export type { SplitName, SplitOptions, SplitProblem } from "./lib/tasks/splits.ts";
+export { encodeBatch, teacherCorpus } from "./lib/tasks/corpus.ts";
+export type { CorpusRow, TokenBatch } from "./lib/tasks/corpus.ts";
+export { evaluateCountdown, summarizeCountdown } from "./lib/tasks/evaluate_countdown.ts";
+export type {
+  CountdownProblemResult,
+  CountdownSummary,
+  EvaluateCountdownOptions,
+} from "./lib/tasks/evaluate_countdown.ts";
+export { learningRateAt, nextTokenLoss, pretrain } from "./lib/pretrain.ts";
+export type { PretrainOptions, PretrainRecord } from "./lib/pretrain.ts";
 
 // --- figures, progress and notebooks ---------------------------------------------------------
 export { figure, saveFigure, seriesMarks, show } from "./lib/plot.ts";

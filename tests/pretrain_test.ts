@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { sequenceLogProbs } from "../lib/model/log_probs.ts";
+import { Policy } from "../lib/model/policy.ts";
+import { charTokenizer } from "../lib/model/tokenizer.ts";
+import { learningRateAt, nextTokenLoss, pretrain } from "../lib/pretrain.ts";
+import { seededPrng } from "../lib/random.ts";
+import { encodeBatch, teacherCorpus } from "../lib/tasks/corpus.ts";
+import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
+import { assertClose, assertNoLeak } from "./_helpers.ts";
+
+const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
+const config = {
+  vocabSize: tokenizer.vocabSize,
+  width: 8,
+  layers: 1,
+  heads: 2,
+  mlpWidth: 16,
+  context: 48,
+  valueHead: "none",
+} as const;
+
+Deno.test("learningRateAt() warms up linearly, then decays by cosine to a tenth", () => {
+  const options = { peak: 1e-3, warmupSteps: 10, steps: 110 };
+  assertClose(learningRateAt(5, options), 5e-4, 1e-15);
+  assertClose(learningRateAt(60, options), 1e-3 * (0.1 + 0.9 * 0.5), 1e-15);
+  assertClose(learningRateAt(110, options), 1e-4, 1e-15);
+  for (let s = 11; s < 110; s++) {
+    assert.ok(learningRateAt(s + 1, options) <= learningRateAt(s, options));
+  }
+});
+
+Deno.test("nextTokenLoss() is the masked mean of −log π over response tokens", async () => {
+  await assertNoLeak(() => {
+    using policy = Policy.create(config, { seed: 1 });
+    const rows = [
+      { prompt: "3925>42:", response: "9*5=45,45-3=42\\boxed{42}", correct: true },
+      { prompt: "1468>31:", response: "8*4=32\\boxed{32}", correct: false },
+    ];
+    const batch = encodeBatch(rows, { tokenizer });
+    const loss = tf.tidy(() => nextTokenLoss(policy, batch).dataSync()[0]);
+    // Reference: a plain loop over sequenceLogProbs' values and the mask.
+    const logProbs = tf.tidy(() => {
+      const tokens = tf.tensor2d(batch.tokens, [batch.batch, batch.length], "int32");
+      return sequenceLogProbs(policy, tokens).logProbs.dataSync();
+    });
+    let sum = 0, count = 0;
+    batch.mask.forEach((m, i) => {
+      sum -= m * logProbs[i];
+      count += m;
+    });
+    assert.equal(count, rows[0].response.length + 1 + rows[1].response.length + 1);
+    assertClose(loss, sum / count, 1e-5);
+  });
+});
+
+Deno.test("pretrain() is seeded, lowers the loss and leaks no tensor", async () => {
+  const corpus = teacherCorpus([{ digits: [3, 9, 2, 5], target: 42 }], {
+    samplesPerProblem: 32,
+    prng: seededPrng(0),
+  });
+  const options = {
+    seed: 2,
+    steps: 12,
+    batchSize: 4,
+    learningRate: 3e-2,
+    warmupSteps: 2,
+    weightDecay: 0.01,
+    gradClip: 1,
+    tokenizer,
+  };
+  const run = () =>
+    assertNoLeak(async () => {
+      using policy = Policy.create(config, { seed: 0 });
+      return (await pretrain(policy, corpus, options)).map((r) => r.loss);
+    });
+  const losses = await run();
+  assert.deepEqual(await run(), losses);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(
+    mean(losses.slice(-3)) < mean(losses.slice(0, 3)) - 0.5,
+    losses.map((l) => l.toFixed(2)).join(" "),
+  );
+  using policy = Policy.create(config, { seed: 0 });
+  await assert.rejects(() => pretrain(policy, [], options), /corpus is empty/);
+});

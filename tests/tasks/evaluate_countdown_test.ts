@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { Policy } from "../../lib/model/policy.ts";
+import { charTokenizer } from "../../lib/model/tokenizer.ts";
+import { COUNTDOWN_ALPHABET } from "../../lib/tasks/countdown.ts";
+import { evaluateCountdown, summarizeCountdown } from "../../lib/tasks/evaluate_countdown.ts";
+import { assertClose, assertNoLeak } from "../_helpers.ts";
+
+/** Pass@k by brute force: the fraction of k-subsets of n samples that hold a correct one. */
+function bruteForcePassAtK(n: number, c: number, k: number): number {
+  let hit = 0, all = 0;
+  for (let mask = 0; mask < 1 << n; mask++) {
+    let bits = 0, anyCorrect = false;
+    for (let i = 0; i < n; i++) {
+      if (mask & (1 << i)) {
+        bits++;
+        if (i < c) anyCorrect = true;
+      }
+    }
+    if (bits !== k) continue;
+    all++;
+    if (anyCorrect) hit++;
+  }
+  return hit / all;
+}
+
+Deno.test("summarizeCountdown() averages unbiased Pass@k over problems", () => {
+  const problems = [
+    { n: 8, c: 3, distinctCorrect: 2 },
+    { n: 8, c: 0, distinctCorrect: 0 },
+    { n: 8, c: 8, distinctCorrect: 5 },
+  ];
+  const summary = summarizeCountdown(problems, { ks: [1, 2, 4, 8], entropy: 0.3 });
+  for (const k of [1, 2, 4, 8]) {
+    const expected = problems.reduce((s, p) => s + bruteForcePassAtK(p.n, p.c, k), 0) / 3;
+    assertClose(summary.passAtK[String(k)], expected, 1e-12, `pass@${k}`);
+  }
+  assert.equal(summary.distinctCorrect, 3.5);
+  assert.equal(summary.entropy, 0.3);
+});
+
+Deno.test("evaluateCountdown() samples n per problem, grades them and leaks no tensor", async () => {
+  const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
+  const config = {
+    vocabSize: tokenizer.vocabSize,
+    width: 8,
+    layers: 1,
+    heads: 2,
+    mlpWidth: 16,
+    context: 48,
+    valueHead: "none",
+  } as const;
+  await assertNoLeak(async () => {
+    using policy = Policy.create(config, { seed: 0 });
+    const problems = [{ digits: [3, 9, 2, 5], target: 42 }, { digits: [1, 4, 6, 8], target: 31 }];
+    const options = { samples: 4, temperature: 1, topP: 1, seed: 3, tokenizer };
+    const summary = await evaluateCountdown(policy, problems, options);
+    assert.deepEqual(summary.problems.map((p) => p.n), [4, 4]);
+    assert.deepEqual(Object.keys(summary.passAtK), ["1", "2", "4"]);
+    // An untrained policy is near uniform over 28 ids: entropy close to ln 28.
+    assert.ok(summary.entropy > 3 && summary.entropy <= Math.log(28) + 1e-6, `${summary.entropy}`);
+    assert.deepEqual(await evaluateCountdown(policy, problems, options), summary);
+  });
+});
