@@ -269,6 +269,7 @@ export function normalizeAnswer(answer: string): string {
   s = s.replace(/(\d)normal\{/g, "$1\\textnormal{");
   // Dataset repair: `\frac\pi4` became `\frac{\}{p}i4` in two MATH golds.
   s = s.replace(/\\frac\{\\\}\{p\}i/g, "\\frac{\\pi}");
+  s = s.replace(/\\(?:emptyset|varnothing)(?![a-zA-Z])|^\s*\\\{\s*\\\}\s*$/g, " empty ");
   s = replaceCommandArgument(s, TEXT_COMMANDS, (arg) => ` ${arg} `);
   s = s.replace(/(\d)\s*(?:[ap]\.\s?m\.?|[AaPp][Mm])(?![a-zA-Z])/g, "$1");
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree/g, " ");

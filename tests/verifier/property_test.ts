@@ -76,6 +76,19 @@ Deno.test("verify() never throws and always returns a well-formed verdict", asyn
       { seed: 2, numRuns: 400 },
     );
   });
+  await t.step("a smaller budget only ever turns a verdict into budget-exceeded", () => {
+    fc.assert(
+      fc.property(latexish, latexish, fc.integer({ min: 1, max: 200 }), (a, b, maxSteps) => {
+        const full = verify(`\\boxed{${a}}`, b);
+        const bounded = verify(`\\boxed{${a}}`, b, { maxSteps });
+        assert.ok(
+          bounded.reason === full.reason || bounded.reason === "budget-exceeded",
+          `${a} vs ${b}: ${full.reason} became ${bounded.reason} with ${maxSteps} steps`,
+        );
+      }),
+      { seed: 4, numRuns: 300 },
+    );
+  });
   await t.step("every answer verifies against itself unless it is over the bound", () => {
     fc.assert(
       fc.property(latexish, (a) => {
