@@ -61,6 +61,49 @@ export { paperTableToRows } from "./lib/eval/paper_table.ts";
 export { writeTextFileAtomic } from "./lib/eval/write_atomic.ts";
 export { passAtKFigure, passAtKMarks } from "./lib/plot.ts";
 export type { PassAtKMarksOptions } from "./lib/plot.ts";
+export {
+  alignProblems,
+  bootstrapCurve,
+  bootstrapDifference,
+  bootstrapPassAtK,
+  meanDifferenceInterval,
+  multiSeedPassAtKCurve,
+  percentileInterval,
+} from "./lib/eval/compare.ts";
+export type {
+  BootstrapOptions,
+  Interval,
+  PassAtKBootstrap,
+  PassAtKDifference,
+  SeedProblemCounts,
+} from "./lib/eval/compare.ts";
+export { coverageAgainstBase, distinctCorrect } from "./lib/eval/coverage.ts";
+export type {
+  Coverage,
+  CoverageChange,
+  DistinctCorrect,
+  GradedResponse,
+} from "./lib/eval/coverage.ts";
+export {
+  claimAtEveryK,
+  claimBest,
+  claimCrossover,
+  claimFromInterval,
+  claimsTable,
+  claimTrend,
+  combineClaims,
+  judgeInterval,
+  PASS_AT_K_MARGIN,
+} from "./lib/claims.ts";
+export type {
+  ClaimLabels,
+  ClaimRecord,
+  ClaimRelation,
+  ClaimVerdict,
+  EvidenceUnit,
+} from "./lib/claims.ts";
+export { passAtKTable, table } from "./lib/table.ts";
+export type { PassAtKTableOptions, Table, TableColumn, TableOptions } from "./lib/table.ts";
 
 // --- model and rollouts ----------------------------------------------------------------------
 export { BOS_ID, charTokenizer, EOS_ID, PAD_ID } from "./lib/model/tokenizer.ts";
