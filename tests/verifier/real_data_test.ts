@@ -125,7 +125,10 @@ function rewrites(gold: string): string[] {
   return [...out];
 }
 
-/** Perturbations with a different value: ±1, one digit, numerator + 1, sign, bracket type. */
+/**
+ * Perturbations with a different value: ±1, one digit, numerator + 1, sign, bracket type, the
+ * last digit of an expression, and the order of a point's coordinates.
+ */
 function nearMisses(gold: string): string[] {
   const out: string[] = [];
   if (/^-?\d+$/.test(gold)) {
@@ -142,6 +145,14 @@ function nearMisses(gold: string): string[] {
   if (/^\(.*\)$/.test(gold) && !gold.includes("\\cup") && /\\infty|^\(-?\d+,-?\d+\)$/.test(gold)) {
     out.push(`${gold.slice(0, -1)}]`.replace("\\infty]", "\\infty)"));
   }
+  // (Not after `\\approx`: `\\frac{2}{3}\\approx0.67` is the value 2/3, the rest is a remark.)
+  if (!/^-?\d+$/.test(gold) && !frac && !gold.includes("\\approx")) {
+    // Bump the last digit of an expression, tuple or matrix: `x^2+2x+1` → `x^2+2x+2`.
+    const at = gold.search(/\d(?=\D*$)/);
+    if (at >= 0) out.push(gold.slice(0, at) + ((Number(gold[at]) + 1) % 10) + gold.slice(at + 1));
+  }
+  const point = /^\(([^(),]+),([^(),]+)\)$/.exec(gold);
+  if (point && !gold.includes("\\infty")) out.push(`(${point[2]},${point[1]})`);
   return out.filter((miss) => miss !== gold);
 }
 
