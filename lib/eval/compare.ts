@@ -160,7 +160,8 @@ export function alignProblems(
  * seed only problem sampling is covered (the same simulation with one seed: 85%). Intervals are
  * pointwise in k.
  *
- * @param groups Per-seed, per-problem counts of each method, keyed by method name.
+ * @param groups Per-seed, per-problem counts of each method, keyed by method name (methods keep
+ *   the record's key order; as in any JS object, integer-like names such as "0" come first).
  * @param ks The values of k, each ≤ every problem's n.
  * @param options Bootstrap settings.
  * @returns Estimates and draws of every method's curve.
