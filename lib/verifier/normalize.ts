@@ -271,6 +271,8 @@ export function normalizeAnswer(answer: string): string {
   s = s.replace(/\\frac\{\\\}\{p\}i/g, "\\frac{\\pi}");
   s = s.replace(/\\(?:emptyset|varnothing)(?![a-zA-Z])|^\s*\\\{\s*\\\}\s*$/g, " empty ");
   s = replaceCommandArgument(s, TEXT_COMMANDS, (arg) => ` ${arg} `);
+  // `\tan^{-1}` is the inverse function, not 1/tan.
+  s = s.replace(/\\(sin|cos|tan)\s*\^\s*\{\s*-1\s*\}/g, "\\arc$1 ");
   s = s.replace(/(\d)\s*(?:[ap]\.\s?m\.?|[AaPp][Mm])(?![a-zA-Z])/g, "$1");
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree/g, " ");
   s = s.replace(/\bdegrees?\b/gi, " ");

@@ -41,9 +41,22 @@ function cExp(a: Complex): Complex {
 function cLog(a: Complex): Complex {
   return C(Math.log(Math.hypot(a.re, a.im)), Math.atan2(a.im, a.re));
 }
+/** Largest odd denominator q for which x^(p/q) of a negative real stays real (∛ convention). */
+const MAX_ODD_ROOT = 15;
+
 function cPow(a: Complex, b: Complex): Complex {
   if (a.im === 0 && b.im === 0 && (a.re >= 0 || Number.isInteger(b.re))) {
     return C(Math.pow(a.re, b.re));
+  }
+  if (a.im === 0 && b.im === 0) {
+    // (−8)^(1/3) = −2, as `\sqrt[3]{-8}` is: a negative base with an odd-denominator exponent.
+    for (let q = 3; q <= MAX_ODD_ROOT; q += 2) {
+      const p = Math.round(b.re * q);
+      if (Math.abs(b.re * q - p) < 1e-9) {
+        const magnitude = Math.pow(-a.re, b.re);
+        return C(p % 2 === 0 ? magnitude : -magnitude);
+      }
+    }
   }
   if (a.re === 0 && a.im === 0) return C(0);
   return cExp(cMul(b, cLog(a)));
