@@ -125,6 +125,8 @@ export { sequenceLogProbs } from "./lib/model/log_probs.ts";
 export type { SequenceLogProbs, SequenceLogProbsOptions } from "./lib/model/log_probs.ts";
 export { pickToken, sampleSequences } from "./lib/model/sample.ts";
 export type { SampledSequence, SampleOptions } from "./lib/model/sample.ts";
+export { SamplingPool } from "./lib/model/sampling_pool.ts";
+export type { SamplingPoolOptions } from "./lib/model/sampling_pool.ts";
 export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
 export type { LoadedCheckpoint, SavePolicyOptions } from "./lib/model/checkpoint.ts";
 export { sampleRollouts } from "./lib/rollout.ts";

@@ -6,7 +6,8 @@
  */
 import type { RolloutConfig } from "./config.ts";
 import { Policy } from "./model/policy.ts";
-import { sampleSequences } from "./model/sample.ts";
+import { type SampledSequence, sampleSequences } from "./model/sample.ts";
+import type { SamplingPool } from "./model/sampling_pool.ts";
 import type { Tokenizer } from "./model/tokenizer.ts";
 import { type CompletionChoice, type OpenAiEndpoint, requestCompletions } from "./openai_client.ts";
 import { deriveSeed, seededPrng } from "./random.ts";
@@ -54,18 +55,23 @@ export type SampleRolloutsOptions = RolloutConfig & {
   tokenizer?: Tokenizer;
   /** Sequences per forward batch for a local policy. Default 256. */
   batchSize?: number;
+  /**
+   * Web Workers to sample a local policy in (each batch is split between them); the same
+   * seed gives the same rollouts with or without a pool. Default: sample in this thread.
+   */
+  pool?: SamplingPool;
   /** Called after each batch (local) or each prompt (endpoint). */
   onProgress?: (progress: RolloutProgress) => void;
 };
 
-function sampleLocal(
+async function sampleLocal(
   policy: Policy,
   prompts: readonly string[],
   options: SampleRolloutsOptions,
-): Rollout[] {
+): Promise<Rollout[]> {
   const { samplesPerPrompt, temperature, topP, topK, greedy, maxNewTokens, seed, tokenizer } =
     options;
-  const { batchSize = 256, onProgress } = options;
+  const { batchSize = 256, onProgress, pool } = options;
   if (!tokenizer) {
     throw new TypeError("Cannot sample rollouts: a local policy needs options.tokenizer");
   }
@@ -81,20 +87,21 @@ function sampleLocal(
   const rollouts: Rollout[] = [];
   for (let start = 0; start < jobs.length; start += batchSize) {
     const batch = jobs.slice(start, start + batchSize);
-    // one stream per sample: results do not depend on batchSize
-    const prng = batch.map((j) =>
-      seededPrng(deriveSeed(seed, `${j.promptIndex}/${j.sampleIndex}`))
-    );
-    const samples = sampleSequences(policy, batch.map((j) => encoded[j.promptIndex]), {
+    // one stream per sample: results do not depend on batchSize or on the pool
+    const seeds = batch.map((j) => deriveSeed(seed, `${j.promptIndex}/${j.sampleIndex}`));
+    const batchPrompts = batch.map((j) => encoded[j.promptIndex]);
+    const settings = {
       temperature,
       topP,
       topK,
       greedy,
       maxNewTokens,
-      prng,
       eos: tokenizer.eos,
       pad: tokenizer.pad,
-    });
+    };
+    const samples: SampledSequence[] = pool
+      ? await pool.sample(policy, batchPrompts, { ...settings, seeds })
+      : sampleSequences(policy, batchPrompts, { ...settings, prng: seeds.map(seededPrng) });
     samples.forEach((s, k) => {
       const { promptIndex, sampleIndex } = batch[k];
       const text = s.tokens.at(-1) === tokenizer.eos ? s.tokens.slice(0, -1) : s.tokens;
@@ -186,9 +193,10 @@ async function sampleRemote(
  * Samples `samplesPerPrompt` responses for every prompt from a local policy or an
  * OpenAI-compatible endpoint. BOUNDARY: returns plain data, no tensor survives it.
  *
- * Local policy: prompts are encoded as BOS + ids, sampled in batches with a key/value cache;
- * each (prompt, sample) pair has its own random stream derived from `seed`, so the same seed
- * gives the same rollouts whatever the batch size.
+ * Local policy: prompts are encoded as BOS + ids, sampled in batches with a key/value cache
+ * (in this thread, or split between the workers of `options.pool`); each (prompt, sample) pair
+ * has its own random stream derived from `seed`, so the same seed gives the same rollouts
+ * whatever the batch size and with or without a pool.
  *
  * Endpoint: one `/v1/completions` request per prompt with `n = samplesPerPrompt` (greedy is
  * sent as temperature 0, `top_k` only when > 0, a per-prompt seed derived from `seed`).
@@ -222,6 +230,6 @@ export async function sampleRollouts(
   prompts: readonly string[],
   options: SampleRolloutsOptions,
 ): Promise<Rollout[]> {
-  if (source instanceof Policy) return await Promise.resolve(sampleLocal(source, prompts, options));
+  if (source instanceof Policy) return await sampleLocal(source, prompts, options);
   return await sampleRemote(source, prompts, options);
 }

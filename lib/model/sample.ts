@@ -153,6 +153,12 @@ export function sampleSequences(
         `Cannot sample: prompt ${i} must have 1 to ${config.context - 1} tokens, got ${p.length}`,
       );
     }
+    const bad = p.find((id) => !Number.isInteger(id) || id < 0 || id >= config.vocabSize);
+    if (bad !== undefined) {
+      throw new RangeError(
+        `Cannot sample: prompt ${i} has an id outside [0, ${config.vocabSize - 1}], got ${bad}`,
+      );
+    }
   }
   const results: SampledSequence[] = prompts.map(() => ({
     tokens: [],
@@ -171,7 +177,7 @@ export function sampleSequences(
   prompts.forEach((p, b) => prefill.set(p.slice(0, minPrompt), b * minPrompt));
   let { cache, logSoftmax } = tf.tidy(() => {
     const tokens = tf.tensor2d(prefill, [B, minPrompt], "int32");
-    const { hidden, cache } = trunkForward(params, tokens, config); // [B·P, D]
+    const { hidden, cache } = trunkForward(params, tokens, config, { withCache: true }); // [B·P, D]
     const lastRows = tf.reshape(hidden, [B, minPrompt, config.width]);
     const last = tf.reshape(
       tf.slice(lastRows, [0, minPrompt - 1, 0], [B, 1, config.width]),
@@ -237,7 +243,7 @@ export function sampleSequences(
 
 function disposeCache(cache: readonly LayerCache[]): void {
   for (const layer of cache) {
-    layer.keysT.dispose();
+    layer.keys.dispose();
     layer.values.dispose();
   }
 }

@@ -18,12 +18,16 @@ import type { TfTensor, TfTensor2D, TfTensor3D } from "./params.ts";
 /** Weights by name (variables of a `Policy`, or plain tensors). */
 export type Weights = Readonly<Record<string, TfTensor>>;
 
-/** Keys and values of one block for the positions seen so far. */
+/**
+ * Keys and values of one block for the positions seen so far, stored position-major so that
+ * appending a position is a contiguous concat and decoding attention needs no transpose
+ * (see `attendStep`).
+ */
 export type LayerCache = {
-  /** Keys, transposed for the score matmul: `[B·H, d, P]`. */
-  keysT: tf.Tensor3D;
-  /** Values: `[B·H, P, d]`. */
-  values: tf.Tensor3D;
+  /** Keys: `[P, B·H, d]`. */
+  keys: TfTensor3D;
+  /** Values: `[P, B·H, d]`. */
+  values: TfTensor3D;
 };
 
 /** Added to masked attention scores; exp() of it underflows to exactly 0 in float32. */
@@ -68,39 +72,98 @@ function causalMask(tokens: number): tf.Tensor2D {
   return tf.tensor2d(values, [tokens, tokens]);
 }
 
+/** Causal self-attention over a whole sequence (training, prefill). */
+function attendFull(
+  q2: tf.Tensor2D, // [B·T, D], already scaled by 1/√d
+  k2: tf.Tensor2D, // [B·T, D]
+  v2: tf.Tensor2D, // [B·T, D]
+  { batch, tokens, heads, withCache }: {
+    batch: number;
+    tokens: number;
+    heads: number;
+    withCache: boolean;
+  },
+): { mixed: tf.Tensor2D; cache?: LayerCache } {
+  const q = splitHeads(q2, batch, tokens, heads); // [B·H, T, d]
+  const keysT = splitHeadsT(k2, batch, tokens, heads); // [B·H, d, T]
+  const values = splitHeads(v2, batch, tokens, heads); // [B·H, T, d]
+  const scores = tf.add(batchMatMul(q, keysT), causalMask(tokens)); // [B·H, T, T]
+  const attn = tf.softmax(scores) as tf.Tensor3D; // [B·H, T, T]
+  const mixed = mergeHeads(batchMatMul(attn, values), batch, heads); // [B·T, D]
+  if (!withCache) return { mixed };
+  const cache = {
+    keys: tf.transpose(keysT, [2, 0, 1]) as tf.Tensor3D, // [T, B·H, d]
+    values: tf.transpose(values, [1, 0, 2]) as tf.Tensor3D, // [T, B·H, d]
+  };
+  return { mixed, cache };
+}
+
+/**
+ * Attention of one new position (per sequence) over the cache and itself, with channels
+ * n = b·H + h and no transpose of the cache: scores[p, n] = Σ_j keys[p, n, j] · q[n, j] as a
+ * broadcast multiply and a last-axis sum, then out[n, j] = Σ_p probs[p, n] · values[p, n, j]
+ * as one depthwise convolution of the input `[1, 1, P, N]` with the filter `values`
+ * `[1, P, N, d]` (channel multiplier d), which XNNPACK runs fast on wasm.
+ */
+function attendStep(
+  q2: tf.Tensor2D, // [B, D], already scaled by 1/√d
+  k2: tf.Tensor2D, // [B, D]
+  v2: tf.Tensor2D, // [B, D]
+  past: LayerCache,
+  heads: number,
+): { mixed: tf.Tensor2D; cache: LayerCache } {
+  const [B, D] = q2.shape;
+  const N = B * heads;
+  const d = D / heads;
+  const keys = tf.concat([past.keys, tf.reshape(k2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
+  const values = tf.concat([past.values, tf.reshape(v2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
+  const P = keys.shape[0];
+  const scores = tf.sum(tf.mul(keys, tf.reshape(q2, [1, N, d])), 2); // [P, N]
+  const probs = tf.transpose(tf.softmax(tf.transpose(scores))); // [P, N]
+  const mixed = tf.depthwiseConv2d(
+    tf.reshape(probs, [1, 1, P, N]) as tf.Tensor4D,
+    tf.reshape(values, [1, P, N, d]) as tf.Tensor4D,
+    1,
+    "valid",
+  ); // [1, 1, 1, N·d]
+  return { mixed: tf.reshape(mixed, [B, D]), cache: { keys, values } };
+}
+
 type BlockInput = {
   x: tf.Tensor2D; // [B·T, D] residual stream
   batch: number;
   tokens: number;
   past?: LayerCache;
-  mask?: tf.Tensor2D;
+  withCache: boolean;
 };
 
 function block(
   weights: Weights,
   prefix: string,
   heads: number,
-  { x, batch, tokens, past, mask }: BlockInput,
-): { x: tf.Tensor2D; cache: LayerCache } {
+  { x, batch, tokens, past, withCache }: BlockInput,
+): { x: tf.Tensor2D; cache?: LayerCache } {
   const D = x.shape[1];
   const scale = 1 / Math.sqrt(D / heads);
   // attention
   const h1 = layerNorm(x, w1(weights, `${prefix}ln1.g`), w1(weights, `${prefix}ln1.b`)); // [B·T, D]
-  // Split the weights, not the activations: wasm's Slice copies its whole input each call.
-  const [wq, wk, wv] = tf.split(w2(weights, `${prefix}attn.qkv.w`), 3, 1) as tf.Tensor2D[]; // [D, D]
-  const [bq, bk, bv] = tf.split(w1(weights, `${prefix}attn.qkv.b`), 3) as tf.Tensor1D[]; // [D]
-  const q2 = linear(h1, wq, bq); // [B·T, D]
-  const k2 = linear(h1, wk, bk); // [B·T, D]
-  const v2 = linear(h1, wv, bv); // [B·T, D]
-  const q = splitHeads(tf.mul(q2, scale), batch, tokens, heads); // [B·H, T, d]
-  const kTNew = splitHeadsT(k2, batch, tokens, heads); // [B·H, d, T]
-  const vNew = splitHeads(v2, batch, tokens, heads); // [B·H, T, d]
-  const keysT = past ? tf.concat([past.keysT, kTNew], 2) : kTNew; // [B·H, d, P]
-  const values = past ? tf.concat([past.values, vNew], 1) : vNew; // [B·H, P, d]
-  const scores = batchMatMul(q, keysT); // [B·H, T, P]
-  const masked = mask ? tf.add(scores, mask) : scores; // [B·H, T, P]
-  const attn = tf.softmax(masked) as tf.Tensor3D; // [B·H, T, P]
-  const mixed = mergeHeads(batchMatMul(attn, values), batch, heads); // [B·T, D]
+  let q2: tf.Tensor2D, k2: tf.Tensor2D, v2: tf.Tensor2D;
+  if (past) {
+    // one position: the activations are small, so one fused matmul then a split
+    const qkv = linear(h1, w2(weights, `${prefix}attn.qkv.w`), w1(weights, `${prefix}attn.qkv.b`)); // [B, 3D]
+    [q2, k2, v2] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // [B, D] each
+  } else {
+    // Split the weights, not the activations: wasm's Slice copies its whole input each call.
+    const [wq, wk, wv] = tf.split(w2(weights, `${prefix}attn.qkv.w`), 3, 1) as tf.Tensor2D[]; // [D, D]
+    const [bq, bk, bv] = tf.split(w1(weights, `${prefix}attn.qkv.b`), 3) as tf.Tensor1D[]; // [D]
+    q2 = linear(h1, wq, bq); // [B·T, D]
+    k2 = linear(h1, wk, bk); // [B·T, D]
+    v2 = linear(h1, wv, bv); // [B·T, D]
+  }
+  const qScaled = tf.mul(q2, scale) as tf.Tensor2D; // [B·T, D]
+  const { mixed, cache } = past
+    ? attendStep(qScaled, k2, v2, past, heads)
+    : attendFull(qScaled, k2, v2, { batch, tokens, heads, withCache });
   const attnOut = linear(
     mixed,
     w2(weights, `${prefix}attn.proj.w`),
@@ -111,7 +174,7 @@ function block(
   const h2 = layerNorm(x1, w1(weights, `${prefix}ln2.g`), w1(weights, `${prefix}ln2.b`)); // [B·T, D]
   const fc = gelu(linear(h2, w2(weights, `${prefix}mlp.fc.w`), w1(weights, `${prefix}mlp.fc.b`))); // [B·T, M]
   const mlpOut = linear(fc, w2(weights, `${prefix}mlp.proj.w`), w1(weights, `${prefix}mlp.proj.b`)); // [B·T, D]
-  return { x: tf.add(x1, mlpOut), cache: { keysT, values } };
+  return { x: tf.add(x1, mlpOut), cache };
 }
 
 /**
@@ -139,6 +202,8 @@ export type TrunkOptions = {
   prefix?: string;
   /** Per-block caches of the positions before `tokens` (decoding). Default none. */
   past?: readonly LayerCache[];
+  /** Return the per-block caches (prefill); always true with `past`. Default false. */
+  withCache?: boolean;
 };
 
 /**
@@ -151,7 +216,7 @@ export type TrunkOptions = {
  * @param config Model sizes.
  * @param options Trunk prefix and cache.
  * @returns `hidden`: `[B·T, D]` after the final layer norm; `cache`: per-block keys/values of
- *   all positions so far (P + T).
+ *   all positions so far (P + T) when `withCache` or `past` is given, else empty.
  * @throws {RangeError} If positions would exceed the context.
  * @example
  * ```ts
@@ -171,9 +236,9 @@ export function trunkForward(
   config: ModelConfig,
   options: TrunkOptions = {},
 ): { hidden: tf.Tensor2D; cache: LayerCache[] } {
-  const { prefix = "", past } = options;
+  const { prefix = "", past, withCache = past !== undefined } = options;
   const [batch, T] = tokens.shape;
-  const start = past && past.length > 0 ? past[0].values.shape[1] : 0;
+  const start = past && past.length > 0 ? past[0].values.shape[0] : 0;
   if (start + T > config.context) {
     throw new RangeError(
       `Cannot run the transformer: positions exceed the context, got ${
@@ -185,7 +250,6 @@ export function trunkForward(
     throw new RangeError(`Cannot run the transformer: a cached step takes one token, got T=${T}`);
   }
   let x = embed(weights, prefix, tokens, start); // [B·T, D]
-  const mask = past ? undefined : causalMask(T); // [T, T]
   const cache: LayerCache[] = [];
   for (let l = 0; l < config.layers; l++) {
     const out = block(weights, `${prefix}h.${l}.`, config.heads, {
@@ -193,10 +257,10 @@ export function trunkForward(
       batch,
       tokens: T,
       past: past?.[l],
-      mask,
+      withCache,
     });
     x = out.x;
-    cache.push(out.cache);
+    if (out.cache) cache.push(out.cache);
   }
   const hidden = layerNorm(x, w1(weights, `${prefix}lnf.g`), w1(weights, `${prefix}lnf.b`));
   return { hidden, cache };

@@ -63,7 +63,9 @@ Deno.test("trunkForward() with a key/value cache equals the full forward pass", 
       const tokens = tf.tensor2d(TOKENS, undefined, "int32");
       const full = trunkForward(policy.params, tokens, CONFIG).hidden.arraySync() as number[][];
       // prefill 3 positions, then one position per step
-      let { cache } = trunkForward(policy.params, tf.slice(tokens, [0, 0], [2, 3]), CONFIG);
+      let { cache } = trunkForward(policy.params, tf.slice(tokens, [0, 0], [2, 3]), CONFIG, {
+        withCache: true,
+      });
       const stepped: number[][][] = [];
       for (let p = 3; p < 8; p++) {
         const out = trunkForward(policy.params, tf.slice(tokens, [0, p], [2, 1]), CONFIG, {
