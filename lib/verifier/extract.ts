@@ -54,13 +54,28 @@ function lastBoxedGroup(text: string): string | null {
   return boxes.slice(first).map((b) => b.content.trim()).join(", ");
 }
 
-/** Strips math delimiters, markdown emphasis and a final sentence period from a phrase answer. */
+/**
+ * The phrase's first sentence (cut at a `.` outside math that ends it), with math delimiters and
+ * markdown emphasis removed. The whole sentence is kept, so `$2$ or $3$` stays a hedge.
+ */
 function cleanPhrase(phrase: string): string {
-  let s = phrase.trim().replace(/^\*+|\*+$/g, "").trim();
-  const math = /^(?:\$\$?|\\\(|\\\[)([\s\S]*?)(?:\$\$?|\\\)|\\\])/.exec(s);
-  if (math) s = math[1];
-  s = s.replace(/\$|\\\(|\\\)|\\\[|\\\]/g, "").trim();
-  return s.replace(/\.\s*$/, "").trim();
+  const s = phrase.trim();
+  let inMath = false;
+  let end = s.length;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\") {
+      const next = s[i + 1];
+      if (next === "(" || next === "[") inMath = true;
+      else if (next === ")" || next === "]") inMath = false;
+      i++;
+    } else if (s[i] === "$") {
+      inMath = !inMath;
+    } else if (s[i] === "." && !inMath && (i + 1 === s.length || /\s/.test(s[i + 1]))) {
+      end = i;
+      break;
+    }
+  }
+  return s.slice(0, end).replace(/\$|\\\(|\\\)|\\\[|\\\]|\*\*/g, "").trim();
 }
 
 const PHRASES = [

@@ -253,6 +253,8 @@ function stripOuterBraces(text: string): string {
  * ```
  */
 export function normalizeAnswer(answer: string): string {
+  // `12, 345` (a space after the comma) is a list, never a thousands-separated number.
+  const spacedComma = /,\s/.test(answer);
   let s = stripOuterBraces(answer.trim());
   for (const [from, to] of UNICODE) s = s.replace(from, to);
   s = s.replace(/\\\(|\\\)|\\\[|\\\]|\$/g, " ");
@@ -283,7 +285,8 @@ export function normalizeAnswer(answer: string): string {
   // A count followed by its noun: `3 \text{ ways}`, `6 people`. Needs a digit (or `}`) before.
   s = s.replace(/([\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*[\s.,;!]*$/, "$1");
   // A choice followed by its value: `(B) 12` is choice B.
-  s = s.replace(/^\s*\(([A-E])\)\s+\S.*$/, "$1");
+  // (Only when no second choice follows: `(B) (C)` must not read as B.)
+  s = s.replace(/^\s*\(([A-E])\)\s+(?![\s\S]*\([A-E]\))\S[\s\S]*$/, "$1");
   // Drop whitespace, but keep one space after a command before a letter (`\sin x`).
   s = s.replace(
     /(\\[a-zA-Z]+)\s+(?=[a-zA-Z])|\s+/g,
@@ -294,7 +297,7 @@ export function normalizeAnswer(answer: string): string {
   // An empty group between two values is what MATH golds kept of `\text{ and }`: a separator.
   s = s.replace(/([\w}])\{\}(?=[\w\\-])/g, "$1,").replace(/\{\}/g, "");
   s = s.replace(/\{([0-9A-Z]+)\}(?=_)/g, "$1");
-  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
+  if (!spacedComma && /^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
   s = s.replace(
     /(^|[^\\])\{(\d{1,3}(?:,\d{3})+)\}/g,
     (_m, pre, n: string) => `${pre}{${n.replace(/,/g, "")}}`,

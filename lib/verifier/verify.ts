@@ -12,7 +12,7 @@ import { type EquivalenceSettings, isAnswerEquivalent } from "./equivalent.ts";
 import { extractAnswer, type ExtractOptions } from "./extract.ts";
 import { prepareLeaf } from "./leaf.ts";
 import { normalizeAnswer } from "./normalize.ts";
-import { parseRationalLiteral } from "./rational.ts";
+import { isRationalEqual, parseRationalLiteral } from "./rational.ts";
 import { type AnswerNode, parseAnswerNode } from "./structure.ts";
 
 /** Why a verdict is what it is. */
@@ -46,28 +46,36 @@ export type VerifyOptions = ExtractOptions & {
   readonly maxAnswerLength?: number;
 };
 
-/** Gold structures kept before the cache is cleared (memory bound only; results never change). */
+/** Gold readings kept before the cache is cleared (memory bound only; results never change). */
 const GOLD_CACHE_LIMIT = 20_000;
-const goldCache = new Map<string, AnswerNode | "budget-exceeded">();
+const goldCache = new Map<string, AnswerNode[] | "budget-exceeded">();
 /** Steps one gold may spend on its structure when first read (it is cached afterwards). */
 const GOLD_STRUCTURE_STEPS = 10_000;
+/** `45,135` is both 45135 and the list 45, 135: MATH golds use it for each (`81,256` is a list). */
+const AMBIGUOUS_THOUSANDS = /^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/;
 
-function goldNode(gold: string, maxAnswerLength: number): AnswerNode | "budget-exceeded" {
+/** The structures a gold may stand for: one, or two for an ambiguous `45,135`. */
+function goldReadings(gold: string, maxAnswerLength: number): AnswerNode[] | "budget-exceeded" {
   const key = `${maxAnswerLength}\u0000${gold}`;
   const hit = goldCache.get(key);
   if (hit !== undefined) return hit;
-  let node: AnswerNode | "budget-exceeded";
+  let readings: AnswerNode[] | "budget-exceeded";
   try {
-    node = gold.length > maxAnswerLength
+    const texts = AMBIGUOUS_THOUSANDS.test(gold.trim())
+      ? [gold, gold.replaceAll(",", ", ")]
+      : [gold];
+    readings = gold.length > maxAnswerLength
       ? "budget-exceeded"
-      : parseAnswerNode(normalizeAnswer(gold), { steps: GOLD_STRUCTURE_STEPS });
+      : texts.map((text) =>
+        parseAnswerNode(normalizeAnswer(text), { steps: GOLD_STRUCTURE_STEPS })
+      );
   } catch (error) {
     if (!(error instanceof BudgetExceededError)) throw error;
-    node = "budget-exceeded";
+    readings = "budget-exceeded";
   }
   if (goldCache.size >= GOLD_CACHE_LIMIT) goldCache.clear();
-  goldCache.set(key, node);
-  return node;
+  goldCache.set(key, readings);
+  return readings;
 }
 
 function isUnparsable(node: AnswerNode): boolean {
@@ -129,24 +137,23 @@ export function verify(response: string, gold: string, options: VerifyOptions = 
     predicted = extractAnswer(String(response), { lastNumberFallback });
     if (predicted === null) return verdict("no-answer");
     if (predicted.length > maxAnswerLength) return verdict("budget-exceeded");
-    const goldStructure = goldNode(String(gold), maxAnswerLength);
-    if (goldStructure === "budget-exceeded") return verdict("budget-exceeded");
+    const readings = goldReadings(String(gold), maxAnswerLength);
+    if (readings === "budget-exceeded") return verdict("budget-exceeded");
     const normalized = normalizeAnswer(predicted);
     if (normalized.length === 0) return verdict("no-answer");
     // Fast path: two plain number literals compare exactly without any parser.
-    const goldLiteral = goldStructure.kind === "leaf"
-      ? parseRationalLiteral(goldStructure.latex)
+    const goldLiteral = readings[0].kind === "leaf"
+      ? parseRationalLiteral(readings[0].latex)
       : null;
     const predictedLiteral = goldLiteral ? parseRationalLiteral(normalized) : null;
     if (goldLiteral && predictedLiteral) {
-      const same = goldLiteral.num === predictedLiteral.num &&
-        goldLiteral.den === predictedLiteral.den;
-      return verdict(same ? "equivalent" : "not-equivalent");
+      if (isRationalEqual(goldLiteral, predictedLiteral)) return verdict("equivalent");
+      if (readings.length === 1) return verdict("not-equivalent");
     }
     const budget: Budget = { steps: maxSteps };
     const predictedStructure = parseAnswerNode(normalized, budget);
     const settings: EquivalenceSettings = { relativeTolerance, seed, points, budget };
-    if (isAnswerEquivalent(goldStructure, predictedStructure, settings)) {
+    if (readings.some((reading) => isAnswerEquivalent(reading, predictedStructure, settings))) {
       return verdict("equivalent");
     }
     return verdict(isUnparsable(predictedStructure) ? "unparsable" : "not-equivalent");

@@ -28,6 +28,7 @@ Deno.test("extractAnswer() finds the committed final answer", async (t) => {
     assert.equal(extractAnswer("Thus the answer is \\(x=2\\)."), "x=2");
     assert.equal(extractAnswer("Work...\n**Answer:** \\[ 12 \\]"), "12");
     assert.equal(extractAnswer("Answer: 17"), "17");
+    assert.equal(extractAnswer("The answer is $2$ or $3$. Maybe."), "2 or 3");
   });
   await t.step("boxed beats phrases; the last phrase wins", () => {
     assert.equal(extractAnswer("The answer is 3. So \\boxed{4}"), "4");

@@ -313,6 +313,32 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
     },
   );
 
+  await t.step("hedged answers (the gold plus a different value) do not verify", () => {
+    const prng = seededPrng(20250603);
+    const hedges = [
+      (g: string, o: string) => `\\boxed{${g} \\text{ or } ${o}}`,
+      (g: string, o: string) => `\\boxed{${o} \\text{ or } ${g}}`,
+      (g: string, o: string) => `$\\boxed{${g}}$ and $\\boxed{${o}}$`,
+      (g: string, o: string) => `\\boxed{${o}}, \\boxed{${g}}`,
+      (g: string, o: string) => `The answer is $${g}$ or $${o}$.`,
+    ];
+    const falsePositives: string[] = [];
+    let total = 0;
+    while (total < 5_000) {
+      const gold = golds[randomInt(prng, golds.length)].target;
+      const other = golds[randomInt(prng, golds.length)].target;
+      const skip = other === "" || /,|\\pm|\\cup/.test(gold + other);
+      if (skip || !isDifferent(gold, other)) continue;
+      const response = hedges[total % hedges.length](gold, other);
+      total++;
+      if (verify(response, gold).correct) {
+        falsePositives.push(`${JSON.stringify(gold)}: ${response}`);
+      }
+    }
+    report("hedged-answer false positives", total, falsePositives);
+    assert.deepEqual(falsePositives, []);
+  });
+
   await t.step("near-miss perturbations of every gold do not verify", () => {
     const falsePositives: string[] = [];
     let total = 0;

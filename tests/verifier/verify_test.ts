@@ -34,6 +34,12 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["12000", "12,\\!000", true],
     ["1,2,3", "123", false],
     ["6,8,10", "6810", false],
+    ["100", "0,100", false],
+    ["12345", "12, 345", false],
+    ["45,135", "45, 135", true],
+    ["45,135", "45135", true],
+    ["45,135", "135, 45", true],
+    ["45,135", "45", false],
     ["6,8,10", "10, 8, 6", true],
   ],
   "roots, pi, irrationals and decimals": [
@@ -163,6 +169,8 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["6", "\\text{6 people}", true],
     ["\\text{(B)}", "(B) 12", true],
     ["12", "(B) 12", false],
+    ["\\text{(B)}", "(B) (C) (D)", false],
+    ["\\text{(B)}", "(B)\\text{ or }(C)", false],
   ],
   "presentation": [
     ["\\frac{3}{4}", "\\dfrac{3}{4}", true],
