@@ -10,7 +10,8 @@ import type { AnswerNode, RelationOp } from "./structure.ts";
 const INFINITY = "\\infty";
 
 function isVariable(node: AnswerNode): boolean {
-  return node.kind === "leaf" && /^[a-zA-Z]{1,3}(_\{?\w+\}?)?(\([a-zA-Z]\))?$/.test(node.latex);
+  return node.kind === "leaf" &&
+    /^[a-zA-Z]{1,3}(_\{?\w+\}?)?(\^\{?-1\}?)?(\([a-zA-Z]\))?$/.test(node.latex);
 }
 
 function flip(op: RelationOp): RelationOp {
@@ -94,7 +95,8 @@ export function intervalsOf(node: AnswerNode): AnswerNode[] | null {
 }
 
 /**
- * The right side of `x = 5` when the left side is a plain variable name (`x`, `AB`, `f(x)`).
+ * The right side of `x = 5` when the left side is a variable name (`x`, `AB`, `f(x)`,
+ * `f^{-1}(x)`) or a tuple of them (`(a, b) = (2, 3)`).
  *
  * @param node A structure from `parseAnswerNode`.
  * @returns The assigned value, or `null` when the node is not such an assignment.
@@ -106,8 +108,8 @@ export function intervalsOf(node: AnswerNode): AnswerNode[] | null {
  * ```
  */
 export function assignedValue(node: AnswerNode): AnswerNode | null {
-  return node.kind === "relation" && node.ops.length === 1 && node.ops[0] === "=" &&
-      isVariable(node.sides[0])
-    ? node.sides[1]
-    : null;
+  if (node.kind !== "relation" || node.ops.length !== 1 || node.ops[0] !== "=") return null;
+  const [name, value] = node.sides;
+  const names = name.kind === "tuple" ? name.items : [name];
+  return names.every(isVariable) ? value : null;
 }

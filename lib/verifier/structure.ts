@@ -210,7 +210,13 @@ export function parseAnswerNode(text: string, budget: Budget, depth: number = 0)
     return {
       kind: "relation",
       ops: relation.seps.map((s) => RELATION_OPS.find(([t]) => t === s)![1]),
-      sides: relation.parts.map((p) => ({ kind: "leaf", latex: stripBraces(p) })),
+      // A bracketed side keeps its structure: `(a, b) = (2, 3)`.
+      sides: relation.parts.map((p): AnswerNode =>
+        outerBracket(stripBraces(p)) ? parseAnswerNode(p, budget, depth + 1) : {
+          kind: "leaf",
+          latex: stripBraces(p),
+        }
+      ),
     };
   }
   const pm = splitTopLevel(text, ["\\pm", "\\mp"]).parts;

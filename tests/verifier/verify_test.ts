@@ -122,6 +122,9 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["x+11", "x+11, 11+x", true],
     ["1", "-2, 1", false],
     ["(1,-2)", "x=-2, y=1", false],
+    ["(2,3)", "(a, b) = (2, 3)", true],
+    ["(2,3)", "(a, b) = (3, 2)", false],
+    ["\\frac{x-1}{2}", "f^{-1}(x) = \\frac{x}{2} - \\frac12", true],
   ],
   "matrices and vectors": [
     ["\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", true],
