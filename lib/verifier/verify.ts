@@ -7,6 +7,7 @@
  * @module
  */
 
+import { assertIntegerInRange } from "../_assert.ts";
 import { type Budget, BudgetExceededError } from "./budget.ts";
 import { type EquivalenceSettings, isAnswerEquivalent } from "./equivalent.ts";
 import { extractAnswer, type ExtractOptions } from "./extract.ts";
@@ -46,6 +47,8 @@ export type VerifyOptions = ExtractOptions & {
   readonly maxAnswerLength?: number;
 };
 
+/** Most random points per comparison an option may ask for. */
+const MAX_POINTS = 1_000;
 /** Gold readings kept before the cache is cleared (memory bound only; results never change). */
 const GOLD_CACHE_LIMIT = 20_000;
 const goldCache = new Map<string, AnswerNode[] | "budget-exceeded">();
@@ -107,6 +110,7 @@ function isUnparsable(node: AnswerNode): boolean {
  * @param gold A bare gold answer such as `\frac{3}{4}`, `336^\circ`, `(1, 2]`.
  * @param options Extraction, tolerance, seed, points and work bounds; see {@link VerifyOptions}.
  * @returns A {@link Verdict}; never throws on any strings.
+ * @throws {RangeError} For invalid options (a non-integer `maxSteps`, a negative tolerance, …).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -126,6 +130,15 @@ export function verify(response: string, gold: string, options: VerifyOptions = 
     maxAnswerLength = 1_000,
     lastNumberFallback = false,
   } = options;
+  assertIntegerInRange("maxSteps", maxSteps, 1);
+  assertIntegerInRange("points", points, 1, MAX_POINTS);
+  assertIntegerInRange("maxAnswerLength", maxAnswerLength, 1);
+  assertIntegerInRange("seed", seed, Number.MIN_SAFE_INTEGER);
+  if (!(relativeTolerance >= 0 && relativeTolerance < 1)) {
+    throw new RangeError(
+      `Cannot verify: relativeTolerance must be in [0, 1), got ${relativeTolerance}`,
+    );
+  }
   let predicted: string | null = null;
   const verdict = (reason: VerdictReason): Verdict => ({
     correct: reason === "equivalent",

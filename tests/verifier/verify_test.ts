@@ -233,6 +233,11 @@ Deno.test("verify() options", async (t) => {
     assert.equal(verify(boxed("1.414"), "\\sqrt2", { relativeTolerance: 1e-3 }).correct, true);
     assert.equal(verify(boxed("0.333"), "\\frac13", { relativeTolerance: 1e-2 }).correct, false);
   });
+  await t.step("invalid options throw RangeError (programmer mistakes, not model output)", () => {
+    assert.throws(() => verify("\\boxed{1}", "1", { maxSteps: Number.NaN }), RangeError);
+    assert.throws(() => verify("\\boxed{1}", "1", { points: 0 }), RangeError);
+    assert.throws(() => verify("\\boxed{1}", "1", { relativeTolerance: -1 }), RangeError);
+  });
   await t.step("lastNumberFallback is off by default", () => {
     assert.equal(verify("so it is 42", "42").reason, "no-answer");
     assert.equal(verify("so it is 42", "42", { lastNumberFallback: true }).correct, true);
