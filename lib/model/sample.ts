@@ -65,6 +65,24 @@ export function pickToken(
     for (let v = 1; v < V; v++) if (logProbs[v] > logProbs[best]) best = v;
     return { id: best, samplingLogProb: 0 };
   }
+  if (topK === 0 && topP >= 1) {
+    // no truncation: draw from softmax(logProbs / temperature) in id order, no sort
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) max = Math.max(max, logProbs[v] / temperature);
+    let total = 0;
+    for (let v = 0; v < V; v++) total += Math.exp(logProbs[v] / temperature - max);
+    let u = prng() * total;
+    let chosen = V - 1;
+    for (let v = 0; v < V; v++) {
+      u -= Math.exp(logProbs[v] / temperature - max);
+      if (u < 0) {
+        chosen = v;
+        break;
+      }
+    }
+    const samplingLogProb = logProbs[chosen] / temperature - max - Math.log(total);
+    return { id: chosen, samplingLogProb };
+  }
   // candidates sorted by probability (ties by id, so the order is deterministic)
   const order = Array.from({ length: V }, (_, v) => v);
   order.sort((a, b) => logProbs[b] - logProbs[a] || a - b);
