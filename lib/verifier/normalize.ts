@@ -7,7 +7,10 @@
  * @module
  */
 
-/** Commands whose argument is kept and whose wrapper is dropped (`\text{cm}` → ` cm `). */
+/**
+ * Commands whose argument is kept and whose wrapper is dropped: `\text{cm}` → ` cm `, and a stray
+ * `\boxed{5}` in a phrase answer or a gold → ` 5 `.
+ */
 const TEXT_COMMANDS = [
   "text",
   "textbf",
@@ -26,6 +29,8 @@ const TEXT_COMMANDS = [
   "boldsymbol",
   "bm",
   "hbox",
+  "boxed",
+  "fbox",
 ];
 
 /** LaTeX commands we know, used to split glued names such as `\sinx` → `\sin x`. */

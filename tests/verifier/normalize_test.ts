@@ -24,6 +24,7 @@ Deno.test("normalizeAnswer() removes presentation and keeps the mathematics", as
     ["4.", "4"],
     ["5!", "5!"],
     ["{Monday}", "Monday"],
+    ["\\boxed{\\frac{1}{2}}", "\\frac{1}{2}"],
     ["9\\text{ a.m.}", "9"],
     ["18\\text{ ways.}", "18"],
     ["19{}43", "19,43"],
