@@ -114,7 +114,8 @@ export function isAnswerEquivalent(
         isOrderedEquivalent(gold.items, predicted.items, settings);
     case "matrix": {
       if (predicted.kind === "tuple") {
-        // A column or row vector may be written as a tuple: (1, 2) = \begin{pmatrix}1\\2\end{pmatrix}.
+        // A column or row vector may be written as a tuple:
+        // (1, 2) = \begin{pmatrix}1\\2\end{pmatrix}.
         const flat = gold.rows.length === 1
           ? gold.rows[0]
           : gold.rows.every((r) => r.length === 1)

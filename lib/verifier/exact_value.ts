@@ -21,7 +21,7 @@ import {
 /** Largest factorial argument and exponent bit-size the exact evaluator will compute. */
 const MAX_FACTORIAL = 3_000;
 const MAX_POWER_BITS = 40_000;
-/** Largest exact intermediate (numerator plus denominator bits); past it, exact evaluation stops. */
+/** Largest exact intermediate (numerator + denominator bits); past it, exact evaluation stops. */
 const MAX_EXACT_BITS = 100_000;
 
 function exactInteger(r: Rational | null): bigint | null {

@@ -107,7 +107,8 @@ function lastNumber(text: string): string | null {
 /**
  * Extracts the final answer of a model response: the text after `</think>` when thinking tags
  * are present (none while a `<think>` is still open), then the last `\boxed{…}` / `\fbox{…}`
- * (consecutive boxes joined as a list), else the last "The final answer is …", "The answer is …"
+ * (consecutive boxes joined as a list), else the last "The final answer is …",
+ * "The answer is …"
  * or "Answer: …" phrase with its `$…$`, `\(…\)`, `\[…\]` delimiters removed.
  *
  * @param response A whole model output.

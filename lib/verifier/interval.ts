@@ -104,7 +104,8 @@ export function intervalsOf(node: AnswerNode): AnswerNode[] | null {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseAnswerNode } from "./structure.ts";
- * assert.deepEqual(assignedValue(parseAnswerNode("k=5", { steps: 100 })), { kind: "leaf", latex: "5" });
+ * const node = parseAnswerNode("k=5", { steps: 100 });
+ * assert.deepEqual(assignedValue(node), { kind: "leaf", latex: "5" });
  * ```
  */
 export function assignedValue(node: AnswerNode): AnswerNode | null {

@@ -33,7 +33,7 @@ export type EquivalenceSettings = {
  * (`2\sqrt3` vs `\sqrt{12}`): only floating-point rounding can separate them.
  */
 const SYMBOLIC_TOLERANCE = 1e-9;
-/** Random points are drawn from ±[0.5, 2.5]: away from 0 and from branch points at ±1 only by chance. */
+/** Each variable gets a value in ±[0.5, 2.5] with a random sign: away from 0, and |x| ≠ x. */
 const POINT_MIN = 0.5;
 const POINT_SPAN = 2;
 
@@ -159,7 +159,8 @@ function difference(sides: readonly AnswerNode[]): Leaf | null {
  * ```ts
  * import assert from "node:assert/strict";
  * const settings = { relativeTolerance: 1e-6, seed: 0, points: 5, budget: { steps: 1e5 } };
- * const sides = (l: string, r: string) => [l, r].map((latex) => ({ kind: "leaf" as const, latex }));
+ * const leaf = (latex: string) => ({ kind: "leaf" as const, latex });
+ * const sides = (l: string, r: string) => [leaf(l), leaf(r)];
  * assert.equal(isEquationEquivalent(sides("y", "2x+1"), sides("2x-y+1", "0"), settings), true);
  * ```
  */

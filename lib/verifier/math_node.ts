@@ -28,7 +28,8 @@ export const CONSTANT_SYMBOLS: ReadonlySet<string> = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.deepEqual(toNode({ fn: ["Add", { sym: "x" }, { num: "1.5" }] }), ["Add", "x", { num: "1.5" }]);
+ * const json = { fn: ["Add", { sym: "x" }, { num: "1.5" }] };
+ * assert.deepEqual(toNode(json), ["Add", "x", { num: "1.5" }]);
  * ```
  */
 export function toNode(json: unknown): MathNode {
