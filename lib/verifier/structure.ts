@@ -193,7 +193,10 @@ export function parseAnswerNode(text: string, budget: Budget, depth: number = 0)
   if (depth > MAX_NESTING) throw new BudgetExceededError("reading the answer structure");
   text = stripBraces(text);
   const approx = splitTopLevel(text, ["\\approx"]).parts.filter((p) => p.length > 0);
-  if (approx.length > 1) text = approx[0];
+  // `\frac23 \approx 0.67` is 2/3; `x \approx 0.67` is 0.67.
+  if (approx.length > 1) {
+    text = /^[a-zA-Z]$/.test(approx[0]) ? approx[approx.length - 1] : approx[0];
+  }
   const list = splitTopLevel(text, [",", ";"]).parts.filter((p) => p.length > 0);
   if (list.length > 1) {
     return { kind: "list", items: list.map((p) => parseAnswerNode(p, budget, depth + 1)) };

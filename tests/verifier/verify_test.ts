@@ -48,6 +48,8 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["\\frac{\\sqrt{3}}{2}", "\\frac{1}{2}\\sqrt3", true],
     ["\\sqrt{2}", "1.41421356", true],
     ["\\sqrt{2}", "1.41", false],
+    ["\\frac{2}{3}", "\\frac{2}{3} \\approx 0.67", true],
+    ["\\sqrt{2}", "x \\approx 1.41421356", true],
     ["\\sqrt{2}", "\\sqrt{3}", false],
     ["4\\pi", "\\pi\\cdot 4", true],
     ["4\\pi", "12.566370614", true],
