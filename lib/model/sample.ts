@@ -128,7 +128,8 @@ function entropyOf(row: Float32Array): number {
  *
  * The shortest prompt length P is prefilled in one forward pass; from position P on, the
  * batch advances one position per step, feeding each row its own prompt token while its
- * prompt lasts and its sampled token after. A row stops after EOS, after `maxNewTokens`
+ * prompt lasts and its sampled token after. Finished rows leave the batch (their cache rows
+ * are gathered away) once a quarter of it has finished, so the cost follows the live rows. A row stops after EOS, after `maxNewTokens`
  * generated tokens, or at the context length (then `truncated` is true unless it ended on EOS).
  * The only host read per step is the `[B, V]` log-softmax the host sampler needs.
  *
@@ -203,21 +204,22 @@ export function sampleSequences(
     ); // [B, D]
     return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, last as tf.Tensor2D)) }; // [B, V]
   });
+  // rowOf[k] is the prompt index of batch row k; finished rows are dropped from the batch
+  // (their cache rows gathered away) once a quarter of it has finished.
+  let rowOf = prompts.map((_, b) => b);
   try {
     for (let position = minPrompt; position < maxLimit; position++) {
-      const rows = logSoftmax.dataSync() as Float32Array; // [B·V]: the one host read per step
+      const rows = logSoftmax.dataSync() as Float32Array; // [rows·V]: the one host read per step
       logSoftmax.dispose();
-      const next = new Int32Array(B);
-      let active = 0;
-      for (let b = 0; b < B; b++) {
+      const next: number[] = [];
+      for (const [k, b] of rowOf.entries()) {
         const prompt = prompts[b];
         if (done[b]) {
-          next[b] = pad;
+          next.push(pad);
         } else if (position < prompt.length) {
-          next[b] = prompt[position];
-          active++;
+          next.push(prompt[position]);
         } else {
-          const row = rows.subarray(b * V, (b + 1) * V);
+          const row = rows.subarray(k * V, (k + 1) * V);
           const { id, samplingLogProb } = pickToken(row, {
             temperature,
             topP,
@@ -230,23 +232,32 @@ export function sampleSequences(
           out.logProbs.push(row[id]);
           out.samplingLogProbs.push(samplingLogProb);
           out.entropies.push(entropyOf(row));
-          next[b] = id;
+          next.push(id);
           if (id === eos) done[b] = true;
           else if (position + 1 >= limit[b]) {
             done[b] = true;
             out.truncated = true;
-          } else active++;
+          }
         }
       }
-      if (active === 0 || position + 1 >= config.context) {
+      const keep = rowOf.flatMap((b, k) => (done[b] ? [] : [k]));
+      if (keep.length === 0 || position + 1 >= config.context) {
         logSoftmax = tf.zeros([0, V]);
         break;
       }
+      let tokenIds = next;
+      if (keep.length <= COMPACT_FRACTION * rowOf.length) {
+        const old = cache;
+        cache = compactCache(old, keep, config.heads);
+        disposeCache(old);
+        tokenIds = keep.map((k) => next[k]);
+        rowOf = keep.map((k) => rowOf[k]);
+      }
       const past = cache;
       const step = tf.tidy(() => {
-        const tokens = tf.tensor2d(next, [B, 1], "int32");
-        const { hidden, cache } = trunkForward(params, tokens, config, { past }); // [B, D]
-        return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, hidden)) }; // [B, V]
+        const tokens = tf.tensor2d(Int32Array.from(tokenIds), [rowOf.length, 1], "int32");
+        const { hidden, cache } = trunkForward(params, tokens, config, { past }); // [rows, D]
+        return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, hidden)) }; // [rows, V]
       });
       disposeCache(past);
       cache = step.cache;
@@ -257,6 +268,27 @@ export function sampleSequences(
     logSoftmax.dispose();
   }
   return results;
+}
+
+/** Drop finished rows from the batch once at most this fraction of it is still running. */
+const COMPACT_FRACTION = 0.75;
+
+/** Keeps batch rows `keep` of every layer's cache (channels n = b·H + h of `[P, B·H, d]`). */
+function compactCache(
+  cache: readonly LayerCache[],
+  keep: readonly number[],
+  heads: number,
+): LayerCache[] {
+  return tf.tidy(() => {
+    const channels = tf.tensor1d(
+      keep.flatMap((k) => Array.from({ length: heads }, (_, h) => k * heads + h)),
+      "int32",
+    ); // [rows·H]
+    return cache.map((layer) => ({
+      keys: tf.gather(layer.keys, channels, 1), // [P, rows·H, d]
+      values: tf.gather(layer.values, channels, 1), // [P, rows·H, d]
+    }));
+  });
 }
 
 function disposeCache(cache: readonly LayerCache[]): void {

@@ -134,3 +134,19 @@ Deno.test("pickToken() applies temperature, top-k and top-p as documented", asyn
     assert.ok(f[0] > 0.9);
   });
 });
+
+Deno.test("sampleSequences() drops finished rows without changing the others", async () => {
+  using policy = Policy.create(CONFIG, { seed: 21 });
+  const prompts = Array.from({ length: 12 }, (_, i) => [1, 3 + (i % 6), 3 + ((i * 5) % 6)]);
+  const options = { ...BASE, maxNewTokens: 9 };
+  const batched = await assertNoLeak(() =>
+    sampleSequences(policy, prompts, { ...options, prng: prompts.map((_, i) => seededPrng(i)) })
+  );
+  const lengths = new Set(batched.map((s) => s.tokens.length));
+  assert.ok(lengths.size > 2, `rows should finish at different steps, got ${[...lengths]}`);
+  prompts.forEach((p, i) => {
+    const [alone] = sampleSequences(policy, [p], { ...options, prng: seededPrng(i) });
+    assert.deepEqual(batched[i].tokens, alone.tokens, `prompt ${i}`);
+    alone.logProbs.forEach((v, t) => assertClose(batched[i].logProbs[t], v, 1e-5));
+  });
+});
