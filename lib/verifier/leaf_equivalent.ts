@@ -37,9 +37,15 @@ const SYMBOLIC_TOLERANCE = 1e-9;
 const POINT_MIN = 0.5;
 const POINT_SPAN = 2;
 
+/**
+ * Magnitudes below this compare absolutely, so rounding noise around zero (`\sin\pi` gives
+ * 1.2e-16) still equals 0.
+ */
+const NEAR_ZERO_SCALE = 1e-6;
+
 function isClose(a: Complex, b: Complex, tolerance: number): boolean {
-  const scale = Math.max(Math.hypot(a.re, a.im), Math.hypot(b.re, b.im));
-  return Math.hypot(a.re - b.re, a.im - b.im) <= tolerance * Math.max(scale, 1e-12);
+  const scale = Math.max(Math.hypot(a.re, a.im), Math.hypot(b.re, b.im), NEAR_ZERO_SCALE);
+  return Math.hypot(a.re - b.re, a.im - b.im) <= tolerance * scale;
 }
 
 function exactOf(leaf: Leaf, budget: Budget): Rational | null {

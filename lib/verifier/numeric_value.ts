@@ -143,7 +143,31 @@ export function numericValue(
   return v && Number.isFinite(v.re) && Number.isFinite(v.im) ? v : null;
 }
 
+/** Smallest magnitude a non-zero product may reach before we call it an underflow. */
+const UNDERFLOW = 1e-280;
+
+const isZero = (a: Complex): boolean => a.re === 0 && a.im === 0;
+
+/** Evaluates one node; an overflow to ±Infinity or NaN anywhere makes the whole value `null`. */
 function evalNode(
+  node: MathNode,
+  env: ReadonlyMap<string, Complex>,
+  budget: Budget,
+): Complex | null {
+  const value = evalUnchecked(node, env, budget);
+  return value && Number.isFinite(value.re) && Number.isFinite(value.im) ? value : null;
+}
+
+/**
+ * A product, quotient or power of non-zero operands that came out (almost) 0 underflowed: it lost
+ * its value, so `\sqrt2 / 2^{2000}` and `\sqrt2 / 2^{2001}` must not both read as 0.
+ */
+function unlessUnderflow(result: Complex, operands: readonly Complex[]): Complex | null {
+  const tiny = Math.hypot(result.re, result.im) < UNDERFLOW;
+  return tiny && !operands.some(isZero) ? null : result;
+}
+
+function evalUnchecked(
   node: MathNode,
   env: ReadonlyMap<string, Complex>,
   budget: Budget,
@@ -169,14 +193,14 @@ function evalNode(
       return args.reduce(cAdd, C(0));
     case "Multiply":
     case "InvisibleOperator":
-      return args.reduce(cMul, C(1));
+      return unlessUnderflow(args.reduce(cMul, C(1)), args);
     case "Subtract":
       return args.length === 2 ? cAdd(args[0], C(-args[1].re, -args[1].im)) : null;
     case "Divide":
     case "Rational":
-      return args.length === 2 ? cDiv(args[0], args[1]) : null;
+      return args.length === 2 ? unlessUnderflow(cDiv(args[0], args[1]), args) : null;
     case "Power":
-      return args.length === 2 ? cPow(args[0], args[1]) : null;
+      return args.length === 2 ? unlessUnderflow(cPow(args[0], args[1]), [args[0]]) : null;
     case "Root":
       return args.length === 2 ? cRoot(args[0], args[1]) : null;
     case "Log":

@@ -56,6 +56,9 @@ const CASES: Record<string, ReadonlyArray<readonly [string, string, boolean]>> =
     ["4\\pi", "4", false],
     ["\\frac{1+\\sqrt{5}}{2}", "\\frac{\\sqrt5+1}{2}", true],
     ["\\sqrt[3]{-8}", "-2", true],
+    ["\\frac{\\sqrt{2}}{2004!}", "\\frac{\\sqrt{2}}{2005!}", false],
+    ["\\sqrt{2}\\cdot 2^{-2000}", "\\sqrt{2}\\cdot 2^{-2001}", false],
+    ["0", "\\sin(\\pi)", true],
   ],
   "complex numbers": [
     ["1+2i", "2i+1", true],
