@@ -32,7 +32,10 @@ export type Rollout = {
   response: string;
   /** BOS + prompt ids (local policy); empty for an endpoint without a tokenizer. */
   promptTokens: number[];
-  /** Generated ids, EOS included when the response stopped on its own. */
+  /**
+   * Generated ids, EOS included when the response stopped on its own. From an endpoint: the
+   * tokenizer's encoding of the text (plus EOS when it stopped), or empty without a tokenizer.
+   */
   responseTokens: number[];
   /** log π(token) at temperature 1, one per response token. */
   logProbs: number[];

@@ -69,7 +69,7 @@ export function sequenceLogProbs(
   }
   const inputs = tf.slice(tokens, [0, 0], [batch, T - 1]); // [B, T−1]
   const targets = tf.reshape(tf.slice(tokens, [0, 1], [batch, T - 1]), [batch * (T - 1)]); // [B·(T−1)]
-  const { hidden } = trunkForward(params, inputs, config); // [B·(T−1), D]
+  const { hidden } = trunkForward(params, inputs, { config }); // [B·(T−1), D]
   const logits = outputLogits(params, hidden); // [B·(T−1), V]
   const logSoftmax = tf.logSoftmax(logits); // [B·(T−1), V]
   // one-hot selection instead of gather: gather has no gradient on wasm
@@ -81,7 +81,7 @@ export function sequenceLogProbs(
     return { logProbs: logProbs as tf.Tensor2D, entropies: entropies as tf.Tensor2D };
   }
   const criticHidden = config.valueHead === "separate"
-    ? trunkForward(params, inputs, config, { prefix: "critic." }).hidden // [B·(T−1), D]
+    ? trunkForward(params, inputs, { config, prefix: "critic." }).hidden // [B·(T−1), D]
     : hidden;
   const values = tf.reshape(valueOutput(params, criticHidden), [batch, T - 1]);
   return {

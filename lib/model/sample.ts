@@ -196,7 +196,7 @@ export function sampleSequences(
   prompts.forEach((p, b) => prefill.set(p.slice(0, minPrompt), b * minPrompt));
   let { cache, logSoftmax } = tf.tidy(() => {
     const tokens = tf.tensor2d(prefill, [B, minPrompt], "int32");
-    const { hidden, cache } = trunkForward(params, tokens, config, { withCache: true }); // [B·P, D]
+    const { hidden, cache } = trunkForward(params, tokens, { config, withCache: true }); // [B·P, D]
     const lastRows = tf.reshape(hidden, [B, minPrompt, config.width]);
     const last = tf.reshape(
       tf.slice(lastRows, [0, minPrompt - 1, 0], [B, 1, config.width]),
@@ -256,7 +256,7 @@ export function sampleSequences(
       const past = cache;
       const step = tf.tidy(() => {
         const tokens = tf.tensor2d(Int32Array.from(tokenIds), [rowOf.length, 1], "int32");
-        const { hidden, cache } = trunkForward(params, tokens, config, { past }); // [rows, D]
+        const { hidden, cache } = trunkForward(params, tokens, { config, past }); // [rows, D]
         return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, hidden)) }; // [rows, V]
       });
       disposeCache(past);

@@ -198,6 +198,8 @@ function embed(
 
 /** Options of {@link trunkForward}. */
 export type TrunkOptions = {
+  /** Model sizes. */
+  config: ModelConfig;
   /** `""` for the policy trunk, `"critic."` for a separate critic trunk. Default `""`. */
   prefix?: string;
   /** Per-block caches of the positions before `tokens` (decoding). Default none. */
@@ -213,8 +215,7 @@ export type TrunkOptions = {
  *
  * @param weights The model's weights.
  * @param tokens `[B, T]` int32 ids.
- * @param config Model sizes.
- * @param options Trunk prefix and cache.
+ * @param options Model `config`, trunk prefix and cache.
  * @returns `hidden`: `[B·T, D]` after the final layer norm; `cache`: per-block keys/values of
  *   all positions so far (P + T) when `withCache` or `past` is given, else empty.
  * @throws {RangeError} If positions would exceed the context.
@@ -225,7 +226,7 @@ export type TrunkOptions = {
  * import { initParams } from "./params.ts";
  * const config = { vocabSize: 8, width: 4, layers: 1, heads: 2, mlpWidth: 8, context: 6, valueHead: "none" } as const;
  * const params = initParams(config, { seed: 1 });
- * const { hidden } = trunkForward(params, tf.tensor2d([[1, 3, 4]], undefined, "int32"), config);
+ * const { hidden } = trunkForward(params, tf.tensor2d([[1, 3, 4]], undefined, "int32"), { config });
  * assert.deepEqual(hidden.shape, [3, 4]);
  * Object.values(params).forEach((v) => v.dispose());
  * ```
@@ -233,10 +234,9 @@ export type TrunkOptions = {
 export function trunkForward(
   weights: Weights,
   tokens: tf.Tensor2D,
-  config: ModelConfig,
-  options: TrunkOptions = {},
+  options: TrunkOptions,
 ): { hidden: tf.Tensor2D; cache: LayerCache[] } {
-  const { prefix = "", past, withCache = past !== undefined } = options;
+  const { config, prefix = "", past, withCache = past !== undefined } = options;
   const [batch, T] = tokens.shape;
   const start = past && past.length > 0 ? past[0].values.shape[0] : 0;
   if (start + T > config.context) {
@@ -308,7 +308,7 @@ export function valueOutput(weights: Weights, hidden: tf.Tensor2D): tf.Tensor1D 
  *
  * @param weights The model's weights.
  * @param tokens `[B, T]` int32 ids.
- * @param config Model sizes.
+ * @param options Model `config`.
  * @returns `[B, T, V]`: row t is the distribution of token t + 1.
  * @example
  * ```ts
@@ -317,17 +317,18 @@ export function valueOutput(weights: Weights, hidden: tf.Tensor2D): tf.Tensor1D 
  * import { initParams } from "./params.ts";
  * const config = { vocabSize: 8, width: 4, layers: 1, heads: 2, mlpWidth: 8, context: 6, valueHead: "none" } as const;
  * const params = initParams(config, { seed: 1 });
- * assert.deepEqual(forwardLogits(params, tf.tensor2d([[1, 3]], undefined, "int32"), config).shape, [1, 2, 8]);
+ * assert.deepEqual(forwardLogits(params, tf.tensor2d([[1, 3]], undefined, "int32"), { config }).shape, [1, 2, 8]);
  * Object.values(params).forEach((v) => v.dispose());
  * ```
  */
 export function forwardLogits(
   weights: Weights,
   tokens: TfTensor2D,
-  config: ModelConfig,
+  options: { config: ModelConfig },
 ): TfTensor3D {
+  const { config } = options;
   assertShape("tokens", tokens.shape, [-1, -1]);
   const [batch, T] = tokens.shape;
-  const { hidden } = trunkForward(weights, tokens, config); // [B·T, D]
+  const { hidden } = trunkForward(weights, tokens, { config }); // [B·T, D]
   return tf.reshape(outputLogits(weights, hidden), [batch, T, config.vocabSize]);
 }

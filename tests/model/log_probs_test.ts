@@ -30,7 +30,7 @@ Deno.test("sequenceLogProbs() equals log-softmax of the full forward at the next
       return [
         logProbs.arraySync(),
         entropies.arraySync(),
-        forwardLogits(policy.params, tokens, CONFIG).arraySync(),
+        forwardLogits(policy.params, tokens, { config: CONFIG }).arraySync(),
       ];
     });
     for (let b = 0; b < 2; b++) {

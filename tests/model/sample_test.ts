@@ -75,7 +75,7 @@ Deno.test("sampleSequences() is seeded, stops at EOS and marks truncation", asyn
     assert.ok(s.samplingLogProbs.every((v) => v === 0));
     const full = [...PROMPTS[0], ...s.tokens];
     const logits = tf.tidy(() =>
-      forwardLogits(policy.params, tf.tensor2d([full], undefined, "int32"), CONFIG)
+      forwardLogits(policy.params, tf.tensor2d([full], undefined, "int32"), { config: CONFIG })
         .arraySync() as number[][][]
     );
     s.tokens.forEach((id, k) => {

@@ -36,7 +36,8 @@ Deno.test("forwardLogits() is causal and shaped [B, T, V]", async (t) => {
   await assertNoLeak(async () => {
     await t.step("shape", () => {
       const shape = tf.tidy(() =>
-        forwardLogits(policy.params, tf.tensor2d(TOKENS, undefined, "int32"), CONFIG).shape
+        forwardLogits(policy.params, tf.tensor2d(TOKENS, undefined, "int32"), { config: CONFIG })
+          .shape
       );
       assert.deepEqual(shape, [2, 8, 11]);
     });
@@ -44,7 +45,7 @@ Deno.test("forwardLogits() is causal and shaped [B, T, V]", async (t) => {
       const [a, b] = tf.tidy(() => {
         const changed = TOKENS.map((row) => row.map((v, i) => (i === 5 ? 7 : v)));
         const run = (rows: number[][]) =>
-          forwardLogits(policy.params, tf.tensor2d(rows, undefined, "int32"), CONFIG)
+          forwardLogits(policy.params, tf.tensor2d(rows, undefined, "int32"), { config: CONFIG })
             .arraySync() as number[][][];
         return [run(TOKENS), run(changed)];
       });
@@ -61,14 +62,17 @@ Deno.test("trunkForward() with a key/value cache equals the full forward pass", 
   await assertNoLeak(() => {
     const [full, stepped] = tf.tidy(() => {
       const tokens = tf.tensor2d(TOKENS, undefined, "int32");
-      const full = trunkForward(policy.params, tokens, CONFIG).hidden.arraySync() as number[][];
+      const full = trunkForward(policy.params, tokens, { config: CONFIG }).hidden
+        .arraySync() as number[][];
       // prefill 3 positions, then one position per step
-      let { cache } = trunkForward(policy.params, tf.slice(tokens, [0, 0], [2, 3]), CONFIG, {
+      let { cache } = trunkForward(policy.params, tf.slice(tokens, [0, 0], [2, 3]), {
+        config: CONFIG,
         withCache: true,
       });
       const stepped: number[][][] = [];
       for (let p = 3; p < 8; p++) {
-        const out = trunkForward(policy.params, tf.slice(tokens, [0, p], [2, 1]), CONFIG, {
+        const out = trunkForward(policy.params, tf.slice(tokens, [0, p], [2, 1]), {
+          config: CONFIG,
           past: cache,
         });
         cache = out.cache;
@@ -90,7 +94,7 @@ Deno.test("trunkForward() rejects positions beyond the context", () => {
   tf.tidy(() => {
     const long = tf.zeros([1, 13], "int32") as tf.Tensor2D;
     assert.throws(
-      () => trunkForward(policy.params, long, CONFIG),
+      () => trunkForward(policy.params, long, { config: CONFIG }),
       /exceed the context, got 13 > 12/,
     );
   });
