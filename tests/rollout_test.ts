@@ -143,7 +143,9 @@ Deno.test("sampleRollouts() through an OpenAI endpoint served by `serve`", async
     const flaky = (attempt: number, forward: () => Promise<Response>) =>
       attempt <= 2 ? Promise.resolve(new Response("busy", { status: 503 })) : forward();
     await withServer(policy, flaky, async (endpoint, attempts) => {
+      const t0 = performance.now();
       const rollouts = await sampleRollouts(endpoint, ["1="], { ...ROLLOUT, seed: 3 });
+      assert.ok(performance.now() - t0 >= 10 + 20, "backoff waits 10 ms, then 20 ms");
       assert.equal(rollouts.length, 3);
       assert.equal(attempts(), 3);
     });
