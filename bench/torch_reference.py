@@ -5,7 +5,8 @@ LayerNorm eps 1e-5, qkv with bias. Measures, like the tfjs bench:
 - sampling: B prompts of P tokens, N new tokens each, KV cache, temperature-1 multinomial
   sampling with per-token log-softmax (no early stop);
 - training: a [B, T] batch, teacher-forced next-token NLL, forward + backward + Adam.
-Prints one JSON object: {"sampling_tokens_per_s": ..., "training_tokens_per_s": ..., ...}.
+Prints one JSON object: {"sampling_tokens_per_s": ..., "training_tokens_per_s": ..., ...}
+(only the phases listed in the config's "phases", default both).
 Usage: python3 bench/torch_reference.py '{"vocabSize":32,...,"threads":2}'
 """
 import json
@@ -112,28 +113,25 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     s = cfg["sampling"]
     tr = cfg["training"]
-    bench_sampling(model, cfg, s["batch"], s["promptTokens"], s["newTokens"])  # warm-up
-    sampling = min(
-        bench_sampling(model, cfg, s["batch"], s["promptTokens"], s["newTokens"])
-        for _ in range(cfg.get("repeats", 3))
-    )
-    bench_training(model, opt, cfg, tr["batch"], tr["tokens"])  # warm-up
-    training = min(
-        bench_training(model, opt, cfg, tr["batch"], tr["tokens"])
-        for _ in range(cfg.get("repeats", 3))
-    )
-    print(
-        json.dumps(
-            {
-                "torch_version": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "sampling_s": sampling,
-                "training_s": training,
-                "sampling_tokens_per_s": s["batch"] * s["newTokens"] / sampling,
-                "training_tokens_per_s": tr["batch"] * tr["tokens"] / training,
-            }
+    phases = cfg.get("phases", ["sampling", "training"])
+    out = {"torch_version": torch.__version__, "threads": torch.get_num_threads()}
+    if "sampling" in phases:
+        bench_sampling(model, cfg, s["batch"], s["promptTokens"], s["newTokens"])  # warm-up
+        sampling = min(
+            bench_sampling(model, cfg, s["batch"], s["promptTokens"], s["newTokens"])
+            for _ in range(cfg.get("repeats", 3))
         )
-    )
+        out["sampling_s"] = sampling
+        out["sampling_tokens_per_s"] = s["batch"] * s["newTokens"] / sampling
+    if "training" in phases:
+        bench_training(model, opt, cfg, tr["batch"], tr["tokens"])  # warm-up
+        training = min(
+            bench_training(model, opt, cfg, tr["batch"], tr["tokens"])
+            for _ in range(cfg.get("repeats", 3))
+        )
+        out["training_s"] = training
+        out["training_tokens_per_s"] = tr["batch"] * tr["tokens"] / training
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
