@@ -104,7 +104,18 @@ export function paramSpecs(config: ModelConfig): ParamSpec[] {
   return specs;
 }
 
-/** Counts the parameters of a config (actor and critic). */
+/**
+ * Counts the parameters of a config (actor and critic).
+ *
+ * @param config Model sizes.
+ * @returns The number of scalar weights.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const reference = { vocabSize: 32, width: 128, layers: 4, heads: 4, mlpWidth: 512, context: 48, valueHead: "none" } as const;
+ * assert.equal(countParams(reference), 807_680); // ≈ 0.8M
+ * ```
+ */
 export function countParams(config: ModelConfig): number {
   return paramSpecs(config).reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
 }
