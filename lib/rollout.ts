@@ -84,6 +84,16 @@ async function sampleLocal(
     );
   }
   const encoded = prompts.map((p) => [tokenizer.bos, ...tokenizer.encode(p)]);
+  const { context } = policy.config;
+  encoded.forEach((ids, i) => {
+    if (ids.length >= context) {
+      throw new RangeError(
+        `Cannot sample rollouts: prompt ${i} leaves no room in the context of ${context} tokens, got ${ids.length} tokens (BOS included) for ${
+          JSON.stringify(prompts[i])
+        }`,
+      );
+    }
+  });
   const jobs = prompts.flatMap((_, promptIndex) =>
     Array.from({ length: samplesPerPrompt }, (_, sampleIndex) => ({ promptIndex, sampleIndex }))
   );

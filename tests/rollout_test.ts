@@ -62,6 +62,12 @@ Deno.test("sampleRollouts() on a local policy", async (t) => {
       (await run()).map((r) => r.responseTokens),
     );
   });
+  await t.step("rejects a prompt that fills the context, naming it", async () => {
+    await assert.rejects(
+      sampleRollouts(policy, ["1", "1234567890123"], { ...ROLLOUT, seed: 5, tokenizer }),
+      /prompt 1 leaves no room in the context of 14 tokens, got 14 tokens \(BOS included\) for "1234567890123"/,
+    );
+  });
   await t.step("needs a matching tokenizer", async () => {
     await assert.rejects(
       sampleRollouts(policy, PROMPTS, { ...ROLLOUT, seed: 5 }),
