@@ -123,6 +123,12 @@ export { forwardLogits } from "./lib/model/transformer.ts";
 export type { Weights } from "./lib/model/transformer.ts";
 export { sequenceLogProbs } from "./lib/model/log_probs.ts";
 export type { SequenceLogProbs, SequenceLogProbsOptions } from "./lib/model/log_probs.ts";
+export { GradientPool } from "./lib/model/gradient_pool.ts";
+export type {
+  GradientPoolOptions,
+  LossModule,
+  PooledGradients,
+} from "./lib/model/gradient_pool.ts";
 export { pickToken, sampleSequences } from "./lib/model/sample.ts";
 export type { SampledSequence, SampleOptions } from "./lib/model/sample.ts";
 export { SamplingPool } from "./lib/model/sampling_pool.ts";

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import type { ModelConfig } from "../lib/config.ts";
+import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { sequenceLogProbs } from "../lib/model/log_probs.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { sampleSequences } from "../lib/model/sample.ts";
@@ -177,16 +178,44 @@ const micro = Array.from({ length: TRAINING.batch / TRAINING.microBatch }, () =>
     "int32",
   ));
 timeTraining(policy, optimizer, micro); // warm-up (creates Adam's slots)
+const gradientPool = await GradientPool.create({
+  loss: {
+    module: new URL("../lib/model/log_probs.ts", import.meta.url).href,
+    name: "meanNextTokenNll",
+  },
+  workers: 2,
+});
+const microInputs = micro.map((t) => ({
+  tokens: t.arraySync() as number[][],
+  weight: 1 / micro.length,
+}));
+async function timePoolTraining(): Promise<number> {
+  const t0 = performance.now();
+  const { grads } = await gradientPool.gradients(policy, microInputs);
+  const named = Object.fromEntries(policy.actorVariables.map((v, k) => [v.name, grads[k]]));
+  optimizer.applyGradients(named as Record<string, tf.Variable>);
+  tf.dispose(grads);
+  gradientPool.markUpdated();
+  policy.actorVariables[0].dataSync(); // wait for the update
+  return (performance.now() - t0) / 1000;
+}
+await timePoolTraining(); // warm-up
 for (let round = 0; round < 2; round++) {
   let seconds = Infinity;
   for (let r = 0; r < REPEATS; r++) {
     seconds = Math.min(seconds, timeTraining(policy, optimizer, micro));
   }
+  let poolSeconds = Infinity;
+  for (let r = 0; r < REPEATS; r++) poolSeconds = Math.min(poolSeconds, await timePoolTraining());
   const rate = (TRAINING.batch * TRAINING.tokens) / seconds;
+  const poolRate = (TRAINING.batch * TRAINING.tokens) / poolSeconds;
   emit("training_tokens_per_s", rate, "tokens/s", { ...TRAINING, seconds, round });
-  ratios.training.ours = Math.max(ratios.training.ours, rate);
+  emit("training_pool2_tokens_per_s", poolRate, "tokens/s", { ...TRAINING, round });
+  // the ratio uses the faster way to train (in-process or the 2-worker gradient pool)
+  ratios.training.ours = Math.max(ratios.training.ours, rate, poolRate);
   if (round === 0) await torchPhase("training");
 }
+gradientPool.dispose();
 tf.dispose(micro);
 optimizer.dispose();
 

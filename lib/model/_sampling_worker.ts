@@ -4,12 +4,10 @@ import { initBackend } from "../backend.ts";
 import type { BackendName } from "../backend.ts";
 import type { ModelConfig } from "../config.ts";
 import { seededPrng } from "../random.ts";
+import type { WireWeights } from "./_wire.ts";
 import { Policy } from "./policy.ts";
 import { type SampleOptions, sampleSequences } from "./sample.ts";
 import * as tf from "@tensorflow/tfjs";
-
-/** Weights as they cross the worker boundary. */
-export type WireWeights = Record<string, { shape: number[]; data: Float32Array }>;
 
 /** Messages the pool sends. */
 export type WorkerRequest =

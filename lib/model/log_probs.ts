@@ -90,3 +90,41 @@ export function sequenceLogProbs(
     values: values as tf.Tensor2D,
   };
 }
+
+/** Input of {@link meanNextTokenNll}: plain data, so it can cross a worker boundary. */
+export type NextTokenNllInput = {
+  /** `[B, T]` token ids, right-padded. */
+  tokens: number[][];
+  /** `[B, T − 1]`: 1 where the next-token log-prob counts. Default: all ones. */
+  mask?: number[][];
+  /** Multiplies the loss (e.g. this micro-batch's share of a mean). Default 1. */
+  weight?: number;
+};
+
+/**
+ * Masked mean next-token negative log-likelihood, `−w · Σ m·log π / Σ m`. KERNEL: returns a
+ * scalar tensor, differentiable; usable as a `GradientPool` loss (its input is plain
+ * data).
+ *
+ * @param policy The model.
+ * @param input Tokens, optional mask and weight.
+ * @returns The scalar loss; the caller owns it.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Policy } from "./policy.ts";
+ * const config = { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8, valueHead: "none" } as const;
+ * using policy = Policy.create(config, { seed: 0 });
+ * const nll = meanNextTokenNll(policy, { tokens: [[1, 4, 5, 2]] }).dataSync()[0];
+ * assert.ok(Math.abs(nll - Math.log(8)) < 0.1); // near-uniform at initialisation
+ * ```
+ */
+export function meanNextTokenNll(policy: Policy, input: NextTokenNllInput): tf.Scalar {
+  const { tokens, mask, weight = 1 } = input;
+  const tokenTensor = tf.tensor2d(tokens, undefined, "int32"); // [B, T]
+  const { logProbs } = sequenceLogProbs(policy, tokenTensor); // [B, T−1]
+  const maskTensor = mask ? tf.tensor2d(mask, logProbs.shape) : tf.onesLike(logProbs); // [B, T−1]
+  const total = tf.sum(tf.mul(logProbs, maskTensor));
+  const count = tf.maximum(tf.sum(maskTensor), 1); // an all-zero mask gives 0, not NaN
+  return tf.mul(tf.div(total, count), -weight) as tf.Scalar;
+}

@@ -6,10 +6,10 @@
  * @module
  */
 import type { BackendName } from "../backend.ts";
-import type { WireWeights, WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
+import type { WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
+import { toWire, type WireWeights } from "./_wire.ts";
 import type { Policy } from "./policy.ts";
 import type { SampledSequence, SampleOptions } from "./sample.ts";
-import { paramSpecs } from "./params.ts";
 
 /** Options of {@link SamplingPool.create}. */
 export type SamplingPoolOptions = {
@@ -137,12 +137,7 @@ export class SamplingPool {
       const end = Math.min(prompts.length, start + chunk);
       if (start >= end) return Promise.resolve<SampledSequence[]>([]);
       if (slot.version !== version && weights === undefined) {
-        weights = Object.fromEntries(
-          paramSpecs(policy.config).map((spec) => [
-            spec.name,
-            { shape: spec.shape, data: policy.params[spec.name].dataSync() as Float32Array },
-          ]),
-        );
+        weights = toWire(policy);
       }
       const id = this.#nextId++;
       const request: WorkerRequest = {

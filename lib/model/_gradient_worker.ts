@@ -1,0 +1,111 @@
+// Web Worker behind GradientPool (gradient_pool.ts): its own tfjs + wasm instance computes the
+// gradient of a loss on its share of a batch. Private file.
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend.ts";
+import type { BackendName } from "../backend.ts";
+import type { ModelConfig } from "../config.ts";
+import type { WireWeights } from "./_wire.ts";
+import { Policy } from "./policy.ts";
+
+/** A loss the worker imports: `(policy, input) => scalar`, input being structured-cloneable. */
+export type LossFunction = (policy: Policy, input: unknown) => tf.Scalar;
+
+/** Messages the pool sends. */
+export type GradientRequest =
+  | { type: "init"; backend: BackendName; module: string; name: string }
+  | {
+    type: "gradients";
+    id: number;
+    config: ModelConfig;
+    version: number;
+    weights?: WireWeights;
+    /** Which variables to differentiate: the actor's, or actor then critic. */
+    variables: "actor" | "all";
+    inputs: unknown[];
+  };
+
+/** Messages the worker sends back. */
+export type GradientResponse =
+  | { type: "ready" }
+  | { type: "result"; id: number; loss: number; grads: Float32Array[] }
+  | { type: "error"; id: number; message: string };
+
+let policy: Policy | undefined;
+let version = -1;
+let lossFn: LossFunction | undefined;
+
+function post(message: GradientResponse, transfer: Transferable[] = []): void {
+  (self as unknown as { postMessage(m: GradientResponse, t: Transferable[]): void })
+    .postMessage(message, transfer);
+}
+
+self.onmessage = async (event: MessageEvent<GradientRequest>) => {
+  const message = event.data;
+  if (message.type === "init") {
+    try {
+      await initBackend({ backend: message.backend });
+      const module = await import(message.module);
+      const candidate = module[message.name];
+      if (typeof candidate !== "function") {
+        throw new TypeError(`${message.module} has no function export ${message.name}`);
+      }
+      lossFn = candidate as LossFunction;
+      post({ type: "ready" });
+    } catch (error) {
+      post({
+        type: "error",
+        id: -1,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return;
+  }
+  try {
+    if (message.version !== version) {
+      if (!message.weights) throw new Error(`weights of version ${message.version} were not sent`);
+      const weights = message.weights;
+      const values = tf.tidy(() =>
+        Object.fromEntries(
+          Object.entries(weights).map(([name, w]) => [name, tf.tensor(w.data, w.shape)]),
+        )
+      );
+      policy?.dispose();
+      try {
+        policy = Policy.fromWeights(message.config, values);
+      } finally {
+        tf.dispose(Object.values(values));
+      }
+      version = message.version;
+    }
+    const current = policy as Policy;
+    const loss = lossFn as LossFunction;
+    const variables = message.variables === "all"
+      ? [...current.actorVariables, ...current.criticVariables]
+      : current.actorVariables;
+    let total = 0;
+    let sums: tf.Tensor[] | null = null;
+    for (const input of message.inputs) {
+      const { value, grads } = tf.variableGrads(() => loss(current, input), variables);
+      total += value.dataSync()[0];
+      value.dispose();
+      const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      const previous: tf.Tensor[] | null = sums;
+      sums = previous === null ? list : list.map((g, k) => tf.add(g, previous[k]));
+      if (previous !== null) tf.dispose([...previous, ...list]);
+    }
+    const arrays = (sums ?? variables.map((v) => tf.zerosLike(v))).map((g) =>
+      g.dataSync() as Float32Array
+    );
+    tf.dispose(sums ?? []);
+    post(
+      { type: "result", id: message.id, loss: total, grads: arrays },
+      arrays.map((a) => a.buffer),
+    );
+  } catch (error) {
+    post({
+      type: "error",
+      id: message.id,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+};
