@@ -1,12 +1,15 @@
 // Pretrains the miniature's base model from its seed and ships it: supervised next-token
 // training on the teacher's responses to the training split, then the checkpoint
 // (model.safetensors + config.json) and the loss curve (pretrain_history.json) in --out.
-// Usage: deno task pretrain [--out data/base] [--steps 1500] [--seed 0]
+// Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0]
+// Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
+//   deno task pretrain --evaluate [--samples 256] [--problems 200] [--temperature 1] [--top-p 1]
+//   [--file passk.json]
 import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
 import { writeTextFileAtomic } from "../lib/eval/write_atomic.ts";
-import { savePolicy } from "../lib/model/checkpoint.ts";
+import { loadCheckpoint, savePolicy } from "../lib/model/checkpoint.ts";
 import { countParams } from "../lib/model/params.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
@@ -14,14 +17,21 @@ import { pretrain } from "../lib/pretrain.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
 import { teacherCorpus } from "../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
-import { loadCountdownSplit } from "../lib/tasks/splits.ts";
+import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
+import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     out: { type: "string", default: "data/base" },
-    steps: { type: "string", default: "1500" },
+    steps: { type: "string", default: "1000" },
     seed: { type: "string", default: "0" },
+    evaluate: { type: "boolean", default: false },
+    samples: { type: "string", default: "256" },
+    problems: { type: "string", default: "200" },
+    temperature: { type: "string", default: "1" },
+    "top-p": { type: "string", default: "1" },
+    file: { type: "string", default: "passk.json" },
   },
 });
 const log = (line: string): void => {
@@ -53,6 +63,10 @@ const settings = {
 };
 
 const backend = await initBackend();
+if (values.evaluate) {
+  await evaluateBase();
+  Deno.exit(0);
+}
 log(`backend ${backend.backend} (simd ${backend.simd}), ${countParams(model)} parameters`);
 const train = await loadCountdownSplit("train");
 const corpus = teacherCorpus(train, {
@@ -112,3 +126,53 @@ log(
     seconds.toFixed(0)
   } s; saved to ${values.out}`,
 );
+
+async function evaluateBase(): Promise<void> {
+  const { policy, metadata } = await loadCheckpoint(values.out!);
+  using base = policy;
+  const samples = Number(values.samples);
+  const temperature = Number(values.temperature);
+  const topP = Number(values["top-p"]);
+  const result: Record<string, Record<string, number>> = {};
+  const started = performance.now();
+  for (const tier of TIER_NAMES) {
+    const problems = (await loadCountdownSplit(tier)).slice(0, Number(values.problems));
+    const summary = await evaluateCountdown(base, problems, {
+      samples,
+      temperature,
+      topP,
+      seed: deriveSeed(seed, `eval-${tier}`),
+      tokenizer,
+    });
+    const round = (x: number) => +x.toFixed(4);
+    result[tier] = {
+      ...Object.fromEntries(Object.entries(summary.passAtK).map(([k, v]) => [k, round(v)])),
+      entropy: round(summary.entropy),
+      distinctCorrect: round(summary.distinctCorrect),
+    };
+    log(
+      `${tier}: ${JSON.stringify(result[tier])} (${
+        ((performance.now() - started) / 1000).toFixed(0)
+      } s)`,
+    );
+  }
+  await writeTextFileAtomic(`${values.out}/${values.file}`, JSON.stringify(result, null, 2) + "\n");
+  // A fixed small sample the tests re-run to check that the shipped weights reproduce it.
+  const smoke = { tier: "tierA" as const, problems: 8, samples: 16, seed: 0, temperature: 1 };
+  const smokeProblems = (await loadCountdownSplit(smoke.tier)).slice(0, smoke.problems);
+  const smokeSummary = await evaluateCountdown(base, smokeProblems, {
+    samples: smoke.samples,
+    temperature: smoke.temperature,
+    topP: 1,
+    seed: smoke.seed,
+    tokenizer,
+    ks: [1],
+  });
+  const smokeRecord = { ...smoke, backend: backend.backend, pass1: smokeSummary.passAtK["1"] };
+  await writeTextFileAtomic(`${values.out}/smoke.json`, JSON.stringify(smokeRecord) + "\n");
+  log(
+    `wrote ${values.out}/${values.file}: n = ${samples}, T = ${temperature}, top-p ${topP}, ${values.problems} problems per tier, base ${
+      JSON.stringify(metadata.command)
+    }`,
+  );
+}

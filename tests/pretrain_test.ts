@@ -84,3 +84,28 @@ Deno.test("pretrain() is seeded, lowers the loss and leaks no tensor", async () 
   using policy = Policy.create(config, { seed: 0 });
   await assert.rejects(() => pretrain(policy, [], options), /corpus is empty/);
 });
+
+Deno.test("the shipped base checkpoint loads and reproduces its recorded smoke Pass@1", async () => {
+  const { initBackend } = await import("../lib/backend.ts");
+  const { loadCheckpoint } = await import("../lib/model/checkpoint.ts");
+  const { evaluateCountdown } = await import("../lib/tasks/evaluate_countdown.ts");
+  const { loadCountdownSplit } = await import("../lib/tasks/splits.ts");
+  const dir = new URL("../data/base/", import.meta.url).pathname;
+  const smoke = JSON.parse(await Deno.readTextFile(`${dir}smoke.json`));
+  await initBackend({ backend: smoke.backend });
+  const { policy, tokenizerAlphabet } = await loadCheckpoint(dir);
+  using base = policy;
+  assert.equal(tokenizerAlphabet, COUNTDOWN_ALPHABET);
+  const problems = (await loadCountdownSplit(smoke.tier)).slice(0, smoke.problems);
+  const summary = await evaluateCountdown(base, problems, {
+    samples: smoke.samples,
+    temperature: smoke.temperature,
+    topP: 1,
+    seed: smoke.seed,
+    tokenizer,
+    ks: [1],
+  });
+  // Same seed and backend give the same samples; the tolerance covers float differences between
+  // machines flipping a few sampled tokens (8 problems × 16 samples: one flip moves 1/128).
+  assertClose(summary.passAtK["1"], smoke.pass1, 0.04, "smoke Pass@1");
+});
