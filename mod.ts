@@ -208,6 +208,7 @@ export {
 export type { CountdownProblem, CountedProblem } from "./lib/tasks/countdown.ts";
 export { countdownReward, gradeCountdown } from "./lib/tasks/countdown_grade.ts";
 export type { CountdownGrade } from "./lib/tasks/countdown_grade.ts";
+export { countdownRolloutReward, countdownTrainProblems } from "./lib/tasks/countdown_rl.ts";
 export {
   applyOperator,
   exprDigits,
