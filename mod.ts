@@ -143,8 +143,13 @@ export type { CompletionChoice, CompletionRequest, OpenAiEndpoint } from "./lib/
 // --- advantages, objectives and training -----------------------------------------------------
 export { entropy, logitGradient, logitStep, softmax } from "./lib/softmax_gradient.ts";
 export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
-export { probeUpdate } from "./lib/token_probe.ts";
-export type { ProbePosition, ProbeUpdateOptions } from "./lib/token_probe.ts";
+export { probeRows, probeUpdate, summarizeProbe } from "./lib/token_probe.ts";
+export type {
+  ProbePosition,
+  ProbeRow,
+  ProbeSummary,
+  ProbeUpdateOptions,
+} from "./lib/token_probe.ts";
 export {
   computeAdvantages,
   gaeAdvantages,
