@@ -67,6 +67,7 @@ export {
   bootstrapDifference,
   bootstrapPassAtK,
   meanDifferenceInterval,
+  meanInterval,
   multiSeedPassAtKCurve,
   percentileInterval,
 } from "./lib/eval/compare.ts";
@@ -143,12 +144,13 @@ export type { CompletionChoice, CompletionRequest, OpenAiEndpoint } from "./lib/
 // --- advantages, objectives and training -----------------------------------------------------
 export { entropy, logitGradient, logitStep, softmax } from "./lib/softmax_gradient.ts";
 export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
-export { probeRows, probeUpdate, summarizeProbe } from "./lib/token_probe.ts";
+export { probeRows, probeUpdate, summarizeProbe, tokenMechanismClaims } from "./lib/token_probe.ts";
 export type {
   ProbePosition,
   ProbeRow,
   ProbeSummary,
   ProbeUpdateOptions,
+  TokenMechanismOptions,
 } from "./lib/token_probe.ts";
 export {
   computeAdvantages,

@@ -20,6 +20,13 @@ import * as tf from "@tensorflow/tfjs";
 import { sequenceLogProbs } from "./model/log_probs.ts";
 import { Policy } from "./model/policy.ts";
 import { forwardLogits } from "./model/transformer.ts";
+import { claimFromInterval, type ClaimRecord, combineClaims } from "./claims.ts";
+import {
+  type BootstrapOptions,
+  type Interval,
+  meanDifferenceInterval,
+  meanInterval,
+} from "./eval/compare.ts";
 
 /** Options of {@link probeUpdate}. */
 export type ProbeUpdateOptions = {
@@ -236,4 +243,108 @@ export function summarizeProbe(positions: readonly ProbePosition[]): ProbeSummar
     orderPreserved: pairs === 0 ? 1 : kept / pairs,
     sampledLogProbChange: sampledChange / positions.length,
   };
+}
+
+/** Options of {@link tokenMechanismClaims}. */
+export type TokenMechanismOptions = BootstrapOptions & {
+  /** Share of unsampled-token pairs that must keep their order for "preserves order". Default 0.9. */
+  orderThreshold?: number;
+  /** A sampled token with π above this counts as confident. Default 0.9. */
+  confidentAbove?: number;
+};
+
+function shifted(interval: Interval, by: number): Interval {
+  return {
+    estimate: interval.estimate - by,
+    lower: interval.lower - by,
+    upper: interval.upper - by,
+  };
+}
+
+/**
+ * Judges the paper's token-level claim (claim 10 of the reproduction) from probed updates on a
+ * real policy, with bootstrap intervals over probed samples:
+ * - 10a: an NSR step raises unsampled tokens in proportion to their prior (mean per-sample
+ *   correlation of Δπ with π over unsampled tokens > 0);
+ * - 10b: it keeps their order (mean share of ordered pairs kept ≥ `orderThreshold`);
+ * - 10c: it moves a confident sampled token (π_y > `confidentAbove`) less than an unsure one
+ *   (mean |Δ log π_y|, confident minus the rest, < 0);
+ * - 10d: a PSR step lowers the alternatives (mean share of unsampled tokens raised < 0.5);
+ * and 10, all four together.
+ *
+ * @param probes NSR probes (one array of positions per wrong sample) and PSR probes (per correct one).
+ * @param options Bootstrap settings and thresholds.
+ * @returns Five claim records (10a–10d and the combined 10).
+ * @throws {RangeError} If either list of probes is empty.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const nsr = [[{ position: 1, sampled: 0, probsBefore: [0.5, 0.3, 0.2], probsAfter: [0.3, 0.42, 0.28] }]];
+ * const psr = [[{ position: 1, sampled: 0, probsBefore: [0.5, 0.3, 0.2], probsAfter: [0.7, 0.18, 0.12] }]];
+ * assert.equal(tokenMechanismClaims({ nsr, psr }, { resamples: 50 }).length, 5);
+ * ```
+ */
+export function tokenMechanismClaims(
+  probes: { nsr: readonly ProbePosition[][]; psr: readonly ProbePosition[][] },
+  options: TokenMechanismOptions = {},
+): ClaimRecord[] {
+  const { orderThreshold = 0.9, confidentAbove = 0.9, ...bootstrap } = options;
+  if (probes.nsr.length === 0 || probes.psr.length === 0) {
+    throw new RangeError(
+      `Cannot judge the token mechanism: needs NSR and PSR probes, got ${probes.nsr.length} and ${probes.psr.length}`,
+    );
+  }
+  const nsr = probes.nsr.map(summarizeProbe);
+  const psr = probes.psr.map(summarizeProbe);
+  const positions = probes.nsr.flat();
+  const moves = (confident: boolean): number[] =>
+    positions
+      .filter((p) => (p.probsBefore[p.sampled] > confidentAbove) === confident)
+      .map((p) => Math.abs(Math.log(p.probsAfter[p.sampled]) - Math.log(p.probsBefore[p.sampled])));
+  const records: ClaimRecord[] = [
+    claimFromInterval(meanInterval(nsr.map((s) => s.priorChangeCorrelation), bootstrap), {
+      id: "10a",
+      claim: "NSR raises unsampled tokens in proportion to their prior",
+      relation: "greater",
+      label: "mean corr(Δπ, π) over unsampled tokens",
+    }),
+    claimFromInterval(
+      shifted(meanInterval(nsr.map((s) => s.orderPreserved), bootstrap), orderThreshold),
+      {
+        id: "10b",
+        claim: `NSR keeps the order of unsampled tokens (≥ ${orderThreshold} of pairs)`,
+        relation: "at-least",
+        label: `share of pairs kept − ${orderThreshold}`,
+      },
+    ),
+  ];
+  const confident = moves(true), unsure = moves(false);
+  records.push(
+    confident.length > 0 && unsure.length > 0
+      ? claimFromInterval(meanDifferenceInterval(confident, unsure, bootstrap), {
+        id: "10c",
+        claim: `NSR barely moves a confident sampled token (π > ${confidentAbove})`,
+        relation: "less",
+        label: "|Δ log π_y|, confident − unsure",
+      })
+      : {
+        id: "10c",
+        claim: `NSR barely moves a confident sampled token (π > ${confidentAbove})`,
+        verdict: "inconclusive",
+        evidence: `${confident.length} confident and ${unsure.length} unsure positions`,
+      },
+    claimFromInterval(shifted(meanInterval(psr.map((s) => s.alternativesRaised), bootstrap), 0.5), {
+      id: "10d",
+      claim: "PSR lowers the alternatives",
+      relation: "less",
+      label: "share of unsampled tokens raised − 0.5",
+    }),
+  );
+  records.push(combineClaims(records, {
+    id: "10",
+    claim:
+      "Token mechanism: NSR raises alternatives ∝ prior, keeps order, small when confident; PSR lowers them",
+    rule: "all",
+  }));
+  return records;
 }

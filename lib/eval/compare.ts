@@ -394,6 +394,37 @@ export function meanDifferenceInterval(
 }
 
 /**
+ * A bootstrap interval for the mean of one sample (per-seed or per-sample numbers).
+ *
+ * @param values The sample.
+ * @param options Resamples, confidence and the PRNG (default `seededPrng(0)`).
+ * @returns The mean and its percentile interval.
+ * @throws {RangeError} If `values` is empty or the options are out of range.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const interval = meanInterval([1, 2, 3], { resamples: 200 });
+ * assert.equal(interval.estimate, 2);
+ * assert.ok(interval.lower >= 1 && interval.upper <= 3);
+ * ```
+ */
+export function meanInterval(values: readonly number[], options: BootstrapOptions = {}): Interval {
+  const { resamples = 1000, confidence = 0.95, prng = seededPrng(0) } = options;
+  checkBootstrapOptions("bootstrap a mean", resamples, confidence);
+  if (values.length === 0) {
+    throw new RangeError("Cannot bootstrap a mean: no values, got 0");
+  }
+  const estimate = mean(values);
+  const draws = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let total = 0;
+    for (let i = 0; i < values.length; i++) total += values[randomInt(prng, values.length)];
+    draws[r] = total / values.length;
+  }
+  return { estimate, ...percentileInterval(draws, estimate, confidence) };
+}
+
+/**
  * The percentile interval of bootstrap draws: the (1−confidence)/2 and (1+confidence)/2
  * quantiles (linear interpolation between order statistics, numpy's default), or
  * [estimate, estimate] when there are no draws.
