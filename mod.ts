@@ -253,8 +253,17 @@ export { learningRateAt, nextTokenLoss, pretrain } from "./lib/pretrain.ts";
 export type { PretrainOptions, PretrainRecord } from "./lib/pretrain.ts";
 
 // --- figures, progress and notebooks ---------------------------------------------------------
-export { figure, saveFigure, seriesMarks, show } from "./lib/plot.ts";
-export type { Displayable, Figure, FigureOptions, Marks, SeriesMarksOptions } from "./lib/plot.ts";
+export { figure, saveFigure, scatterMarks, seriesMarks, show } from "./lib/plot.ts";
+export type {
+  Displayable,
+  Figure,
+  FigureOptions,
+  Marks,
+  ScatterMarksOptions,
+  SeriesMarksOptions,
+} from "./lib/plot.ts";
+export { checkAgainstReference, UPDATE_REFERENCE_ENV } from "./lib/regression.ts";
+export type { ReferenceCheck } from "./lib/regression.ts";
 export { formatProgress, progressReporter } from "./lib/progress.ts";
 export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/progress.ts";
 export { byProfile, PROFILE_ENV, readProfile } from "./lib/profile.ts";

@@ -380,3 +380,39 @@ export function passAtKFigure(
     ...figureOptions,
   });
 }
+
+/** Options of {@link scatterMarks}. */
+export type ScatterMarksOptions = {
+  /** Field of the x value. */
+  x: string;
+  /** Field of the y value. */
+  y: string;
+  /** Field naming the group (one colour each). Default none (one colour). */
+  series?: string;
+  /** Draw a y = 0 rule. Default true. */
+  zero?: boolean;
+  /** Dot radius. Default 2.5. */
+  r?: number;
+};
+
+/**
+ * A scatter plot of tidy rows, e.g. each unsampled token's change in probability against its
+ * prior probability, coloured by objective.
+ *
+ * @param rows Tidy rows.
+ * @param options Field names, colour field, zero rule, dot size.
+ * @returns Marks for {@link figure}.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const marks = scatterMarks([{ prior: 0.2, change: 0.01 }], { x: "prior", y: "change" });
+ * assert.equal(marks.length, 2);
+ * ```
+ */
+export function scatterMarks(rows: readonly object[], options: ScatterMarksOptions): Marks {
+  const { x, y, series, zero = true, r = 2.5 } = options;
+  const marks: Marks = [];
+  if (zero) marks.push(Plot.ruleY([0], { stroke: "#999" }));
+  marks.push(Plot.dot(rows, { x, y, fill: series, r, fillOpacity: 0.7 }));
+  return marks;
+}
