@@ -142,7 +142,13 @@ export { requestCompletions } from "./lib/openai_client.ts";
 export type { CompletionChoice, CompletionRequest, OpenAiEndpoint } from "./lib/openai_client.ts";
 
 // --- advantages, objectives and training -----------------------------------------------------
-export { entropy, logitGradient, logitStep, softmax } from "./lib/softmax_gradient.ts";
+export {
+  confidenceSweep,
+  entropy,
+  logitGradient,
+  logitStep,
+  softmax,
+} from "./lib/softmax_gradient.ts";
 export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
 export { probeRows, probeUpdate, summarizeProbe, tokenMechanismClaims } from "./lib/token_probe.ts";
 export type {
@@ -197,6 +203,8 @@ export type {
 } from "./lib/metrics.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
+export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
+export type { BaseModel } from "./lib/tasks/base_model.ts";
 export {
   allCountdownProblems,
   BOX_OPEN,
@@ -263,6 +271,8 @@ export type {
   SeriesMarksOptions,
 } from "./lib/plot.ts";
 export { checkAgainstReference, UPDATE_REFERENCE_ENV } from "./lib/regression.ts";
+export { runTraining } from "./lib/experiment.ts";
+export type { RunTrainingOptions, TrainingRun } from "./lib/experiment.ts";
 export type { ReferenceCheck } from "./lib/regression.ts";
 export { formatProgress, progressReporter } from "./lib/progress.ts";
 export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/progress.ts";

@@ -128,3 +128,34 @@ export function logitStep(
   const logitsAfter = logits.map((z, v) => z - learningRate * gradient[v]);
   return { probsBefore: softmax(logits), probsAfter: softmax(logitsAfter), gradient, logitsAfter };
 }
+
+/**
+ * How far one NSR (or PSR) step moves the sampled token, as a function of its probability: the
+ * sampled token gets probability `confidence`, the other `vocabSize − 1` tokens share the rest
+ * equally, and one step of rate `learningRate` is taken.
+ *
+ * @param options Vocabulary size, reward (−1 NSR, +1 PSR), learning rate, and the confidences.
+ * @returns One row per confidence: the change of log π_y.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rows = confidenceSweep({ confidences: [0.01, 0.5, 0.99] });
+ * assert.ok(Math.abs(rows[1].logProbChange) > Math.abs(rows[2].logProbChange));
+ * ```
+ */
+export function confidenceSweep(
+  options: {
+    confidences: readonly number[];
+    vocabSize?: number;
+    reward?: number;
+    learningRate?: number;
+  },
+): { confidence: number; logProbChange: number }[] {
+  const { confidences, vocabSize = 8, reward = -1, learningRate = 1 } = options;
+  return confidences.map((confidence) => {
+    const rest = Math.log((1 - confidence) / (vocabSize - 1));
+    const logits = [Math.log(confidence), ...new Array(vocabSize - 1).fill(rest)];
+    const step = logitStep(logits, { sampled: 0, reward, learningRate });
+    return { confidence, logProbChange: Math.log(step.probsAfter[0] / step.probsBefore[0]) };
+  });
+}
