@@ -58,7 +58,7 @@ export { JsonlError, parseJsonl } from "./lib/eval/jsonl.ts";
 export type { JsonlIssue } from "./lib/eval/jsonl.ts";
 export { formatEvaluationTable } from "./lib/eval/table.ts";
 export { paperTableToRows } from "./lib/eval/paper_table.ts";
-export { writeTextFileAtomic } from "./lib/eval/write_atomic.ts";
+export { writeFileAtomic, writeTextFileAtomic } from "./lib/eval/write_atomic.ts";
 export { passAtKFigure, passAtKMarks } from "./lib/plot.ts";
 export type { PassAtKMarksOptions } from "./lib/plot.ts";
 export {
@@ -69,6 +69,7 @@ export {
   meanDifferenceInterval,
   meanInterval,
   multiSeedPassAtKCurve,
+  pearson,
   percentileInterval,
 } from "./lib/eval/compare.ts";
 export type {

@@ -24,6 +24,7 @@ import {
   type Interval,
   type PassAtKBootstrap,
   type PassAtKDifference,
+  pearson,
   percentileInterval,
 } from "./eval/compare.ts";
 import { type Table, table } from "./table.ts";
@@ -541,17 +542,4 @@ function ranks(values: readonly number[]): number[] {
     start = end + 1;
   }
   return result;
-}
-
-// Pearson correlation; 0 when either side is constant (no trend to speak of).
-function pearson(x: readonly number[], y: readonly number[]): number {
-  const mx = x.reduce((a, b) => a + b, 0) / x.length;
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
 }

@@ -26,6 +26,7 @@ import {
   type Interval,
   meanDifferenceInterval,
   meanInterval,
+  pearson,
 } from "./eval/compare.ts";
 
 /** Options of {@link probeUpdate}. */
@@ -180,19 +181,6 @@ export type ProbeSummary = {
   /** Mean change of log π of the sampled token. */
   sampledLogProbChange: number;
 };
-
-function pearson(xs: readonly number[], ys: readonly number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-    syy += (ys[i] - my) ** 2;
-  }
-  return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
-}
 
 /**
  * Summarises probe positions the way the paper states its token-level claims: NSR raises the

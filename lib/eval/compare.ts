@@ -486,3 +486,29 @@ function quantile(sorted: Float64Array, q: number): number {
   const above = Math.min(below + 1, sorted.length - 1);
   return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
 }
+
+/**
+ * Pearson correlation of two equally long samples; 0 when either side is constant (no trend to
+ * speak of).
+ *
+ * @param x First sample.
+ * @param y Second sample, same length.
+ * @returns The correlation in [−1, 1].
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(pearson([1, 2, 3], [2, 4, 6]), 1);
+ * assert.equal(pearson([1, 2, 3], [5, 5, 5]), 0);
+ * ```
+ */
+export function pearson(x: readonly number[], y: readonly number[]): number {
+  const mx = x.reduce((a, b) => a + b, 0) / x.length;
+  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+}

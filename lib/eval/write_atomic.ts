@@ -25,13 +25,33 @@ import { basename, dirname } from "node:path";
  * ```
  */
 export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
+  await writeFileAtomic(path, new TextEncoder().encode(text));
+}
+
+/**
+ * Writes bytes to `path` atomically, like {@link writeTextFileAtomic}.
+ *
+ * @param path The destination file; its directory must exist.
+ * @param data The full contents.
+ * @returns A promise that resolves once the file is in place.
+ * @throws {Deno.errors.NotFound} If the directory does not exist.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/w.bin`, new Uint8Array([1, 2]));
+ * assert.deepEqual([...await Deno.readFile(`${dir}/w.bin`)], [1, 2]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   const temporary = await Deno.makeTempFile({
     dir: dirname(path),
     prefix: `.${basename(path)}.`,
     suffix: ".tmp",
   });
   try {
-    await Deno.writeTextFile(temporary, text);
+    await Deno.writeFile(temporary, data);
     await Deno.rename(temporary, path);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});

@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, parseExperimentConfig } from "../config.ts";
 import { paramSpecs } from "./params.ts";
 import { Policy } from "./policy.ts";
+import { writeFileAtomic } from "../eval/write_atomic.ts";
 
 /** File holding the weights inside a checkpoint directory. */
 export const WEIGHTS_FILE = "model.safetensors";
@@ -37,17 +38,6 @@ export type LoadedCheckpoint = {
   /** The saved metadata (`{}` when none). */
   metadata: Record<string, unknown>;
 };
-
-async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
-  const temp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
-  try {
-    await Deno.writeFile(temp, data);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
-}
 
 /**
  * Encodes named float32 arrays as a safetensors file.
@@ -194,7 +184,7 @@ export async function savePolicy(
     tensors[spec.name] = { shape: spec.shape, data: (await variable.data()) as Float32Array };
   }
   await Deno.mkdir(dir, { recursive: true });
-  await writeAtomic(`${dir}/${WEIGHTS_FILE}`, encodeSafetensors(tensors, { format: FORMAT }));
+  await writeFileAtomic(`${dir}/${WEIGHTS_FILE}`, encodeSafetensors(tensors, { format: FORMAT }));
   const config = {
     format: FORMAT,
     version: VERSION,
@@ -202,7 +192,7 @@ export async function savePolicy(
     ...(tokenizerAlphabet === undefined ? {} : { tokenizerAlphabet }),
     metadata,
   };
-  await writeAtomic(
+  await writeFileAtomic(
     `${dir}/${CONFIG_FILE}`,
     new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"),
   );
