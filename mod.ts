@@ -260,6 +260,18 @@ export type {
 } from "./lib/tasks/evaluate_countdown.ts";
 export { learningRateAt, nextTokenLoss, pretrain } from "./lib/pretrain.ts";
 export type { PretrainOptions, PretrainRecord } from "./lib/pretrain.ts";
+export {
+  BASE_MODEL_TARGETS,
+  basePassKRows,
+  baseTargetRows,
+  TIER_BENCHMARKS,
+} from "./lib/tasks/base_targets.ts";
+export type { BasePassK, BaseTarget, BaseTargetRow } from "./lib/tasks/base_targets.ts";
+export { teacherStrategyStats } from "./lib/tasks/teacher_stats.ts";
+export type { TeacherStrategyRow } from "./lib/tasks/teacher_stats.ts";
+export { explainCountdownResponse } from "./lib/tasks/countdown_explain.ts";
+export type { CountdownExplanation } from "./lib/tasks/countdown_explain.ts";
+export { loadRunPolicy } from "./lib/run_policy.ts";
 
 // --- figures, progress and notebooks ---------------------------------------------------------
 export { figure, saveFigure, scatterMarks, seriesMarks, show } from "./lib/plot.ts";

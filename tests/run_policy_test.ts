@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/backend.ts";
+import { parseExperimentConfig } from "../lib/config.ts";
+import { runTraining } from "../lib/experiment.ts";
+import { Policy } from "../lib/model/policy.ts";
+import { charTokenizer } from "../lib/model/tokenizer.ts";
+import type { Rollout } from "../lib/rollout.ts";
+import { loadRunPolicy } from "../lib/run_policy.ts";
+
+const TOKENIZER = charTokenizer("0123");
+const PROBLEMS = ["0", "1", "2", "3"].map((d) => ({ prompt: d }));
+const reward = (rollout: Rollout, problem: { prompt: string }): number =>
+  rollout.response.startsWith(problem.prompt) ? 1 : 0;
+const CONFIG = parseExperimentConfig({
+  seed: 1,
+  model: {
+    vocabSize: TOKENIZER.vocabSize,
+    width: 16,
+    layers: 1,
+    heads: 2,
+    mlpWidth: 32,
+    context: 6,
+  },
+  rollout: { samplesPerPrompt: 4, maxNewTokens: 2 },
+  objective: { kind: "psr" },
+  train: { steps: 2, promptsPerStep: 2, miniBatches: 1, learningRate: 1e-2, checkpointEvery: 1 },
+});
+
+Deno.test("loadRunPolicy() loads the trained weights of a run's last step", async (t) => {
+  await initBackend();
+  const cacheDir = await Deno.makeTempDir();
+  using start = Policy.create(CONFIG.model, { seed: 0 });
+  const run = await runTraining(CONFIG, {
+    policy: start,
+    policyId: "toy",
+    tokenizer: TOKENIZER,
+    problems: PROBLEMS,
+    reward,
+    cacheDir,
+    label: "psr",
+  });
+  await t.step("the step is the run's last and the weights moved from the start", async () => {
+    const { policy, step } = await loadRunPolicy(run);
+    using trained = policy;
+    assert.equal(step, 2);
+    assert.deepEqual(trained.config, start.config);
+    const before = start.actorVariables.map((v) => v.dataSync());
+    const after = trained.actorVariables.map((v) => v.dataSync());
+    assert.ok(before.some((w, i) => w.some((x, j) => x !== after[i][j])));
+  });
+  await t.step("a directory without a checkpoint is refused, naming it", async () => {
+    await assert.rejects(() => loadRunPolicy({ dir: cacheDir }), /no checkpoint in/);
+  });
+  await Deno.remove(cacheDir, { recursive: true });
+});
