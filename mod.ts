@@ -202,6 +202,29 @@ export type {
   StepMetrics,
   TrainRecord,
 } from "./lib/metrics.ts";
+export {
+  bootstrapReproduction,
+  bootstrapRows,
+  coverageRows,
+  evaluationMetric,
+  methodConfigs,
+  runMetric,
+  runReproduction,
+  trainingRows,
+} from "./lib/reproduction.ts";
+export type {
+  CoverageRow,
+  EvalMetricName,
+  MethodOverrides,
+  MethodRun,
+  ProblemOutcome,
+  ProtocolProblem,
+  Reproduction,
+  ReproductionOptions,
+  SamplingSetting,
+  SeedEvaluation,
+  StepMetricName,
+} from "./lib/reproduction.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
 export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
