@@ -206,6 +206,7 @@ export {
   bootstrapReproduction,
   bootstrapRows,
   coverageRows,
+  differenceInterval,
   evaluationMetric,
   methodConfigs,
   runMetric,

@@ -14,7 +14,13 @@
 import { basename } from "node:path";
 import { cached } from "./cache.ts";
 import { type ExperimentConfig, parseExperimentConfig } from "./config.ts";
-import { bootstrapCurve, bootstrapPassAtK, type PassAtKBootstrap } from "./eval/compare.ts";
+import {
+  bootstrapCurve,
+  bootstrapDifference,
+  bootstrapPassAtK,
+  type Interval,
+  type PassAtKBootstrap,
+} from "./eval/compare.ts";
 import type { SeedProblemCounts } from "./eval/compare.ts";
 import { type Coverage, coverageAgainstBase } from "./eval/coverage.ts";
 import { runTraining } from "./experiment.ts";
@@ -383,6 +389,38 @@ export function bootstrapRows(
       bootstrapCurve(boot, method).map((point) => ({ dataset, method, ...point }))
     )
   );
+}
+
+/**
+ * The paired bootstrap difference of Pass@k between two methods at one k, as an interval for
+ * `claimFromInterval`.
+ *
+ * @param bootstrap A joint bootstrap holding both methods.
+ * @param options `method`, `base` (the difference is method − base) and `k`.
+ * @returns The difference and its percentile interval (fractions).
+ * @throws {RangeError} If k is not among the bootstrap's ks or a method is unknown.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bootstrapPassAtK } from "./eval/compare.ts";
+ * const boot = bootstrapPassAtK({ A: [[{ n: 2, c: 2 }]], B: [[{ n: 2, c: 1 }]] }, [1, 2], { resamples: 5 });
+ * assert.deepEqual(differenceInterval(boot, { method: "A", base: "B", k: 1 }), { estimate: 0.5, lower: 0.5, upper: 0.5 });
+ * ```
+ */
+export function differenceInterval(
+  bootstrap: PassAtKBootstrap,
+  options: { readonly method: string; readonly base: string; readonly k: number },
+): Interval {
+  const { method, base, k } = options;
+  const d = bootstrapDifference(bootstrap, { method, base }).find((point) => point.k === k);
+  if (d === undefined) {
+    throw new RangeError(
+      `Cannot take a difference at k=${k}: not among the bootstrap's ks, got ${
+        bootstrap.ks.join(",")
+      }`,
+    );
+  }
+  return { estimate: d.difference, lower: d.lower, upper: d.upper };
 }
 
 /** One row of {@link coverageRows}. */

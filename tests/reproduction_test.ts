@@ -6,6 +6,7 @@ import {
   bootstrapReproduction,
   bootstrapRows,
   coverageRows,
+  differenceInterval,
   evaluationMetric,
   methodConfigs,
   type MethodRun,
@@ -125,6 +126,13 @@ Deno.test("bootstrapReproduction() and bootstrapRows() give every tier's curves 
   const row = rows.find((r) => r.dataset === "tierB" && r.method === "NSR" && r.k === 4)!;
   assertClose(row.passAtK, (1 / 3) / 2, 1e-12);
   assert.ok(row.lower! <= row.passAtK && row.passAtK <= row.upper!);
+  const d = differenceInterval(boots.tierA, { method: "NSR", base: "Base", k: 1 });
+  assertClose(d.estimate, boots.tierA.estimates.NSR[0] - boots.tierA.estimates.Base[0], 1e-12);
+  assert.ok(d.lower <= d.estimate && d.estimate <= d.upper);
+  assert.throws(
+    () => differenceInterval(boots.tierA, { method: "NSR", base: "Base", k: 2 }),
+    /k=2: not among/,
+  );
   const only = bootstrapReproduction(TOY, {
     setting: "T=1",
     ks: [1],
