@@ -59,7 +59,10 @@ type Output = {
   data?: Record<string, string | string[]>;
 };
 
-async function run(args: string[], env: Record<string, string>): Promise<string> {
+async function output(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stderr: string }> {
   const command = new Deno.Command(args[0], {
     args: args.slice(1),
     env,
@@ -67,12 +70,19 @@ async function run(args: string[], env: Record<string, string>): Promise<string>
     stderr: "piped",
   });
   const { code, stderr } = await command.output();
-  const text = new TextDecoder().decode(stderr);
-  if (code !== 0) {
-    throw new Error(`Cannot run ${args.slice(0, 3).join(" ")}: exit ${code}\n${text}`);
-  }
-  return text;
+  return { code, stderr: new TextDecoder().decode(stderr) };
 }
+
+async function run(args: string[], env: Record<string, string>): Promise<string> {
+  const { code, stderr } = await output(args, env);
+  if (code !== 0) {
+    throw new Error(`Cannot run ${args.slice(0, 3).join(" ")}: exit ${code}\n${stderr}`);
+  }
+  return stderr;
+}
+
+// nbclient's message for a failing cell: the cell's source and the kernel's error.
+const CELL_ERROR_MARKER = "CellExecutionError: ";
 
 /**
  * Says what is missing to execute notebooks (Jupyter's nbconvert, the Deno kernel), with the
@@ -105,8 +115,9 @@ function joinText(value: string | string[] | undefined): string {
 }
 
 /**
- * Executes a notebook headless with the Deno kernel under a profile, keeps going past a failing
- * cell so every error is reported, and reads back errors and figures.
+ * Executes a notebook headless with the Deno kernel under a profile and reads back errors and
+ * figures. Execution stops at the first failing cell, whose source and error are reported (the
+ * executed copy is then not written).
  *
  * @param path The `.ipynb` to run.
  * @param options Output directory, profile, timeouts, HTML export.
@@ -123,13 +134,14 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
   await Deno.mkdir(outDir, { recursive: true });
   const name = path.split("/").pop()!.replace(/\.ipynb$/, "");
   const started = performance.now();
-  await run([
+  // No --allow-errors: nbclient then fails on the kernel's execute_reply status, which is
+  // reliable, rather than on an error output, which a loaded Deno kernel can drop.
+  const execution = await output([
     "jupyter",
     "nbconvert",
     "--to",
     "notebook",
     "--execute",
-    "--allow-errors",
     "--ExecutePreprocessor.kernel_name=deno",
     `--ExecutePreprocessor.timeout=${cellTimeoutSeconds}`,
     "--output-dir",
@@ -140,6 +152,13 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
   ], { [PROFILE_ENV]: profile });
   const seconds = (performance.now() - started) / 1000;
   const executedPath = `${outDir}/${name}.ipynb`;
+  if (execution.code !== 0) {
+    const at = execution.stderr.indexOf(CELL_ERROR_MARKER);
+    const message = at >= 0
+      ? execution.stderr.slice(at + CELL_ERROR_MARKER.length).trim()
+      : `nbconvert exited with code ${execution.code}: ${execution.stderr.slice(-2000).trim()}`;
+    return { executedPath, errors: [message], figures: [], displays: [], seconds };
+  }
   if (html) await run(["jupyter", "nbconvert", "--to", "html", executedPath], {});
   const notebook = JSON.parse(await Deno.readTextFile(executedPath)) as { cells: Cell[] };
   const errors: string[] = [];

@@ -37,3 +37,34 @@ for (const name of notebooks) {
     },
   });
 }
+
+Deno.test({
+  name: "runNotebook() reports a failing cell with its source and error",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const missing = await missingNotebookTools();
+    assert.equal(missing, undefined, missing);
+    const dir = await Deno.makeTempDir({ prefix: "rlvr-notebooks-" });
+    const cell = (source: string) => ({
+      cell_type: "code",
+      execution_count: null,
+      id: crypto.randomUUID().slice(0, 8),
+      metadata: {},
+      outputs: [],
+      source,
+    });
+    const notebook = {
+      cells: [cell("const x = 1;"), cell('throw new Error("boom in cell 2");'), cell("x")],
+      metadata: { kernelspec: { display_name: "Deno", language: "typescript", name: "deno" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    await Deno.writeTextFile(`${dir}/failing.ipynb`, JSON.stringify(notebook));
+    const result = await runNotebook(`${dir}/failing.ipynb`, { outDir: `${dir}/out` });
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0], /throw new Error\("boom in cell 2"\)/);
+    assert.match(result.errors[0], /Error: boom in cell 2/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
