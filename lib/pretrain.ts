@@ -10,7 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AdamW, clipByGlobalNorm } from "./adamw.ts";
-import { sequenceLogProbs } from "./model/log_probs.ts";
+import type { GradientPool } from "./model/gradient_pool.ts";
+import { type NextTokenNllInput, sequenceLogProbs } from "./model/log_probs.ts";
 import type { Policy } from "./model/policy.ts";
 import type { TfScalar } from "./objective.ts";
 import type { Tokenizer } from "./model/tokenizer.ts";
@@ -35,6 +36,13 @@ export type PretrainOptions = {
   gradClip: number;
   /** Character tokenizer of the corpus. */
   tokenizer: Tokenizer;
+  /**
+   * Optional gradient workers whose loss is `meanNextTokenNll` (log_probs.ts): each step's batch
+   * is cut into `pool.size` shares whose gradients the workers compute in parallel. Without it
+   * the gradient is computed in this thread. The result is deterministic for a given seed and
+   * worker count (the two paths differ by float rounding only).
+   */
+  pool?: GradientPool;
   /** Called after every step. */
   onStep?: (record: PretrainRecord) => void;
 };
@@ -142,6 +150,7 @@ export async function pretrain(
     weightDecay,
     gradClip,
     tokenizer,
+    pool,
     onStep,
   } = options;
   if (corpus.length === 0) throw new RangeError(`Cannot pretrain: the corpus is empty, got 0 rows`);
@@ -156,12 +165,26 @@ export async function pretrain(
     const batch = encodeBatch(rows, { tokenizer });
     // AdamW reads its learning rate from its options at each apply: this is the schedule.
     adamOptions.learningRate = learningRateAt(step, { peak: learningRate, warmupSteps, steps });
-    const lossValue = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => nextTokenLoss(policy, batch), variables);
-      const clipped = clipByGlobalNorm(variables.map((v) => grads[v.name]), { maxNorm: gradClip });
-      optimizer.apply(clipped.grads);
-      return value.dataSync()[0];
-    });
+    let lossValue: number;
+    if (pool) {
+      const pooled = await pool.gradients(policy, shareInputs(batch, pool.size));
+      lossValue = pooled.loss;
+      tf.tidy(() => {
+        const clipped = clipByGlobalNorm(pooled.grads, { maxNorm: gradClip });
+        optimizer.apply(clipped.grads);
+      });
+      tf.dispose(pooled.grads);
+      pool.markUpdated();
+    } else {
+      lossValue = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => nextTokenLoss(policy, batch), variables);
+        const clipped = clipByGlobalNorm(variables.map((v) => grads[v.name]), {
+          maxNorm: gradClip,
+        });
+        optimizer.apply(clipped.grads);
+        return value.dataSync()[0];
+      });
+    }
     const record = {
       step,
       loss: lossValue,
@@ -174,4 +197,48 @@ export async function pretrain(
     if (step % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return history;
+}
+
+/**
+ * Cuts a batch into `shares` contiguous parts as `meanNextTokenNll` inputs, each padded to its
+ * own longest row and weighted by its share of the batch's masked tokens, so that the parts'
+ * losses (and gradients) sum to the whole batch's masked mean.
+ *
+ * @param batch Encoded rows (see `encodeBatch`).
+ * @param shares Number of parts (at most one per row).
+ * @returns One input per non-empty part.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const batch = { batch: 2, length: 3, tokens: new Int32Array([1, 4, 2, 1, 2, 0]), mask: new Float32Array([1, 1, 1, 0]) };
+ * const inputs = shareInputs(batch, 2);
+ * assert.deepEqual(inputs.map((x) => x.weight), [2 / 3, 1 / 3]);
+ * assert.deepEqual(inputs[1].tokens, [[1, 2]]);
+ * ```
+ */
+export function shareInputs(batch: TokenBatch, shares: number): NextTokenNllInput[] {
+  const { batch: B, length: T } = batch;
+  let total = 0;
+  for (const m of batch.mask) total += m;
+  const inputs: NextTokenNllInput[] = [];
+  const parts = Math.max(1, Math.min(shares, B));
+  for (let k = 0; k < parts; k++) {
+    const from = Math.floor((k * B) / parts), to = Math.floor(((k + 1) * B) / parts);
+    const rows: number[][] = [], masks: number[][] = [];
+    let count = 0, longest = 1;
+    for (let b = from; b < to; b++) {
+      const mask = Array.from(batch.mask.subarray(b * (T - 1), (b + 1) * (T - 1)));
+      const last = mask.lastIndexOf(1);
+      longest = Math.max(longest, last + 2);
+      count += mask.reduce((s, m) => s + m, 0);
+      rows.push(Array.from(batch.tokens.subarray(b * T, (b + 1) * T)));
+      masks.push(mask);
+    }
+    inputs.push({
+      tokens: rows.map((r) => r.slice(0, longest)),
+      mask: masks.map((m) => m.slice(0, longest - 1)),
+      weight: count / Math.max(total, 1),
+    });
+  }
+  return inputs;
 }

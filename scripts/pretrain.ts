@@ -1,7 +1,10 @@
 // Pretrains the miniature's base model from its seed and ships it: supervised next-token
 // training on the teacher's responses to the training split, then the checkpoint
 // (model.safetensors + config.json) and the loss curve (pretrain_history.json) in --out.
-// Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0]
+// Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0] [--workers 2]
+//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64]
+// --workers N computes each step's gradient in N Web Workers (GradientPool); 0 = this thread.
+// The weights are deterministic for a given seed and worker count.
 // Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
 //   deno task pretrain --evaluate [--samples 256] [--problems 200] [--temperature 1] [--top-p 1]
 //   [--file passk.json]
@@ -10,6 +13,7 @@ import { initBackend } from "../lib/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
 import { writeTextFileAtomic } from "../lib/eval/write_atomic.ts";
 import { loadCheckpoint, savePolicy } from "../lib/model/checkpoint.ts";
+import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { countParams } from "../lib/model/params.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
@@ -25,6 +29,11 @@ const { values } = parseArgs({
   options: {
     out: { type: "string", default: "data/base" },
     steps: { type: "string", default: "1000" },
+    workers: { type: "string", default: "2" },
+    batch: { type: "string", default: "64" },
+    lr: { type: "string", default: "2e-3" },
+    warmup: { type: "string", default: "100" },
+    "corpus-samples": { type: "string", default: "64" },
     seed: { type: "string", default: "0" },
     evaluate: { type: "boolean", default: false },
     samples: { type: "string", default: "256" },
@@ -39,6 +48,7 @@ const log = (line: string): void => {
 };
 const seed = Number(values.seed);
 const steps = Number(values.steps);
+const workers = Number(values.workers);
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
 // The prototype's size (≈ 0.2M parameters); the context fits BOS + prompt + longest response + EOS.
 const model = parseExperimentConfig({
@@ -54,12 +64,12 @@ const model = parseExperimentConfig({
 const settings = {
   seed,
   steps,
-  batchSize: 64,
-  learningRate: 2e-3,
-  warmupSteps: 100,
+  batchSize: Number(values.batch),
+  learningRate: Number(values.lr),
+  warmupSteps: Number(values.warmup),
   weightDecay: 0.01,
   gradClip: 1,
-  samplesPerProblem: 16,
+  samplesPerProblem: Number(values["corpus-samples"]),
 };
 
 const backend = await initBackend();
@@ -81,8 +91,17 @@ log(
 );
 
 using policy = Policy.create(model, { seed: deriveSeed(seed, "init") });
+const loss = {
+  module: new URL("../lib/model/log_probs.ts", import.meta.url).href,
+  name: "meanNextTokenNll",
+};
+await using pool = workers > 0
+  ? await GradientPool.create({ loss, workers, backend: backend.backend })
+  : undefined;
+log(workers > 0 ? `gradients in ${workers} workers` : "gradients in this thread");
 const history = await pretrain(policy, corpus, {
   ...settings,
+  pool,
   seed: deriveSeed(seed, "batches"),
   tokenizer,
   onStep: (r) => {
@@ -103,8 +122,9 @@ await savePolicy(policy, values.out!, {
   tokenizerAlphabet: COUNTDOWN_ALPHABET,
   metadata: {
     kind: "countdown-base",
-    command: `deno task pretrain --steps ${steps} --seed ${seed}`,
-    pretrain: settings,
+    command:
+      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}`,
+    pretrain: { ...settings, workers },
     corpusRows: corpus.length,
     finalLoss,
     seconds,

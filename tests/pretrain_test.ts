@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { sequenceLogProbs } from "../lib/model/log_probs.ts";
+import { meanNextTokenNll, sequenceLogProbs } from "../lib/model/log_probs.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
-import { learningRateAt, nextTokenLoss, pretrain } from "../lib/pretrain.ts";
+import { GradientPool } from "../lib/model/gradient_pool.ts";
+import { learningRateAt, nextTokenLoss, pretrain, shareInputs } from "../lib/pretrain.ts";
 import { seededPrng } from "../lib/random.ts";
 import { encodeBatch, teacherCorpus } from "../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
@@ -83,6 +84,62 @@ Deno.test("pretrain() is seeded, lowers the loss and leaks no tensor", async () 
   );
   using policy = Policy.create(config, { seed: 0 });
   await assert.rejects(() => pretrain(policy, [], options), /corpus is empty/);
+});
+
+Deno.test("shareInputs() cuts a batch into weighted parts that sum to its masked mean", async () => {
+  await assertNoLeak(() => {
+    using policy = Policy.create(config, { seed: 3 });
+    const rows = teacherCorpus([{ digits: [3, 9, 2, 5], target: 42 }], {
+      samplesPerProblem: 5,
+      prng: seededPrng(1),
+    });
+    const batch = encodeBatch(rows, { tokenizer });
+    const whole = tf.tidy(() => nextTokenLoss(policy, batch).dataSync()[0]);
+    const inputs = shareInputs(batch, 3);
+    assert.equal(inputs.length, 3);
+    assert.deepEqual(inputs.map((x) => x.tokens.length), [1, 2, 2]);
+    assertClose(inputs.reduce((s, x) => s + (x.weight ?? 1), 0), 1, 1e-12);
+    const parts = inputs.map((x) => tf.tidy(() => meanNextTokenNll(policy, x).dataSync()[0]));
+    assertClose(parts.reduce((a, b) => a + b, 0), whole, 1e-5);
+  });
+});
+
+Deno.test("pretrain() with a gradient pool matches the in-thread path and is seeded", async (t) => {
+  const corpus = teacherCorpus([{ digits: [3, 9, 2, 5], target: 42 }], {
+    samplesPerProblem: 32,
+    prng: seededPrng(0),
+  });
+  const options = {
+    seed: 2,
+    steps: 6,
+    batchSize: 4,
+    learningRate: 3e-2,
+    warmupSteps: 2,
+    weightDecay: 0.01,
+    gradClip: 1,
+    tokenizer,
+  };
+  const loss = {
+    module: new URL("../lib/model/log_probs.ts", import.meta.url).href,
+    name: "meanNextTokenNll",
+  };
+  await using pool = await GradientPool.create({ loss, workers: 2, backend: "cpu" });
+  const run = async (withPool: boolean) => {
+    using policy = Policy.create(config, { seed: 0 });
+    const history = await pretrain(policy, corpus, {
+      ...options,
+      pool: withPool ? pool : undefined,
+    });
+    return history.map((r) => r.loss);
+  };
+  const pooled = await run(true);
+  await t.step("same seed and workers, same losses", async () => {
+    assert.deepEqual(await run(true), pooled);
+  });
+  await t.step("the same losses as in one thread, up to float rounding", async () => {
+    const inThread = await run(false);
+    pooled.forEach((l, i) => assertClose(l, inThread[i], 1e-4, `step ${i + 1}`));
+  });
 });
 
 Deno.test("the shipped base checkpoint loads and reproduces its recorded smoke Pass@1", async () => {
