@@ -81,6 +81,9 @@ async function run(args: string[], env: Record<string, string>): Promise<string>
   return stderr;
 }
 
+// Seconds to wait for a cell's outputs after its execute_reply.
+const IOPUB_TIMEOUT_SECONDS = 120;
+
 // nbclient's message for a failing cell: the cell's source and the kernel's error.
 const CELL_ERROR_MARKER = "CellExecutionError: ";
 
@@ -144,6 +147,10 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
     "--execute",
     "--ExecutePreprocessor.kernel_name=deno",
     `--ExecutePreprocessor.timeout=${cellTimeoutSeconds}`,
+    // nbclient waits only 4 s by default for a cell's outputs after its reply and then drops
+    // them silently; a large figure from a loaded kernel can take longer.
+    `--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_SECONDS}`,
+    "--ExecutePreprocessor.raise_on_iopub_timeout=True",
     "--output-dir",
     outDir,
     "--output",
