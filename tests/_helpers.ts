@@ -24,3 +24,37 @@ export async function assertNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   assert.equal(after, before, `tensor leak: ${after - before} tensor(s) left alive`);
   return result;
 }
+
+/** A copy-the-digit toy task (prompt "3" → response should start with "3") for trainer tests. */
+export const COPY_TASK = {
+  alphabet: "0123",
+  problems: ["0", "1", "2", "3"].map((d) => ({ prompt: d })),
+  /** 1 when the response starts with the prompt's digit. */
+  reward: (rollout: { response: string }, problem: { prompt: string }): number =>
+    rollout.response.startsWith(problem.prompt) ? 1 : 0,
+};
+
+/**
+ * A tiny experiment config for {@link COPY_TASK} (vocabulary of its alphabet, width 16, one
+ * layer), with the objective and training fields given.
+ */
+export async function copyTaskConfig(
+  objective: Record<string, unknown>,
+  train: Record<string, unknown>,
+): Promise<import("../lib/config.ts").ExperimentConfig> {
+  const { parseExperimentConfig } = await import("../lib/config.ts");
+  return parseExperimentConfig({
+    seed: 1,
+    model: {
+      vocabSize: COPY_TASK.alphabet.length + 3,
+      width: 16,
+      layers: 1,
+      heads: 2,
+      mlpWidth: 32,
+      context: 6,
+    },
+    rollout: { samplesPerPrompt: 4, maxNewTokens: 2 },
+    objective,
+    train,
+  });
+}

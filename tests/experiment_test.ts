@@ -1,28 +1,19 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/backend.ts";
-import { parseExperimentConfig } from "../lib/config.ts";
 import { runTraining } from "../lib/experiment.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
-import type { Rollout } from "../lib/rollout.ts";
+import { COPY_TASK, copyTaskConfig } from "./_helpers.ts";
 
-const TOKENIZER = charTokenizer("0123");
-const PROBLEMS = ["0", "1", "2", "3"].map((d) => ({ prompt: d }));
-const reward = (rollout: Rollout, problem: { prompt: string }): number =>
-  rollout.response.startsWith(problem.prompt) ? 1 : 0;
-const CONFIG = parseExperimentConfig({
-  seed: 1,
-  model: {
-    vocabSize: TOKENIZER.vocabSize,
-    width: 16,
-    layers: 1,
-    heads: 2,
-    mlpWidth: 32,
-    context: 6,
-  },
-  rollout: { samplesPerPrompt: 4, maxNewTokens: 2 },
-  objective: { kind: "nsr" },
-  train: { steps: 3, promptsPerStep: 2, miniBatches: 1, learningRate: 1e-3, checkpointEvery: 1 },
+const TOKENIZER = charTokenizer(COPY_TASK.alphabet);
+const PROBLEMS = COPY_TASK.problems;
+const reward = COPY_TASK.reward;
+const CONFIG = await copyTaskConfig({ kind: "nsr" }, {
+  steps: 3,
+  promptsPerStep: 2,
+  miniBatches: 1,
+  learningRate: 1e-3,
+  checkpointEvery: 1,
 });
 
 Deno.test("runTraining() reuses a finished run with the same key and separates other keys", async () => {
