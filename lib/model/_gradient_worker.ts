@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import type { BackendName } from "../backend.ts";
 import type { ModelConfig } from "../config.ts";
-import type { WireWeights } from "./_wire.ts";
+import { fromWire, type WireWeights } from "./_wire.ts";
 import { Policy } from "./policy.ts";
 
 /** A loss the worker imports: `(policy, input) => scalar`, input being structured-cloneable. */
@@ -63,18 +63,8 @@ self.onmessage = async (event: MessageEvent<GradientRequest>) => {
   try {
     if (message.version !== version) {
       if (!message.weights) throw new Error(`weights of version ${message.version} were not sent`);
-      const weights = message.weights;
-      const values = tf.tidy(() =>
-        Object.fromEntries(
-          Object.entries(weights).map(([name, w]) => [name, tf.tensor(w.data, w.shape)]),
-        )
-      );
       policy?.dispose();
-      try {
-        policy = Policy.fromWeights(message.config, values);
-      } finally {
-        tf.dispose(Object.values(values));
-      }
+      policy = fromWire(message.config, message.weights, { trainable: true });
       version = message.version;
     }
     const current = policy as Policy;

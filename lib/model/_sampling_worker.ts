@@ -4,10 +4,9 @@ import { initBackend } from "../backend.ts";
 import type { BackendName } from "../backend.ts";
 import type { ModelConfig } from "../config.ts";
 import { seededPrng } from "../random.ts";
-import type { WireWeights } from "./_wire.ts";
+import { fromWire, type WireWeights } from "./_wire.ts";
 import { Policy } from "./policy.ts";
 import { type SampleOptions, sampleSequences } from "./sample.ts";
-import * as tf from "@tensorflow/tfjs";
 
 /** Messages the pool sends. */
 export type WorkerRequest =
@@ -47,18 +46,8 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     if (message.version !== version) {
       if (!message.weights) throw new Error(`weights of version ${message.version} were not sent`);
-      const weights = message.weights;
-      const values = tf.tidy(() =>
-        Object.fromEntries(
-          Object.entries(weights).map(([name, w]) => [name, tf.tensor(w.data, w.shape)]),
-        )
-      );
       policy?.dispose();
-      try {
-        policy = Policy.fromWeights(message.config, values, { trainable: false });
-      } finally {
-        tf.dispose(Object.values(values));
-      }
+      policy = fromWire(message.config, message.weights, { trainable: false });
       version = message.version;
     }
     const samples = sampleSequences(policy as Policy, message.prompts, {

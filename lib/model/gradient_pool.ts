@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendName } from "../backend.ts";
 import type { GradientRequest, GradientResponse } from "./_gradient_worker.ts";
-import { toWire, type WireWeights } from "./_wire.ts";
+import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { TfTensor } from "./params.ts";
 import type { Policy } from "./policy.ts";
 
@@ -92,28 +92,8 @@ export class GradientPool {
       throw new RangeError(`Cannot create a gradient pool: workers must be >= 1, got ${workers}`);
     }
     const url = new URL("./_gradient_worker.ts", import.meta.url).href;
-    const list = Array.from({ length: workers }, () => new Worker(url, { type: "module" }));
-    try {
-      await Promise.all(list.map((worker) =>
-        new Promise<void>((resolve, reject) => {
-          worker.onmessage = (event: MessageEvent<GradientResponse>) => {
-            if (event.data.type === "ready") resolve();
-            else if (event.data.type === "error") {
-              reject(new Error(`Cannot start a gradient worker: ${event.data.message}`));
-            }
-          };
-          worker.onerror = (event: ErrorEvent) => {
-            event.preventDefault();
-            reject(new Error(`Cannot start a gradient worker: ${event.message}`));
-          };
-          const init: GradientRequest = { type: "init", backend, ...loss };
-          worker.postMessage(init);
-        })
-      ));
-    } catch (error) {
-      list.forEach((worker) => worker.terminate());
-      throw error;
-    }
+    const init: GradientRequest = { type: "init", backend, ...loss };
+    const list = await startWorkers(url, workers, init, "gradient");
     return new GradientPool(list);
   }
 

@@ -7,7 +7,7 @@
  */
 import type { BackendName } from "../backend.ts";
 import type { WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
-import { toWire, type WireWeights } from "./_wire.ts";
+import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { Policy } from "./policy.ts";
 import type { SampledSequence, SampleOptions } from "./sample.ts";
 
@@ -73,20 +73,8 @@ export class SamplingPool {
       throw new RangeError(`Cannot create a sampling pool: workers must be >= 1, got ${workers}`);
     }
     const url = new URL("./_sampling_worker.ts", import.meta.url).href;
-    const list = Array.from({ length: workers }, () => new Worker(url, { type: "module" }));
-    await Promise.all(list.map((worker) =>
-      new Promise<void>((resolve, reject) => {
-        worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
-          if (event.data.type === "ready") resolve();
-        };
-        worker.onerror = (event: ErrorEvent) => {
-          event.preventDefault();
-          reject(new Error(`Cannot start a sampling worker: ${event.message}`));
-        };
-        const init: WorkerRequest = { type: "init", backend };
-        worker.postMessage(init);
-      })
-    ));
+    const init: WorkerRequest = { type: "init", backend };
+    const list = await startWorkers(url, workers, init, "sampling");
     return new SamplingPool(list);
   }
 
