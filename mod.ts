@@ -226,6 +226,12 @@ export type {
   SeedEvaluation,
   StepMetricName,
 } from "./lib/reproduction.ts";
+export { learningRateName, scoreLearningRates, sweepLearningRate } from "./lib/lr_sweep.ts";
+export type {
+  LearningRateScore,
+  LearningRateSweep,
+  LearningRateSweepOptions,
+} from "./lib/lr_sweep.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
 export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
