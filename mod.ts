@@ -202,20 +202,8 @@ export type {
   StepMetrics,
   TrainRecord,
 } from "./lib/metrics.ts";
-export {
-  bootstrapReproduction,
-  bootstrapRows,
-  coverageRows,
-  differenceInterval,
-  evaluationMetric,
-  methodConfigs,
-  runMetric,
-  runReproduction,
-  trainingRows,
-} from "./lib/reproduction.ts";
+export { methodConfigs, runReproduction } from "./lib/reproduction.ts";
 export type {
-  CoverageRow,
-  EvalMetricName,
   MethodOverrides,
   MethodRun,
   ProblemOutcome,
@@ -224,8 +212,17 @@ export type {
   ReproductionOptions,
   SamplingSetting,
   SeedEvaluation,
-  StepMetricName,
 } from "./lib/reproduction.ts";
+export {
+  bootstrapReproduction,
+  bootstrapRows,
+  coverageRows,
+  differenceInterval,
+  evaluationMetric,
+  runMetric,
+  trainingRows,
+} from "./lib/reproduction_results.ts";
+export type { CoverageRow, EvalMetricName, StepMetricName } from "./lib/reproduction_results.ts";
 export { learningRateName, scoreLearningRates, sweepLearningRate } from "./lib/lr_sweep.ts";
 export type {
   LearningRateScore,
@@ -322,6 +319,8 @@ export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/
 export { byProfile, PROFILE_ENV, readProfile } from "./lib/profile.ts";
 export type { Profile } from "./lib/profile.ts";
 export { missingNotebookTools, runNotebook } from "./lib/notebook_runner.ts";
+export { planLanes, readLaneNotebook } from "./lib/notebook_lanes.ts";
+export type { LaneNotebook } from "./lib/notebook_lanes.ts";
 export type {
   NotebookDisplay,
   NotebookFigure,
