@@ -2,7 +2,10 @@
 // training on the teacher's responses to the training split, then the checkpoint
 // (model.safetensors + config.json) and the loss curve (pretrain_history.json) in --out.
 // Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0] [--workers 2]
-//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64]
+//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--init DIR]
+// --init DIR continues from the checkpoint in DIR (fresh optimizer and schedule, the corpus and
+// batch order of --seed) instead of a fresh initialisation; the metadata keeps DIR's command, so a
+// staged base records every stage that rebuilds it.
 // --workers N computes each step's gradient in N Web Workers (GradientPool); 0 = this thread.
 // The weights are deterministic for a given seed and worker count.
 // Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "100" },
     "corpus-samples": { type: "string", default: "64" },
     seed: { type: "string", default: "0" },
+    init: { type: "string" },
     evaluate: { type: "boolean", default: false },
     samples: { type: "string", default: "256" },
     problems: { type: "string", default: "200" },
@@ -90,7 +94,16 @@ log(
   } right`,
 );
 
-using policy = Policy.create(model, { seed: deriveSeed(seed, "init") });
+const init = values.init === undefined ? undefined : await loadCheckpoint(values.init);
+if (init !== undefined && JSON.stringify(init.policy.config) !== JSON.stringify(model)) {
+  throw new TypeError(
+    `--init ${values.init}: its model ${JSON.stringify(init.policy.config)} is not ${
+      JSON.stringify(model)
+    }`,
+  );
+}
+if (init !== undefined) log(`continuing from ${values.init}: ${init.metadata.command}`);
+using policy = init?.policy ?? Policy.create(model, { seed: deriveSeed(seed, "init") });
 const loss = {
   module: new URL("../lib/model/log_probs.ts", import.meta.url).href,
   name: "meanNextTokenNll",
@@ -117,28 +130,45 @@ const history = await pretrain(policy, corpus, {
 const last = history.slice(-50);
 const finalLoss = last.reduce((s, r) => s + r.loss, 0) / last.length;
 const seconds = history[history.length - 1].seconds;
+// A continued base keeps the earlier stages' loss curve in front of its own, steps and seconds
+// running on, so the shipped pretrain_history.json covers the whole rebuild.
+type HistoryRow = { step: number; loss: number; seconds: number };
+const earlier: HistoryRow[] = init === undefined
+  ? []
+  : JSON.parse(await Deno.readTextFile(`${values.init}/pretrain_history.json`));
+const offset = earlier.at(-1) ?? { step: 0, loss: 0, seconds: 0 };
+const totalSeconds = offset.seconds + seconds;
 await Deno.mkdir(values.out!, { recursive: true });
 await savePolicy(policy, values.out!, {
   tokenizerAlphabet: COUNTDOWN_ALPHABET,
   metadata: {
     kind: "countdown-base",
-    command:
-      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}`,
+    command: [
+      ...(init === undefined ? [] : [String(init.metadata.command)]),
+      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${
+        init === undefined ? "" : ` --init ${values.init}`
+      }`,
+    ].join(" && "),
     pretrain: { ...settings, workers },
+    ...(init === undefined ? {} : { init: init.metadata }),
     corpusRows: corpus.length,
     finalLoss,
     seconds,
+    totalSeconds,
     backend: backend.backend,
   },
 });
 await writeTextFileAtomic(
   `${values.out}/pretrain_history.json`,
   JSON.stringify(
-    history.map((r) => ({
-      step: r.step,
-      loss: +r.loss.toFixed(5),
-      seconds: +r.seconds.toFixed(2),
-    })),
+    [
+      ...earlier,
+      ...history.map((r) => ({
+        step: offset.step + r.step,
+        loss: +r.loss.toFixed(5),
+        seconds: +(offset.seconds + r.seconds).toFixed(2),
+      })),
+    ],
   ) + "\n",
 );
 log(
