@@ -318,7 +318,7 @@ export { formatProgress, progressReporter } from "./lib/progress.ts";
 export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/progress.ts";
 export { byProfile, PROFILE_ENV, readProfile } from "./lib/profile.ts";
 export type { Profile } from "./lib/profile.ts";
-export { missingNotebookTools, runNotebook } from "./lib/notebook_runner.ts";
+export { droppedDisplays, missingNotebookTools, runNotebook } from "./lib/notebook_runner.ts";
 export { planLanes, readLaneNotebook } from "./lib/notebook_lanes.ts";
 export type { LaneNotebook } from "./lib/notebook_lanes.ts";
 export type {

@@ -1,5 +1,5 @@
 /**
- * Runs notebooks headless with Jupyter's nbconvert and Deno's kernel, and reads back what they
+ * Runs notebooks headless with nbclient (lib/notebook_executor.py) and Deno's kernel, and reads back what they
  * produced: error outputs, figures and timing. The notebook test and `deno task repro` both use it.
  *
  * @module
@@ -49,9 +49,14 @@ export type RunNotebookOptions = {
   cellTimeoutSeconds?: number;
   /** Also export the executed notebook as HTML beside it. Default false. */
   html?: boolean;
+  /**
+   * Re-runs after a run whose only faults are dropped displays (see {@link droppedDisplays}).
+   * Default 1. Cached training runs make a re-run cheap.
+   */
+  retries?: number;
 };
 
-type Cell = { cell_type: string; outputs?: Output[] };
+type Cell = { cell_type: string; source?: string | string[]; outputs?: Output[] };
 type Output = {
   output_type: string;
   ename?: string;
@@ -81,6 +86,28 @@ async function run(args: string[], env: Record<string, string>): Promise<string>
   return stderr;
 }
 
+// The executor: nbclient plus a grace period for outputs published after a cell's idle status.
+const EXECUTOR = new URL("./notebook_executor.py", import.meta.url).pathname;
+
+/**
+ * The Python that runs Jupyter here: the interpreter named by the `jupyter` launcher's shebang
+ * (apt's is `/usr/bin/python3`), which has nbclient; a `python3` earlier on PATH (pyenv, a venv)
+ * may not. Falls back to `python3`.
+ */
+async function jupyterPython(): Promise<string> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      const head = (await Deno.readTextFile(`${dir}/jupyter`)).split("\n", 1)[0];
+      if (!head.startsWith("#!")) continue;
+      const [interpreter, argument] = head.slice(2).trim().split(/\s+/);
+      return interpreter.endsWith("/env") ? argument ?? "python3" : interpreter;
+    } catch {
+      continue;
+    }
+  }
+  return "python3";
+}
+
 // Seconds to wait for a cell's outputs after its execute_reply.
 const IOPUB_TIMEOUT_SECONDS = 120;
 
@@ -101,8 +128,9 @@ const CELL_ERROR_MARKER = "CellExecutionError: ";
 export async function missingNotebookTools(): Promise<string | undefined> {
   try {
     await run(["jupyter", "nbconvert", "--version"], {});
+    await run([await jupyterPython(), "-c", "import nbclient, nbformat"], {});
   } catch {
-    return "Jupyter's nbconvert is missing: run `sudo apt-get install -y jupyter-nbconvert " +
+    return "Jupyter's nbconvert or nbclient is missing: run `sudo apt-get install -y jupyter-nbconvert " +
       "python3-nbclient jupyter-client` (or `bash scripts/run.sh test`, which installs it)";
   }
   const command = new Deno.Command("jupyter", { args: ["kernelspec", "list"], stdout: "piped" });
@@ -125,7 +153,7 @@ function joinText(value: string | string[] | undefined): string {
  * @param path The `.ipynb` to run.
  * @param options Output directory, profile, timeouts, HTML export.
  * @returns Errors, figures, the executed copy's path and the time taken.
- * @throws {Error} If nbconvert itself cannot run (not for errors inside the notebook).
+ * @throws {Error} If the HTML export cannot run (errors inside the notebook are returned).
  * @example
  * ```ts ignore
  * const result = await runNotebook("notebooks/00_quickstart.ipynb", { outDir: "out" });
@@ -133,37 +161,85 @@ function joinText(value: string | string[] | undefined): string {
  * ```
  */
 export async function runNotebook(path: string, options: RunNotebookOptions): Promise<NotebookRun> {
+  const { retries = 1 } = options;
+  let run = await runOnce(path, options);
+  for (let attempt = 0; attempt < retries; attempt++) {
+    const onlyDropped = run.errors.length > 0 && run.errors.every((e) => e.includes(DROPPED));
+    if (!onlyDropped) break;
+    run = await runOnce(path, options);
+  }
+  return run;
+}
+
+// The marker of a dropped-display error.
+const DROPPED = "no output from its display call";
+
+// A cell whose last top-level statement starts with one of these calls displays something.
+const DISPLAY_CALL = /^(show|table|passAtKTable|claimsTable)\(/;
+
+/**
+ * The code cells of an executed notebook that end in a display call (`show(…)`, `table(…)`,
+ * `passAtKTable(…)`, `claimsTable(…)` as the last statement starting in column 0) yet have no
+ * output: a loaded Deno kernel has been seen to report such a cell idle without its result, and
+ * nbclient then saves the cell empty without an error.
+ *
+ * @param cells The executed notebook's cells.
+ * @returns One message per such cell: `cell N: no output from its display call …`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const cells = [
+ *   { cell_type: "code", source: "const x = 1;\nshow(fig)", outputs: [] },
+ *   { cell_type: "code", source: "table(rows)", outputs: [{ output_type: "execute_result" }] },
+ *   { cell_type: "code", source: "const t = table(rows);", outputs: [] },
+ * ];
+ * assert.deepEqual(droppedDisplays(cells).map((m) => m.slice(0, 7)), ["cell 0:"]);
+ * ```
+ */
+export function droppedDisplays(
+  cells: readonly { cell_type: string; source?: string | string[]; outputs?: unknown[] }[],
+): string[] {
+  return cells.flatMap((cell, index) => {
+    if (cell.cell_type !== "code" || (cell.outputs ?? []).length > 0) return [];
+    const lines = joinText(cell.source).split("\n").filter((line) => /^[^\s})\]]/.test(line));
+    const last = lines.at(-1) ?? "";
+    return DISPLAY_CALL.test(last) && !last.trimEnd().endsWith(";")
+      ? [
+        `cell ${index}: ${DROPPED} (${last.slice(0, 40)}…): the kernel reported it idle without it`,
+      ]
+      : [];
+  });
+}
+
+async function runOnce(path: string, options: RunNotebookOptions): Promise<NotebookRun> {
   const { outDir, profile = "smoke", cellTimeoutSeconds = 600, html = false } = options;
   await Deno.mkdir(outDir, { recursive: true });
   const name = path.split("/").pop()!.replace(/\.ipynb$/, "");
   const started = performance.now();
-  // No --allow-errors: nbclient then fails on the kernel's execute_reply status, which is
-  // reliable, rather than on an error output, which a loaded Deno kernel can drop.
+  // lib/notebook_executor.py runs nbclient without allow-errors, so a failing cell fails on the
+  // kernel's execute_reply status (reliable) rather than on an error output, and it keeps the
+  // outputs Deno's kernel publishes just after a cell's idle status, which nbconvert drops.
+  const executedPath = `${outDir}/${name}.ipynb`;
   const execution = await output([
-    "jupyter",
-    "nbconvert",
-    "--to",
-    "notebook",
-    "--execute",
-    "--ExecutePreprocessor.kernel_name=deno",
-    `--ExecutePreprocessor.timeout=${cellTimeoutSeconds}`,
-    // nbclient waits only 4 s by default for a cell's outputs after its reply and then drops
-    // them silently; a large figure from a loaded kernel can take longer.
-    `--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_SECONDS}`,
-    "--ExecutePreprocessor.raise_on_iopub_timeout=True",
-    "--output-dir",
-    outDir,
-    "--output",
-    name,
+    await jupyterPython(),
+    EXECUTOR,
     path,
+    executedPath,
+    "--kernel",
+    "deno",
+    "--timeout",
+    String(cellTimeoutSeconds),
+    "--iopub-timeout",
+    String(IOPUB_TIMEOUT_SECONDS),
   ], { [PROFILE_ENV]: profile });
   const seconds = (performance.now() - started) / 1000;
-  const executedPath = `${outDir}/${name}.ipynb`;
   if (execution.code !== 0) {
     const at = execution.stderr.indexOf(CELL_ERROR_MARKER);
     const message = at >= 0
       ? execution.stderr.slice(at + CELL_ERROR_MARKER.length).trim()
-      : `nbconvert exited with code ${execution.code}: ${execution.stderr.slice(-2000).trim()}`;
+      : `the notebook executor exited with code ${execution.code}: ${
+        execution.stderr.slice(-2000).trim()
+      }`;
     return { executedPath, errors: [message], figures: [], displays: [], seconds };
   }
   if (html) await run(["jupyter", "nbconvert", "--to", "html", executedPath], {});
@@ -186,5 +262,6 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
       }
     });
   });
+  errors.push(...droppedDisplays(notebook.cells));
   return { executedPath, errors, figures, displays, seconds };
 }
