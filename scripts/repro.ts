@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 const outDir = values.out!;
+const CELL_TIMEOUT_SECONDS = 6 * 3600;
 const jobs = Number(values.jobs);
 const profile = readProfile();
 const log = (line: string): void => {
@@ -61,6 +62,8 @@ await Promise.all(lanes.map(async (lane) => {
       outDir: `${outDir}/notebooks`,
       profile,
       html: true,
+      // One cell of the full profile trains and evaluates every method × seed: allow hours.
+      cellTimeoutSeconds: CELL_TIMEOUT_SECONDS,
     });
     const stem = name.replace(/\.ipynb$/, "");
     for (const fig of run.figures) {
@@ -71,6 +74,7 @@ await Promise.all(lanes.map(async (lane) => {
       `(${i + 1}/${names.length}) ${name}: ${status}, ${run.seconds.toFixed(0)} s, ` +
         `${run.figures.length} figure(s)`,
     );
+    for (const error of run.errors) log(`${name}: ${error}`);
     byName.set(name, { name, run, htmlExport: `notebooks/${stem}.html` });
   }
 }));
