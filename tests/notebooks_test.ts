@@ -1,7 +1,7 @@
 // Executes every notebooks/*.ipynb headless (Deno kernel, smoke profile) and fails on any error
 // output. A notebook that no test executes is a defect, so this test discovers them all.
 import assert from "node:assert/strict";
-import { missingNotebookTools, runNotebook } from "../lib/notebook_runner.ts";
+import { missingNotebookTools, type NotebookRun, runNotebook } from "../lib/notebook_runner.ts";
 
 const NOTEBOOK_DIR = new URL("../notebooks/", import.meta.url).pathname;
 // The smoke profile promises each notebook runs in at most 3 minutes.
@@ -54,25 +54,38 @@ const denoNotebook = (cells: ReturnType<typeof codeCell>[]) => ({
   nbformat_minor: 5,
 });
 
+// Runs scratch cells as a Deno notebook in a temporary directory; returns the run and the
+// executed cells (empty when the run failed).
+async function runScratchNotebook(
+  cells: ReturnType<typeof codeCell>[],
+  options: { retries?: number } = {},
+): Promise<{ result: NotebookRun; executed: { outputs: unknown[] }[] }> {
+  const missing = await missingNotebookTools();
+  assert.equal(missing, undefined, missing);
+  const dir = await Deno.makeTempDir({ prefix: "rlvr-notebooks-" });
+  try {
+    await Deno.writeTextFile(`${dir}/scratch.ipynb`, JSON.stringify(denoNotebook(cells)));
+    const result = await runNotebook(`${dir}/scratch.ipynb`, { outDir: `${dir}/out`, ...options });
+    const executed = result.errors.length === 0
+      ? JSON.parse(await Deno.readTextFile(result.executedPath)).cells
+      : [];
+    return { result, executed };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "runNotebook() keeps every result, even those Deno's kernel publishes after idle",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const missing = await missingNotebookTools();
-    assert.equal(missing, undefined, missing);
-    const dir = await Deno.makeTempDir({ prefix: "rlvr-notebooks-" });
     // nbconvert lost about 1 in 30 of these results on this machine under load.
     const cells = Array.from({ length: 30 }, (_, i) => codeCell(`const y${i} = ${i};\ny${i}`));
-    await Deno.writeTextFile(`${dir}/results.ipynb`, JSON.stringify(denoNotebook(cells)));
-    const result = await runNotebook(`${dir}/results.ipynb`, { outDir: `${dir}/out`, retries: 0 });
+    const { result, executed } = await runScratchNotebook(cells, { retries: 0 });
     assert.deepEqual(result.errors, []);
-    const executed = JSON.parse(await Deno.readTextFile(result.executedPath));
-    const empty = executed.cells.flatMap((c: { outputs: unknown[] }, i: number) =>
-      c.outputs.length === 0 ? [i] : []
-    );
+    const empty = executed.flatMap((c, i) => c.outputs.length === 0 ? [i] : []);
     assert.deepEqual(empty, [], `cells without their result: ${empty.join(", ")}`);
-    await Deno.remove(dir, { recursive: true });
   },
 });
 
@@ -81,19 +94,13 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const missing = await missingNotebookTools();
-    assert.equal(missing, undefined, missing);
-    const dir = await Deno.makeTempDir({ prefix: "rlvr-notebooks-" });
-    const notebook = denoNotebook([
+    const { result } = await runScratchNotebook([
       codeCell("const x = 1;"),
       codeCell('throw new Error("boom in cell 2");'),
       codeCell("x"),
     ]);
-    await Deno.writeTextFile(`${dir}/failing.ipynb`, JSON.stringify(notebook));
-    const result = await runNotebook(`${dir}/failing.ipynb`, { outDir: `${dir}/out` });
     assert.equal(result.errors.length, 1);
     assert.match(result.errors[0], /throw new Error\("boom in cell 2"\)/);
     assert.match(result.errors[0], /Error: boom in cell 2/);
-    await Deno.remove(dir, { recursive: true });
   },
 });
