@@ -63,6 +63,8 @@ export type LearningRateSweepOptions = {
   readonly cacheDir: string;
   /** Progress, as for `runReproduction`. */
   readonly onProgress?: (progress: Progress) => void;
+  /** Sampling workers for the evaluations, as for `runReproduction`. */
+  readonly pool?: ReproductionOptions["pool"];
 };
 
 /**
@@ -143,7 +145,7 @@ export function scoreLearningRates(
 export async function sweepLearningRate(
   options: LearningRateSweepOptions,
 ): Promise<LearningRateSweep> {
-  const { base, config, rates, seeds, problems, validation, setting, cacheDir, onProgress } =
+  const { base, config, rates, seeds, problems, validation, setting, cacheDir, onProgress, pool } =
     options;
   if (rates.length === 0) throw new RangeError("Cannot sweep learning rates: no rates given");
   const bad = rates.find((rate) => !(rate > 0));
@@ -166,6 +168,7 @@ export async function sweepLearningRate(
     settings: { validation: setting },
     cacheDir,
     onProgress,
+    pool,
   });
   const byMethod = reproduction.evaluations.validation.validation;
   const outcomes = new Map(

@@ -17,6 +17,7 @@ import { type ExperimentConfig, parseExperimentConfig } from "./config.ts";
 import { runTraining } from "./experiment.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
 import { Policy } from "./model/policy.ts";
+import type { SamplingPool } from "./model/sampling_pool.ts";
 import type { Tokenizer } from "./model/tokenizer.ts";
 import type { Progress } from "./progress.ts";
 import { deriveSeed } from "./random.ts";
@@ -112,6 +113,11 @@ export type ReproductionOptions = {
   readonly settings: Readonly<Record<string, SamplingSetting>>;
   /** Root of the training and evaluation caches. */
   readonly cacheDir: string;
+  /**
+   * Workers to sample the evaluations in (not part of any cache key: a pool gives the same
+   * samples). Default: sample in this thread.
+   */
+  readonly pool?: SamplingPool;
   /** Progress: one unit per training step and per evaluation. */
   readonly onProgress?: (progress: Progress) => void;
 };
@@ -196,7 +202,7 @@ export function methodConfigs(
  */
 export async function runReproduction(options: ReproductionOptions): Promise<Reproduction> {
   const { base, baseName = "Base", methods, seeds, problems, evalProblems = [], tiers } = options;
-  const { settings, cacheDir, onProgress } = options;
+  const { settings, cacheDir, onProgress, pool } = options;
   const trained = Object.keys(methods);
   const tierNames = Object.keys(tiers);
   const settingNames = Object.keys(settings);
@@ -283,6 +289,7 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
                 topP,
                 seed: evalSeed,
                 tokenizer: base.tokenizer,
+                pool,
               });
               return {
                 seed,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Policy } from "../model/policy.ts";
+import type { SamplingPool } from "../model/sampling_pool.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { passAtK } from "../passk.ts";
 import { type RolloutProgress, sampleRollouts } from "../rollout.ts";
@@ -53,6 +54,8 @@ export type EvaluateCountdownOptions = {
   batchSize?: number;
   /** Called as batches finish. */
   onProgress?: (progress: RolloutProgress) => void;
+  /** Workers to sample in (see `sampleRollouts`); the same seed gives the same result. */
+  pool?: SamplingPool;
 };
 
 /**
@@ -114,7 +117,8 @@ export async function evaluateCountdown(
   problems: readonly CountdownProblem[],
   options: EvaluateCountdownOptions,
 ): Promise<CountdownSummary> {
-  const { samples, temperature, topP, seed, tokenizer, batchSize = 256, onProgress } = options;
+  const { samples, temperature, topP, seed, tokenizer, batchSize = 256, onProgress, pool } =
+    options;
   const ks = options.ks ?? powersOfTwoUpTo(samples);
   const rollouts = await sampleRollouts(policy, problems.map(countdownPrompt), {
     samplesPerPrompt: samples,
@@ -128,6 +132,7 @@ export async function evaluateCountdown(
     tokenizer,
     batchSize,
     onProgress,
+    pool,
   });
   let entropySum = 0;
   let tokenCount = 0;

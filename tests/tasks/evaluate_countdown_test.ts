@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { initBackend } from "../../lib/backend.ts";
 import { Policy } from "../../lib/model/policy.ts";
+import { SamplingPool } from "../../lib/model/sampling_pool.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import { COUNTDOWN_ALPHABET } from "../../lib/tasks/countdown.ts";
+import { loadBaseModel } from "../../lib/tasks/base_model.ts";
 import { evaluateCountdown, summarizeCountdown } from "../../lib/tasks/evaluate_countdown.ts";
+import { loadCountdownSplit } from "../../lib/tasks/splits.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
 
 /** Pass@k by brute force: the fraction of k-subsets of n samples that hold a correct one. */
@@ -60,4 +64,24 @@ Deno.test("evaluateCountdown() samples n per problem, grades them and leaks no t
     assert.ok(summary.entropy > 3 && summary.entropy <= Math.log(28) + 1e-6, `${summary.entropy}`);
     assert.deepEqual(await evaluateCountdown(policy, problems, options), summary);
   });
+});
+
+Deno.test({
+  name: "evaluateCountdown() gives the same numbers with a sampling pool as in this thread",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await initBackend();
+    const base = await loadBaseModel();
+    await using pool = await SamplingPool.create({ workers: 2 });
+    try {
+      const problems = (await loadCountdownSplit("tierA")).slice(0, 3);
+      const options = { samples: 8, temperature: 1, topP: 1, seed: 5, tokenizer: base.tokenizer };
+      const here = await evaluateCountdown(base.policy, problems, options);
+      const pooled = await evaluateCountdown(base.policy, problems, { ...options, pool });
+      assert.deepEqual(pooled, here);
+    } finally {
+      base.policy.dispose();
+    }
+  },
 });
