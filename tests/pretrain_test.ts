@@ -55,21 +55,25 @@ Deno.test("nextTokenLoss() is the masked mean of −log π over response tokens"
   });
 });
 
+// One problem's teacher corpus and pretraining settings shared by the pretrain() tests.
+const PRETRAIN_CORPUS = teacherCorpus([{ digits: [3, 9, 2, 5], target: 42 }], {
+  samplesPerProblem: 32,
+  prng: seededPrng(0),
+});
+const PRETRAIN_OPTIONS = {
+  seed: 2,
+  steps: 12,
+  batchSize: 4,
+  learningRate: 3e-2,
+  warmupSteps: 2,
+  weightDecay: 0.01,
+  gradClip: 1,
+  tokenizer,
+};
+
 Deno.test("pretrain() is seeded, lowers the loss and leaks no tensor", async () => {
-  const corpus = teacherCorpus([{ digits: [3, 9, 2, 5], target: 42 }], {
-    samplesPerProblem: 32,
-    prng: seededPrng(0),
-  });
-  const options = {
-    seed: 2,
-    steps: 12,
-    batchSize: 4,
-    learningRate: 3e-2,
-    warmupSteps: 2,
-    weightDecay: 0.01,
-    gradClip: 1,
-    tokenizer,
-  };
+  const corpus = PRETRAIN_CORPUS;
+  const options = PRETRAIN_OPTIONS;
   const run = () =>
     assertNoLeak(async () => {
       using policy = Policy.create(config, { seed: 0 });
@@ -105,20 +109,8 @@ Deno.test("shareInputs() cuts a batch into weighted parts that sum to its masked
 });
 
 Deno.test("pretrain() with a gradient pool matches the in-thread path and is seeded", async (t) => {
-  const corpus = teacherCorpus([{ digits: [3, 9, 2, 5], target: 42 }], {
-    samplesPerProblem: 32,
-    prng: seededPrng(0),
-  });
-  const options = {
-    seed: 2,
-    steps: 6,
-    batchSize: 4,
-    learningRate: 3e-2,
-    warmupSteps: 2,
-    weightDecay: 0.01,
-    gradClip: 1,
-    tokenizer,
-  };
+  const corpus = PRETRAIN_CORPUS;
+  const options = { ...PRETRAIN_OPTIONS, steps: 6 };
   const loss = {
     module: new URL("../lib/model/log_probs.ts", import.meta.url).href,
     name: "meanNextTokenNll",
