@@ -31,8 +31,14 @@ export { deriveSeed, randomInt, seededPrng } from "./lib/random.ts";
 export type { Prng } from "./lib/random.ts";
 
 // --- backend ---------------------------------------------------------------------------------
-export { initBackend } from "./lib/backend.ts";
-export type { BackendInfo, BackendName, InitBackendOptions } from "./lib/backend.ts";
+export { currentMatMul, initBackend } from "./lib/backend.ts";
+export type {
+  BackendInfo,
+  BackendName,
+  InitBackendOptions,
+  MatMulChoice,
+  MatMulEngine,
+} from "./lib/backend.ts";
 
 // --- verifier --------------------------------------------------------------------------------
 export { extractAnswer } from "./lib/verifier/extract.ts";

@@ -127,7 +127,9 @@ async function runTorch(threads: number, phase: string): Promise<TorchResult | s
 }
 
 const info = await initBackend();
-console.error(`[model_bench] backend ${info.backend}, threads ${info.threads}, simd ${info.simd}`);
+console.error(
+  `[model_bench] backend ${info.backend}, threads ${info.threads}, simd ${info.simd}, matmul ${info.matmul}`,
+);
 using policy = Policy.create(MODEL, { seed: 0 });
 
 // Phases run interleaved (ours, torch 2 threads, torch 1 thread, ours again) so that the load

@@ -10,9 +10,13 @@
  * - `webgpu`: `@tensorflow/tfjs-backend-webgpu`, loaded by dynamic import, where `navigator.gpu`
  *   exists.
  *
+ * On wasm, matrix products run on OpenBLAS when it can be loaded (blas.ts: 6–8× XNNPACK's
+ * speed on this machine's cores); `matmul: "backend"` or `RLVR_MATMUL=backend` keeps XNNPACK.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { loadOpenBlas, useOpenBlasMatMul } from "./blas.ts";
 
 /** A backend {@link initBackend} can select. */
 export type BackendName = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu" | "webgpu";
@@ -23,7 +27,19 @@ export type InitBackendOptions = {
   backend?: BackendName;
   /** Fall back to `cpu` when the requested backend cannot start. Default true. */
   fallback?: boolean;
+  /**
+   * Who computes matrix products on wasm: `openblas` (required: throws when it cannot load),
+   * `backend` (XNNPACK), or `auto` (OpenBLAS when it loads, else XNNPACK). Default: the
+   * `RLVR_MATMUL` environment variable, else `auto`. Ignored by other backends.
+   */
+  matmul?: MatMulChoice;
 };
+
+/** Who computes matrix products (see {@link InitBackendOptions.matmul}). */
+export type MatMulChoice = "auto" | "openblas" | "backend";
+
+/** Who does compute them: OpenBLAS, or the backend's own kernel. */
+export type MatMulEngine = "openblas" | "backend";
 
 /** What {@link initBackend} selected. */
 export type BackendInfo = {
@@ -33,9 +49,65 @@ export type BackendInfo = {
   threads: number;
   /** Whether the wasm backend runs its SIMD build (false for other backends). */
   simd: boolean;
+  /** Who computes matrix products. */
+  matmul: MatMulEngine;
+  /** Why `auto` did not get OpenBLAS, when it did not. */
+  matmulReason?: string;
   /** Why the requested backend was not used, when a fallback happened. */
   fallbackReason?: string;
 };
+
+const MATMUL_CHOICES: readonly MatMulChoice[] = ["auto", "openblas", "backend"];
+let activeMatMul: MatMulEngine = "backend";
+
+/**
+ * Who computes matrix products in this thread since the last {@link initBackend} (`backend`
+ * before any). Worker pools pass it on, so their workers compute as this thread does.
+ *
+ * @returns `openblas` or `backend`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(["openblas", "backend"].includes(currentMatMul()));
+ * ```
+ */
+export function currentMatMul(): MatMulEngine {
+  return activeMatMul;
+}
+
+function matMulChoice(option: MatMulChoice | undefined): MatMulChoice {
+  if (option !== undefined) return option;
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("RLVR_MATMUL");
+  } catch {
+    env = undefined; // no --allow-env: the default
+  }
+  if (env === undefined || env === "") return "auto";
+  if (!(MATMUL_CHOICES as readonly string[]).includes(env)) {
+    throw new RangeError(
+      `Cannot select a matmul engine: RLVR_MATMUL must be one of ${MATMUL_CHOICES.join(", ")}, ` +
+        `got ${JSON.stringify(env)}`,
+    );
+  }
+  return env as MatMulChoice;
+}
+
+/** Installs the chosen engine for wasm; returns what is active and why auto fell back. */
+function selectMatMul(choice: MatMulChoice): { matmul: MatMulEngine; matmulReason?: string } {
+  if (choice === "backend") {
+    useOpenBlasMatMul(null);
+    return { matmul: "backend" };
+  }
+  const load = loadOpenBlas();
+  if (!load.ok) {
+    if (choice === "openblas") throw new Error(`Cannot load OpenBLAS: ${load.reason}`);
+    useOpenBlasMatMul(null);
+    return { matmul: "backend", matmulReason: load.reason };
+  }
+  useOpenBlasMatMul(load.library);
+  return { matmul: "openblas" };
+}
 
 // tfjs registers each backend under a name; tfjs-node registers "tensorflow" for both packages.
 const TF_NAME: Record<BackendName, string> = {
@@ -86,9 +158,10 @@ async function threadsOf(backend: BackendName): Promise<number> {
 /**
  * Selects and initialises the TensorFlow.js backend. Call it once before any tensor work.
  *
- * @param options Which backend, and whether to fall back to `cpu`.
- * @returns The active backend, its thread count and whether it fell back.
- * @throws {Error} When the backend cannot start and `fallback` is false.
+ * @param options Which backend, whether to fall back to `cpu`, and who computes matrix products.
+ * @returns The active backend, its thread count, its matmul engine and whether it fell back.
+ * @throws {Error} When the backend cannot start and `fallback` is false, or `matmul` is
+ *   `openblas` and OpenBLAS cannot load.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -98,6 +171,8 @@ async function threadsOf(backend: BackendName): Promise<number> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const { backend = "wasm", fallback = true } = options;
+  const choice = matMulChoice(options.matmul);
+  activeMatMul = "backend";
   try {
     await register(backend);
     const ok = await tf.setBackend(TF_NAME[backend]);
@@ -110,8 +185,16 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     await tf.setBackend("cpu");
     await tf.ready();
-    return { backend: "cpu", threads: 1, simd: false, fallbackReason: `${backend}: ${reason}` };
+    return {
+      backend: "cpu",
+      threads: 1,
+      simd: false,
+      matmul: "backend",
+      fallbackReason: `${backend}: ${reason}`,
+    };
   }
   const simd = backend === "wasm" && tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
-  return { backend, threads: await threadsOf(backend), simd };
+  const engine = backend === "wasm" ? selectMatMul(choice) : { matmul: "backend" as const };
+  activeMatMul = engine.matmul;
+  return { backend, threads: await threadsOf(backend), simd, ...engine };
 }

@@ -6,8 +6,8 @@
 #   bash scripts/run.sh bench    # benchmarks, one JSON object per line
 #
 # Needs Node.js/npm and, for Jupyter, Debian/Ubuntu apt. It installs Deno (npm, pinned), Jupyter's
-# nbconvert (apt) and the Deno kernel; where it cannot (no root, no sudo), it stops and prints the
-# exact command to run.
+# nbconvert (apt), the Deno kernel and OpenBLAS (apt: the matrix products of the wasm backend,
+# lib/blas.ts); where it cannot (no root, no sudo), it stops and prints the exact command to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +51,16 @@ ensure_jupyter() {
   fi
 }
 
+ensure_openblas() {
+  ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0' && return
+  command -v apt-get >/dev/null 2>&1 ||
+    die "OpenBLAS is missing and apt-get is not available: install libopenblas0 (or run with RLVR_MATMUL=backend)"
+  say "installing libopenblas0 with apt-get"
+  if ! { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libopenblas0; } >/dev/null; then
+    die "could not install OpenBLAS: run: sudo apt-get update && sudo apt-get install -y libopenblas0"
+  fi
+}
+
 ensure_kernel() {
   if jupyter kernelspec list 2>/dev/null | grep -Eq '^\s*deno\s'; then return; fi
   say "registering the Deno Jupyter kernel"
@@ -60,7 +70,8 @@ ensure_kernel() {
 [ $# -ge 1 ] || die "usage: bash scripts/run.sh <task> [args...]   (tasks: test, repro, bench, eval, ...)"
 ensure_deno
 case "$1" in
-  test | repro) ensure_jupyter; ensure_kernel ;;
+  test | repro) ensure_jupyter; ensure_kernel; ensure_openblas ;;
+  bench | pretrain | eval) ensure_openblas ;;
 esac
 deno install --frozen >/dev/null 2>&1 || deno install --frozen
 exec deno task "$@"

@@ -14,7 +14,7 @@ Deno.test("initBackend() selects wasm with SIMD by default", async () => {
 
 Deno.test("initBackend() selects cpu on request", async () => {
   const info = await initBackend({ backend: "cpu" });
-  assert.deepEqual(info, { backend: "cpu", threads: 1, simd: false });
+  assert.deepEqual(info, { backend: "cpu", threads: 1, simd: false, matmul: "backend" });
   assert.equal(tf.getBackend(), "cpu");
   await initBackend();
 });

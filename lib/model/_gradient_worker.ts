@@ -2,7 +2,7 @@
 // gradient of a loss on its share of a batch. Private file.
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
-import type { BackendName } from "../backend.ts";
+import type { BackendName, MatMulChoice } from "../backend.ts";
 import type { ModelConfig } from "../config.ts";
 import { fromWire, type WireWeights } from "./_wire.ts";
 import { Policy } from "./policy.ts";
@@ -12,7 +12,7 @@ export type LossFunction = (policy: Policy, input: unknown) => tf.Scalar;
 
 /** Messages the pool sends. */
 export type GradientRequest =
-  | { type: "init"; backend: BackendName; module: string; name: string }
+  | { type: "init"; backend: BackendName; matmul: MatMulChoice; module: string; name: string }
   | {
     type: "gradients";
     id: number;
@@ -43,7 +43,7 @@ self.onmessage = async (event: MessageEvent<GradientRequest>) => {
   const message = event.data;
   if (message.type === "init") {
     try {
-      await initBackend({ backend: message.backend });
+      await initBackend({ backend: message.backend, matmul: message.matmul });
       const module = await import(message.module);
       const candidate = module[message.name];
       if (typeof candidate !== "function") {

@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { BackendName } from "../backend.ts";
+import { type BackendName, currentMatMul, type MatMulChoice } from "../backend.ts";
 import type { GradientRequest, GradientResponse } from "./_gradient_worker.ts";
 import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { TfTensor } from "./params.ts";
@@ -27,6 +27,11 @@ export type GradientPoolOptions = {
   workers?: number;
   /** Backend each worker initialises. Default `wasm`. */
   backend?: BackendName;
+  /**
+   * Who computes matrix products in the workers (`initBackend`'s `matmul`). Default: the
+   * engine this thread uses ({@link currentMatMul}), so pooled and in-thread results agree.
+   */
+  matmul?: MatMulChoice;
 };
 
 /** Result of {@link GradientPool.gradients}. */
@@ -87,12 +92,12 @@ export class GradientPool {
    * @throws {Error} If a worker cannot start or the module has no such function.
    */
   static async create(options: GradientPoolOptions): Promise<GradientPool> {
-    const { loss, workers = 2, backend = "wasm" } = options;
+    const { loss, workers = 2, backend = "wasm", matmul = currentMatMul() } = options;
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot create a gradient pool: workers must be >= 1, got ${workers}`);
     }
     const url = new URL("./_gradient_worker.ts", import.meta.url).href;
-    const init: GradientRequest = { type: "init", backend, ...loss };
+    const init: GradientRequest = { type: "init", backend, matmul, ...loss };
     const list = await startWorkers(url, workers, init, "gradient");
     return new GradientPool(list);
   }

@@ -7,12 +7,17 @@
  * layer norm and GELU gradients are written out too: one fused formula instead of the long
  * chain of small ops autodiff would record.
  *
+ * When OpenBLAS computes matrix products (`initBackend`, blas.ts), transposes cost nothing
+ * there: the gradients pass `transposeA`/`transposeB` instead, and batched products are plain
+ * `matMul`s (one sgemm per batch entry) instead of the depthwise-convolution detour.
+ *
  * Every function here is a KERNEL: it returns a tensor, never tidies, and is differentiable.
  * Dimension glossary: N rows, I input width, O output width.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { currentMatMul } from "../backend.ts";
 
 // tf.customGrad passes the save function as the last argument; these aliases keep the casts
 // in one place.
@@ -23,14 +28,28 @@ type GradResult = {
   gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
 };
 
+/**
+ * `op(a) · op(b)` where op transposes when asked: by OpenBLAS's own flags when it computes the
+ * product, else by explicit transposes before a plain product (XNNPACK's transposed path is
+ * slow).
+ */
+function matMulT<T extends tf.Tensor>(a: T, b: T, transposeA: boolean, transposeB: boolean): T {
+  if (currentMatMul() === "openblas") return tf.matMul(a, b, transposeA, transposeB) as T;
+  const perm = (x: T): number[] =>
+    [...x.shape.keys()].map((i, _, all) => i < all.length - 2 ? i : 2 * all.length - 3 - i);
+  const left = transposeA ? tf.transpose(a, perm(a)) : a;
+  const right = transposeB ? tf.transpose(b, perm(b)) : b;
+  return tf.matMul(left, right) as T;
+}
+
 const matMulOp = tf.customGrad(
   ((a: tf.Tensor2D, b: tf.Tensor2D, save: Save): GradResult => {
     save([a, b]);
     return {
       value: tf.matMul(a, b), // [N, O]
       gradFunc: (dy, [sa, sb]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)), // [N, I]
-        tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D), // [I, O]
+        matMulT(dy, sb, false, true), // [N, I]
+        matMulT(sa, dy, true, false), // [I, O]
       ],
     };
   }) as unknown as GradFunc,
@@ -60,8 +79,8 @@ const linearOp = tf.customGrad(
     return {
       value: tf.add(tf.matMul(x, w), b), // [N, O]
       gradFunc: (dy, [sx, sw]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(sw as tf.Tensor2D)), // [N, I]
-        tf.matMul(tf.transpose(sx as tf.Tensor2D), dy as tf.Tensor2D), // [I, O]
+        matMulT(dy, sw, false, true), // [N, I]
+        matMulT(sx, dy, true, false), // [I, O]
         tf.sum(dy, 0), // [O]
       ],
     };
@@ -106,6 +125,15 @@ function depthwiseBatchMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
 const batchMatMulOp = tf.customGrad(
   ((a: tf.Tensor3D, b: tf.Tensor3D, save: Save): GradResult => {
     save([a, b]);
+    if (currentMatMul() === "openblas") {
+      return {
+        value: tf.matMul(a, b), // [N, M, O]
+        gradFunc: (dy, [sa, sb]) => [
+          tf.matMul(dy, sb, false, true), // [N, M, I]
+          tf.matMul(sa, dy, true, false), // [N, I, O]
+        ],
+      };
+    }
     return {
       value: depthwiseBatchMatMul(a, b), // [N, M, O]
       gradFunc: (dy, [sa, sb]) => [
@@ -117,8 +145,9 @@ const batchMatMulOp = tf.customGrad(
 );
 
 /**
- * Batched matrix product `a[n] · b[n]`, computed as one depthwise convolution (fast on wasm,
- * see the module doc) and differentiated with explicit transposes.
+ * Batched matrix product `a[n] · b[n]`: on OpenBLAS a plain batched `matMul`; on XNNPACK one
+ * depthwise convolution (fast there, see `depthwiseBatchMatMul`) differentiated with explicit
+ * transposes.
  *
  * @param a `[N, M, I]`.
  * @param b `[N, I, O]`.

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BackendName } from "../backend.ts";
+import { type BackendName, currentMatMul, type MatMulChoice } from "../backend.ts";
 import type { WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
 import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { Policy } from "./policy.ts";
@@ -17,6 +17,11 @@ export type SamplingPoolOptions = {
   workers?: number;
   /** Backend each worker initialises. Default `wasm`. */
   backend?: BackendName;
+  /**
+   * Who computes matrix products in the workers (`initBackend`'s `matmul`). Default: the
+   * engine this thread uses ({@link currentMatMul}), so pooled and in-thread results agree.
+   */
+  matmul?: MatMulChoice;
 };
 
 type Pending = { resolve: (s: SampledSequence[]) => void; reject: (e: Error) => void };
@@ -68,12 +73,12 @@ export class SamplingPool {
    * @returns A ready pool; the caller owns it.
    */
   static async create(options: SamplingPoolOptions = {}): Promise<SamplingPool> {
-    const { workers = 2, backend = "wasm" } = options;
+    const { workers = 2, backend = "wasm", matmul = currentMatMul() } = options;
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot create a sampling pool: workers must be >= 1, got ${workers}`);
     }
     const url = new URL("./_sampling_worker.ts", import.meta.url).href;
-    const init: WorkerRequest = { type: "init", backend };
+    const init: WorkerRequest = { type: "init", backend, matmul };
     const list = await startWorkers(url, workers, init, "sampling");
     return new SamplingPool(list);
   }
