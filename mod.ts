@@ -31,7 +31,7 @@ export { deriveSeed, randomInt, seededPrng } from "./lib/random.ts";
 export type { Prng } from "./lib/random.ts";
 
 // --- backend ---------------------------------------------------------------------------------
-export { currentMatMul, initBackend } from "./lib/backend.ts";
+export { currentMatMul, initBackend, matMulCacheKey } from "./lib/backend.ts";
 export type {
   BackendInfo,
   BackendName,

@@ -75,6 +75,22 @@ export function currentMatMul(): MatMulEngine {
   return activeMatMul;
 }
 
+/**
+ * The part of a cache key that says who computed a result: results agree across matmul engines
+ * only to float rounding, and sampled or trained numbers drift apart from there. Empty for the
+ * backend's own kernels, so keys written before OpenBLAS was an option stay valid.
+ *
+ * @returns `{}` or `{ matmul: "openblas" }`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(["{}", '{"matmul":"openblas"}'].includes(JSON.stringify(matMulCacheKey())));
+ * ```
+ */
+export function matMulCacheKey(): { matmul?: "openblas" } {
+  return activeMatMul === "openblas" ? { matmul: "openblas" } : {};
+}
+
 function matMulChoice(option: MatMulChoice | undefined): MatMulChoice {
   if (option !== undefined) return option;
   let env: string | undefined;

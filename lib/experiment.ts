@@ -1,10 +1,11 @@
 /**
  * Cached training runs for notebooks and the main job: a run's directory is named by the hash of
- * everything the run depends on (config, base model, problems), so re-running a notebook resumes
+ * everything the run depends on (config, base model, problems, matmul engine), so re-running a notebook resumes
  * or reuses a finished run instead of retraining it.
  *
  * @module
  */
+import { matMulCacheKey } from "./backend.ts";
 import { hashKey } from "./cache.ts";
 import type { ExperimentConfig } from "./config.ts";
 import type { Tokenizer } from "./model/tokenizer.ts";
@@ -68,6 +69,7 @@ export async function runTraining<P extends TrainProblem>(
     policyId,
     problems: problems.map((p) => p.prompt),
     evalProblems: evalProblems.map((p) => p.prompt),
+    ...matMulCacheKey(),
   };
   const dir = `${cacheDir.replace(/\/$/, "")}/${label}-${await hashKey(key)}`;
   const result: TrainResult = await train(config, {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { currentMatMul, initBackend } from "../lib/backend.ts";
+import { currentMatMul, initBackend, matMulCacheKey } from "../lib/backend.ts";
 import { loadOpenBlas } from "../lib/blas.ts";
 import { seededPrng } from "../lib/random.ts";
 import { assertNoLeak } from "./_helpers.ts";
@@ -46,10 +46,12 @@ Deno.test({
   fn: async () => {
     await initBackend({ matmul: "backend" });
     assert.equal(currentMatMul(), "backend");
+    assert.deepEqual(matMulCacheKey(), {}); // keys from before OpenBLAS stay valid
     const reference = products();
     const info = await initBackend({ matmul: "openblas" });
     assert.equal(info.matmul, "openblas");
     assert.equal(currentMatMul(), "openblas");
+    assert.deepEqual(matMulCacheKey(), { matmul: "openblas" });
     const ours = await assertNoLeak(products);
     for (const [i, row] of ours.entries()) {
       const ref = reference[i];
