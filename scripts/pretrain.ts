@@ -3,6 +3,7 @@
 // (model.safetensors + config.json) and the loss curve (pretrain_history.json) in --out.
 // Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0] [--workers 2]
 //   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--init DIR]
+//   [--width 64] [--layers 4] [--heads 4] [--mlp-width 256]
 // --init DIR continues from the checkpoint in DIR (fresh optimizer and schedule, the corpus and
 // batch order of --seed) instead of a fresh initialisation; the metadata keeps DIR's command, so a
 // staged base records every stage that rebuilds it.
@@ -37,6 +38,10 @@ const { values } = parseArgs({
     lr: { type: "string", default: "2e-3" },
     warmup: { type: "string", default: "100" },
     "corpus-samples": { type: "string", default: "64" },
+    width: { type: "string", default: "64" },
+    layers: { type: "string", default: "4" },
+    heads: { type: "string", default: "4" },
+    "mlp-width": { type: "string", default: "256" },
     seed: { type: "string", default: "0" },
     init: { type: "string" },
     evaluate: { type: "boolean", default: false },
@@ -54,17 +59,25 @@ const seed = Number(values.seed);
 const steps = Number(values.steps);
 const workers = Number(values.workers);
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
-// The prototype's size (≈ 0.2M parameters); the context fits BOS + prompt + longest response + EOS.
+// Default: the prototype's size (≈ 0.2M parameters); the context fits BOS + prompt + longest
+// response + EOS. parseExperimentConfig rejects bad sizes, naming the field.
+const SIZE_FLAGS = { width: "64", layers: "4", heads: "4", "mlp-width": "256" } as const;
 const model = parseExperimentConfig({
   model: {
     vocabSize: tokenizer.vocabSize,
-    width: 64,
-    layers: 4,
-    heads: 4,
-    mlpWidth: 256,
+    width: Number(values.width),
+    layers: Number(values.layers),
+    heads: Number(values.heads),
+    mlpWidth: Number(values["mlp-width"]),
     context: 48,
   },
 }).model;
+// Size flags enter the recorded command only when they differ from the defaults, so the commands
+// of bases built before the flags existed stay exact.
+const sizeFlags = Object.entries(SIZE_FLAGS)
+  .filter(([flag, fallback]) => values[flag as keyof typeof SIZE_FLAGS] !== fallback)
+  .map(([flag]) => ` --${flag} ${values[flag as keyof typeof SIZE_FLAGS]}`)
+  .join("");
 const settings = {
   seed,
   steps,
@@ -81,7 +94,11 @@ if (values.evaluate) {
   await evaluateBase();
   Deno.exit(0);
 }
-log(`backend ${backend.backend} (simd ${backend.simd}), ${countParams(model)} parameters`);
+log(
+  `backend ${backend.backend} (simd ${backend.simd}, matmul ${backend.matmul}), ${
+    countParams(model)
+  } parameters`,
+);
 const train = await loadCountdownSplit("train");
 const corpus = teacherCorpus(train, {
   samplesPerProblem: settings.samplesPerProblem,
@@ -145,7 +162,7 @@ await savePolicy(policy, values.out!, {
     kind: "countdown-base",
     command: [
       ...(init === undefined ? [] : [String(init.metadata.command)]),
-      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${
+      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${sizeFlags}${
         init === undefined ? "" : ` --init ${values.init}`
       }`,
     ].join(" && "),
@@ -156,6 +173,7 @@ await savePolicy(policy, values.out!, {
     seconds,
     totalSeconds,
     backend: backend.backend,
+    matmul: backend.matmul,
   },
 });
 await writeTextFileAtomic(
