@@ -166,7 +166,7 @@ function makeKernel(
     if (batch * M * N === 0) return out;
     // Offsets are read after makeOutput: its allocation may grow (and move) the heap.
     const heap = backend.wasm.HEAPU8;
-    const base = Deno.UnsafePointer.of(heap as Uint8Array<ArrayBuffer>);
+    const base = Deno.UnsafePointer.of(heap as Uint8Array<ArrayBuffer>)!; // non-empty heap
     const aAt = backend.dataIdMap.get(a.dataId).memoryOffset;
     const bAt = backend.dataIdMap.get(b.dataId).memoryOffset;
     const cAt = backend.dataIdMap.get(out.dataId).memoryOffset;
@@ -190,12 +190,12 @@ function makeKernel(
         N,
         K,
         1,
-        Deno.UnsafePointer.offset(base!, aAt + n * strideA),
+        Deno.UnsafePointer.offset(base, aAt + n * strideA),
         lda,
-        Deno.UnsafePointer.offset(base!, bAt + n * strideB),
+        Deno.UnsafePointer.offset(base, bAt + n * strideB),
         ldb,
         0,
-        Deno.UnsafePointer.offset(base!, cAt + n * strideC),
+        Deno.UnsafePointer.offset(base, cAt + n * strideC),
         N,
       );
     }

@@ -28,6 +28,8 @@ import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
 import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
 
+// Default size flags: the prototype's size (≈ 0.2M parameters), the shipped base.
+const SIZE_FLAGS = { width: "64", layers: "4", heads: "4", "mlp-width": "256" } as const;
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -38,10 +40,10 @@ const { values } = parseArgs({
     lr: { type: "string", default: "2e-3" },
     warmup: { type: "string", default: "100" },
     "corpus-samples": { type: "string", default: "64" },
-    width: { type: "string", default: "64" },
-    layers: { type: "string", default: "4" },
-    heads: { type: "string", default: "4" },
-    "mlp-width": { type: "string", default: "256" },
+    width: { type: "string", default: SIZE_FLAGS.width },
+    layers: { type: "string", default: SIZE_FLAGS.layers },
+    heads: { type: "string", default: SIZE_FLAGS.heads },
+    "mlp-width": { type: "string", default: SIZE_FLAGS["mlp-width"] },
     seed: { type: "string", default: "0" },
     init: { type: "string" },
     evaluate: { type: "boolean", default: false },
@@ -59,9 +61,8 @@ const seed = Number(values.seed);
 const steps = Number(values.steps);
 const workers = Number(values.workers);
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
-// Default: the prototype's size (≈ 0.2M parameters); the context fits BOS + prompt + longest
-// response + EOS. parseExperimentConfig rejects bad sizes, naming the field.
-const SIZE_FLAGS = { width: "64", layers: "4", heads: "4", "mlp-width": "256" } as const;
+// parseExperimentConfig rejects bad sizes, naming the field; the context fits BOS + prompt +
+// longest response + EOS.
 const model = parseExperimentConfig({
   model: {
     vocabSize: tokenizer.vocabSize,
