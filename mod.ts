@@ -31,8 +31,10 @@ export { deriveSeed, randomInt, seededPrng } from "./lib/random.ts";
 export type { Prng } from "./lib/random.ts";
 
 // --- backend ---------------------------------------------------------------------------------
-export { currentMatMul, initBackend, matMulCacheKey } from "./lib/backend.ts";
+export { currentAttention, currentMatMul, initBackend, kernelCacheKey } from "./lib/backend.ts";
 export type {
+  AttentionChoice,
+  AttentionEngine,
   BackendInfo,
   BackendName,
   InitBackendOptions,

@@ -128,7 +128,7 @@ async function runTorch(threads: number, phase: string): Promise<TorchResult | s
 
 const info = await initBackend();
 console.error(
-  `[model_bench] backend ${info.backend}, threads ${info.threads}, simd ${info.simd}, matmul ${info.matmul}`,
+  `[model_bench] backend ${info.backend}, threads ${info.threads}, simd ${info.simd}, matmul ${info.matmul}, attention ${info.attention}`,
 );
 using policy = Policy.create(MODEL, { seed: 0 });
 
@@ -168,6 +168,14 @@ for (let round = 0; round < 2; round++) {
   if (round === 0) await torchPhase("sampling");
 }
 pool.dispose();
+// The cached-attention kernel's share: in-process sampling with tfjs ops for attention instead.
+if (info.attention === "simd") {
+  await initBackend({ attention: "backend" });
+  const seconds = await bestOf(() => timeSampling(policy));
+  await initBackend();
+  const rate = (SAMPLING.batch * SAMPLING.newTokens) / seconds;
+  emit("sampling_tokens_per_s_tfjs_attention", rate, "tokens/s", { ...SAMPLING, seconds });
+}
 
 // training
 const optimizer = tf.train.adam(1e-4);

@@ -12,11 +12,14 @@
  *
  * On wasm, matrix products run on OpenBLAS when it can be loaded (blas.ts: 6–8× XNNPACK's
  * speed on this machine's cores); `matmul: "backend"` or `RLVR_MATMUL=backend` keeps XNNPACK.
+ * A decoding step's cached attention runs as one WebAssembly SIMD kernel
+ * (model/cached_attention.ts); `attention: "backend"` or `RLVR_ATTENTION=backend` keeps tfjs ops.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadOpenBlas, useOpenBlasMatMul } from "./blas.ts";
+import { useSimdAttention } from "./model/cached_attention.ts";
 
 /** A backend {@link initBackend} can select. */
 export type BackendName = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu" | "webgpu";
@@ -33,7 +36,20 @@ export type InitBackendOptions = {
    * `RLVR_MATMUL` environment variable, else `auto`. Ignored by other backends.
    */
   matmul?: MatMulChoice;
+  /**
+   * Who computes a decoding step's attention over the key/value cache on wasm: `simd` (one
+   * WebAssembly SIMD kernel; throws when it cannot run), `backend` (tfjs ops), or `auto` (the
+   * kernel when it runs, else tfjs ops). Default: the `RLVR_ATTENTION` environment variable,
+   * else `auto`. Ignored by other backends.
+   */
+  attention?: AttentionChoice;
 };
+
+/** Who computes cached attention (see {@link InitBackendOptions.attention}). */
+export type AttentionChoice = "auto" | "simd" | "backend";
+
+/** Who does compute it: the SIMD kernel, or tfjs ops. */
+export type AttentionEngine = "simd" | "backend";
 
 /** Who computes matrix products (see {@link InitBackendOptions.matmul}). */
 export type MatMulChoice = "auto" | "openblas" | "backend";
@@ -53,12 +69,18 @@ export type BackendInfo = {
   matmul: MatMulEngine;
   /** Why `auto` did not get OpenBLAS, when it did not. */
   matmulReason?: string;
+  /** Who computes a decoding step's cached attention. */
+  attention: AttentionEngine;
+  /** Why `auto` did not get the SIMD kernel, when it did not. */
+  attentionReason?: string;
   /** Why the requested backend was not used, when a fallback happened. */
   fallbackReason?: string;
 };
 
 const MATMUL_CHOICES: readonly MatMulChoice[] = ["auto", "openblas", "backend"];
+const ATTENTION_CHOICES: readonly AttentionChoice[] = ["auto", "simd", "backend"];
 let activeMatMul: MatMulEngine = "backend";
+let activeAttention: AttentionEngine = "backend";
 
 /**
  * Who computes matrix products in this thread since the last {@link initBackend} (`backend`
@@ -76,37 +98,74 @@ export function currentMatMul(): MatMulEngine {
 }
 
 /**
- * The part of a cache key that says who computed a result: results agree across matmul engines
- * only to float rounding, and sampled or trained numbers drift apart from there. Empty for the
- * backend's own kernels, so keys written before OpenBLAS was an option stay valid.
+ * Who computes a decoding step's cached attention in this thread since the last
+ * {@link initBackend} (`backend` before any). Worker pools pass it on, like {@link currentMatMul}.
  *
- * @returns `{}` or `{ matmul: "openblas" }`.
+ * @returns `simd` or `backend`.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.ok(["{}", '{"matmul":"openblas"}'].includes(JSON.stringify(matMulCacheKey())));
+ * assert.ok(["simd", "backend"].includes(currentAttention()));
  * ```
  */
-export function matMulCacheKey(): { matmul?: "openblas" } {
-  return activeMatMul === "openblas" ? { matmul: "openblas" } : {};
+export function currentAttention(): AttentionEngine {
+  return activeAttention;
 }
 
-function matMulChoice(option: MatMulChoice | undefined): MatMulChoice {
+/**
+ * The part of a cache key that says which kernels computed a result: results agree across
+ * engines only to float rounding, and sampled or trained numbers drift apart from there. Empty
+ * for the backend's own kernels, so keys written before the other engines existed stay valid.
+ *
+ * @returns `{}`, or the engines that are not the backend's: `{ matmul: "openblas", attention:
+ *   "simd" }` or part of it.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(typeof kernelCacheKey(), "object");
+ * ```
+ */
+export function kernelCacheKey(): { matmul?: "openblas"; attention?: "simd" } {
+  return {
+    ...(activeMatMul === "openblas" ? { matmul: "openblas" as const } : {}),
+    ...(activeAttention === "simd" ? { attention: "simd" as const } : {}),
+  };
+}
+
+/** An engine choice: the option, else the environment variable, else `auto`; checked. */
+function engineChoice<T extends string>(
+  option: T | undefined,
+  variable: string,
+  choices: readonly T[],
+): T {
   if (option !== undefined) return option;
   let env: string | undefined;
   try {
-    env = Deno.env.get("RLVR_MATMUL");
+    env = Deno.env.get(variable);
   } catch {
     env = undefined; // no --allow-env: the default
   }
-  if (env === undefined || env === "") return "auto";
-  if (!(MATMUL_CHOICES as readonly string[]).includes(env)) {
+  if (env === undefined || env === "") return "auto" as T;
+  if (!(choices as readonly string[]).includes(env)) {
     throw new RangeError(
-      `Cannot select a matmul engine: RLVR_MATMUL must be one of ${MATMUL_CHOICES.join(", ")}, ` +
+      `Cannot select an engine: ${variable} must be one of ${choices.join(", ")}, ` +
         `got ${JSON.stringify(env)}`,
     );
   }
-  return env as MatMulChoice;
+  return env as T;
+}
+
+/** Turns the SIMD attention kernel on or off for wasm; returns what is active and why not. */
+function selectAttention(
+  choice: AttentionChoice,
+): { attention: AttentionEngine; attentionReason?: string } {
+  const load = useSimdAttention(choice !== "backend");
+  if (choice === "backend") return { attention: "backend" };
+  if (!load.ok) {
+    if (choice === "simd") throw new Error(`Cannot run the SIMD attention kernel: ${load.reason}`);
+    return { attention: "backend", attentionReason: load.reason };
+  }
+  return { attention: "simd" };
 }
 
 /** Installs the chosen engine for wasm; returns what is active and why auto fell back. */
@@ -187,8 +246,11 @@ async function threadsOf(backend: BackendName): Promise<number> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const { backend = "wasm", fallback = true } = options;
-  const choice = matMulChoice(options.matmul);
+  const choice = engineChoice(options.matmul, "RLVR_MATMUL", MATMUL_CHOICES);
+  const attentionChoice = engineChoice(options.attention, "RLVR_ATTENTION", ATTENTION_CHOICES);
   activeMatMul = "backend";
+  activeAttention = "backend";
+  useSimdAttention(false);
   try {
     await register(backend);
     const ok = await tf.setBackend(TF_NAME[backend]);
@@ -206,11 +268,16 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       threads: 1,
       simd: false,
       matmul: "backend",
+      attention: "backend",
       fallbackReason: `${backend}: ${reason}`,
     };
   }
   const simd = backend === "wasm" && tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
   const engine = backend === "wasm" ? selectMatMul(choice) : { matmul: "backend" as const };
+  const attention = backend === "wasm"
+    ? selectAttention(attentionChoice)
+    : { attention: "backend" as const };
   activeMatMul = engine.matmul;
-  return { backend, threads: await threadsOf(backend), simd, ...engine };
+  activeAttention = attention.attention;
+  return { backend, threads: await threadsOf(backend), simd, ...engine, ...attention };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { matMulCacheKey } from "./backend.ts";
+import { kernelCacheKey } from "./backend.ts";
 import { hashKey } from "./cache.ts";
 import type { ExperimentConfig } from "./config.ts";
 import type { Tokenizer } from "./model/tokenizer.ts";
@@ -69,7 +69,7 @@ export async function runTraining<P extends TrainProblem>(
     policyId,
     problems: problems.map((p) => p.prompt),
     evalProblems: evalProblems.map((p) => p.prompt),
-    ...matMulCacheKey(),
+    ...kernelCacheKey(),
   };
   const dir = `${cacheDir.replace(/\/$/, "")}/${label}-${await hashKey(key)}`;
   const result: TrainResult = await train(config, {

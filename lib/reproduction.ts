@@ -12,7 +12,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { matMulCacheKey } from "./backend.ts";
+import { kernelCacheKey } from "./backend.ts";
 import { cached } from "./cache.ts";
 import { type ExperimentConfig, parseExperimentConfig } from "./config.ts";
 import { runTraining } from "./experiment.ts";
@@ -278,7 +278,7 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
               temperature,
               topP,
               seed: evalSeed,
-              ...matMulCacheKey(),
+              ...kernelCacheKey(),
             };
             const { value } = await cached(key, async () => {
               if (policy === null) {

@@ -100,7 +100,7 @@ async function sampleLocal(
   const rollouts: Rollout[] = [];
   for (let start = 0; start < jobs.length; start += batchSize) {
     const batch = jobs.slice(start, start + batchSize);
-    // one stream per sample: results do not depend on batchSize or on the pool
+    // one stream per sample: tokens do not depend on batchSize or on the pool
     const seeds = batch.map((j) => deriveSeed(seed, `${j.promptIndex}/${j.sampleIndex}`));
     const batchPrompts = batch.map((j) => encoded[j.promptIndex]);
     const settings = {
@@ -209,7 +209,9 @@ async function sampleRemote(
  * Local policy: prompts are encoded as BOS + ids, sampled in batches with a key/value cache
  * (in this thread, or split between the workers of `options.pool`); each (prompt, sample) pair
  * has its own random stream derived from `seed`, so the same seed gives the same rollouts
- * whatever the batch size and with or without a pool.
+ * whatever the batch size and with or without a pool. (Their log-probabilities and entropies
+ * agree to float rounding, not bit for bit: a batch prefills its shortest prompt's length and
+ * steps through the rest of longer prompts, so another batching can step a prefilled position.)
  *
  * Endpoint: one `/v1/completions` request per prompt with `n = samplesPerPrompt` (greedy is
  * sent as temperature 0, `top_k` only when > 0, a per-prompt seed derived from `seed`).

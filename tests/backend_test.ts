@@ -14,7 +14,13 @@ Deno.test("initBackend() selects wasm with SIMD by default", async () => {
 
 Deno.test("initBackend() selects cpu on request", async () => {
   const info = await initBackend({ backend: "cpu" });
-  assert.deepEqual(info, { backend: "cpu", threads: 1, simd: false, matmul: "backend" });
+  assert.deepEqual(info, {
+    backend: "cpu",
+    threads: 1,
+    simd: false,
+    matmul: "backend",
+    attention: "backend",
+  });
   assert.equal(tf.getBackend(), "cpu");
   await initBackend();
 });

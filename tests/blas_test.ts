@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { currentMatMul, initBackend, matMulCacheKey } from "../lib/backend.ts";
+import { currentMatMul, initBackend, kernelCacheKey } from "../lib/backend.ts";
 import { loadOpenBlas } from "../lib/blas.ts";
 import { seededPrng } from "../lib/random.ts";
 import { assertNoLeak } from "./_helpers.ts";
@@ -44,14 +44,14 @@ Deno.test({
   name: "OpenBLAS matMul agrees with XNNPACK's on every shape and transpose case",
   ignore: !available,
   fn: async () => {
-    await initBackend({ matmul: "backend" });
+    await initBackend({ matmul: "backend", attention: "backend" });
     assert.equal(currentMatMul(), "backend");
-    assert.deepEqual(matMulCacheKey(), {}); // keys from before OpenBLAS stay valid
+    assert.deepEqual(kernelCacheKey(), {}); // keys from before OpenBLAS stay valid
     const reference = products();
-    const info = await initBackend({ matmul: "openblas" });
+    const info = await initBackend({ matmul: "openblas", attention: "backend" });
     assert.equal(info.matmul, "openblas");
     assert.equal(currentMatMul(), "openblas");
-    assert.deepEqual(matMulCacheKey(), { matmul: "openblas" });
+    assert.deepEqual(kernelCacheKey(), { matmul: "openblas" });
     const ours = await assertNoLeak(products);
     for (const [i, row] of ours.entries()) {
       const ref = reference[i];

@@ -1,7 +1,7 @@
 // Web Worker behind SamplingPool (sampling_pool.ts): its own tfjs + wasm instance, so two
 // workers sample on two cores (tfjs runs wasm single-threaded under Deno). Private file.
 import { initBackend } from "../backend.ts";
-import type { BackendName, MatMulChoice } from "../backend.ts";
+import type { AttentionChoice, BackendName, MatMulChoice } from "../backend.ts";
 import type { ModelConfig } from "../config.ts";
 import { seededPrng } from "../random.ts";
 import { fromWire, type WireWeights } from "./_wire.ts";
@@ -10,7 +10,7 @@ import { type SampleOptions, sampleSequences } from "./sample.ts";
 
 /** Messages the pool sends. */
 export type WorkerRequest =
-  | { type: "init"; backend: BackendName; matmul: MatMulChoice }
+  | { type: "init"; backend: BackendName; matmul: MatMulChoice; attention: AttentionChoice }
   | {
     type: "sample";
     id: number;
@@ -39,7 +39,8 @@ function post(message: WorkerResponse): void {
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const message = event.data;
   if (message.type === "init") {
-    const info = await initBackend({ backend: message.backend, matmul: message.matmul });
+    const { backend, matmul, attention } = message;
+    const info = await initBackend({ backend, matmul, attention });
     post({ type: "ready", backend: info.backend });
     return;
   }

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type BackendName, currentMatMul, type MatMulChoice } from "../backend.ts";
+import {
+  type AttentionChoice,
+  type BackendName,
+  currentAttention,
+  currentMatMul,
+  type MatMulChoice,
+} from "../backend.ts";
 import type { WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
 import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { Policy } from "./policy.ts";
@@ -22,6 +28,11 @@ export type SamplingPoolOptions = {
    * engine this thread uses ({@link currentMatMul}), so pooled and in-thread results agree.
    */
   matmul?: MatMulChoice;
+  /**
+   * Who computes cached attention in the workers (`initBackend`'s `attention`). Default: the
+   * engine this thread uses ({@link currentAttention}).
+   */
+  attention?: AttentionChoice;
 };
 
 type Pending = { resolve: (s: SampledSequence[]) => void; reject: (e: Error) => void };
@@ -73,12 +84,17 @@ export class SamplingPool {
    * @returns A ready pool; the caller owns it.
    */
   static async create(options: SamplingPoolOptions = {}): Promise<SamplingPool> {
-    const { workers = 2, backend = "wasm", matmul = currentMatMul() } = options;
+    const {
+      workers = 2,
+      backend = "wasm",
+      matmul = currentMatMul(),
+      attention = currentAttention(),
+    } = options;
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot create a sampling pool: workers must be >= 1, got ${workers}`);
     }
     const url = new URL("./_sampling_worker.ts", import.meta.url).href;
-    const init: WorkerRequest = { type: "init", backend, matmul };
+    const init: WorkerRequest = { type: "init", backend, matmul, attention };
     const list = await startWorkers(url, workers, init, "sampling");
     return new SamplingPool(list);
   }

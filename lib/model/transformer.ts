@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
 import { assertShape } from "../_assert.ts";
+import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "./cached_attention.ts";
 import { batchMatMul, gelu, layerNorm, linear, matMul2d } from "./linear.ts";
 import type { TfTensor, TfTensor2D, TfTensor3D } from "./params.ts";
 
@@ -103,7 +104,8 @@ function attendFull(
  * n = b·H + h and no transpose of the cache: scores[p, n] = Σ_j keys[p, n, j] · q[n, j] as a
  * broadcast multiply and a last-axis sum, then out[n, j] = Σ_p probs[p, n] · values[p, n, j]
  * as one depthwise convolution of the input `[1, 1, P, N]` with the filter `values`
- * `[1, P, N, d]` (channel multiplier d), which XNNPACK runs fast on wasm.
+ * `[1, P, N, d]` (channel multiplier d), which XNNPACK runs fast on wasm. On wasm with the SIMD
+ * kernel turned on (cached_attention.ts), all of it is one kernel call instead.
  */
 function attendStep(
   q2: tf.Tensor2D, // [B, D], already scaled by 1/√d
@@ -115,6 +117,14 @@ function attendStep(
   const [B, D] = q2.shape;
   const N = B * heads;
   const d = D / heads;
+  if (simdAttentionActive(d)) {
+    const [keys, values, mixed] = tf.engine().runKernel(
+      CACHED_ATTENTION_KERNEL,
+      { keys: past.keys, values: past.values, q: q2, k: k2, v: v2 },
+      {},
+    ) as tf.Tensor[];
+    return { mixed: mixed as tf.Tensor2D, cache: { keys, values } as LayerCache };
+  }
   const keys = tf.concat([past.keys, tf.reshape(k2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
   const values = tf.concat([past.values, tf.reshape(v2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
   const P = keys.shape[0];

@@ -57,9 +57,18 @@ Deno.test("forwardLogits() is causal and shaped [B, T, V]", async (t) => {
   });
 });
 
-Deno.test("trunkForward() with a key/value cache equals the full forward pass", async () => {
+Deno.test("trunkForward() with a key/value cache equals the full forward pass", async (t) => {
   using policy = Policy.create(CONFIG, { seed: 4 });
-  await assertNoLeak(() => {
+  // Both decoding-attention engines: tfjs ops and the wasm SIMD kernel.
+  for (const attention of ["backend", "simd"] as const) {
+    await initBackend({ attention });
+    await t.step(`attention ${attention}`, () => cachedEqualsFull(policy));
+  }
+  await initBackend();
+});
+
+function cachedEqualsFull(policy: Policy): Promise<void> {
+  return assertNoLeak(() => {
     const [full, stepped] = tf.tidy(() => {
       const tokens = tf.tensor2d(TOKENS, undefined, "int32");
       const full = trunkForward(policy.params, tokens, { config: CONFIG }).hidden
@@ -87,7 +96,7 @@ Deno.test("trunkForward() with a key/value cache equals the full forward pass", 
       }
     }
   });
-});
+}
 
 Deno.test("trunkForward() rejects positions beyond the context", () => {
   using policy = Policy.create(CONFIG, { seed: 4 });

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { currentAttention, initBackend, kernelCacheKey } from "../../lib/backend.ts";
+import { ATTENTION_WASM } from "../../lib/model/attention_wasm.ts";
+import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../../lib/model/cached_attention.ts";
+import { seededPrng } from "../../lib/random.ts";
+import { attentionWasmModule } from "../../scripts/build_wasm.ts";
+import { assertNoLeak } from "../_helpers.ts";
+
+/** Plain-JS reference of one cached decoding step (float64 accumulation). */
+function reference(
+  keys: Float32Array,
+  values: Float32Array,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  [P, N, d]: number[],
+): { keys: number[]; values: number[]; mixed: number[] } {
+  const allKeys = [...keys, ...k];
+  const allValues = [...values, ...v];
+  const mixed: number[] = [];
+  for (let n = 0; n < N; n++) {
+    const scores = Array.from({ length: P + 1 }, (_, p) => {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += allKeys[(p * N + n) * d + j] * q[n * d + j];
+      return s;
+    });
+    const max = Math.max(...scores);
+    const e = scores.map((s) => Math.exp(s - max));
+    const z = e.reduce((a, b) => a + b, 0);
+    for (let j = 0; j < d; j++) {
+      let o = 0;
+      for (let p = 0; p <= P; p++) o += (e[p] / z) * allValues[(p * N + n) * d + j];
+      mixed.push(o);
+    }
+  }
+  return { keys: allKeys, values: allValues, mixed };
+}
+
+function random(prng: () => number, size: number): Float32Array {
+  return Float32Array.from({ length: size }, () => 4 * prng() - 2);
+}
+
+Deno.test("the SIMD cached-attention kernel matches a plain reference on every shape", async (t) => {
+  const info = await initBackend({ attention: "simd" });
+  assert.equal(info.attention, "simd");
+  assert.equal(currentAttention(), "simd");
+  assert.equal(kernelCacheKey().attention, "simd");
+  const prng = seededPrng(3);
+  // [P cached positions, batch B, heads H, head width d]
+  const cases = [[1, 1, 1, 4], [3, 2, 2, 8], [0, 3, 1, 4], [7, 5, 4, 16], [12, 4, 4, 32]];
+  for (const [P, B, H, d] of cases) {
+    await t.step(`P=${P} B=${B} H=${H} d=${d}`, async () => {
+      const N = B * H;
+      const data = {
+        keys: random(prng, P * N * d),
+        values: random(prng, P * N * d),
+        q: random(prng, N * d),
+        k: random(prng, N * d),
+        v: random(prng, N * d),
+      };
+      const want = reference(data.keys, data.values, data.q, data.k, data.v, [P, N, d]);
+      const got = await assertNoLeak(() =>
+        tf.tidy(() => {
+          const outs = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, {
+            keys: tf.tensor3d(data.keys, [P, N, d]),
+            values: tf.tensor3d(data.values, [P, N, d]),
+            q: tf.tensor2d(data.q, [B, H * d]),
+            k: tf.tensor2d(data.k, [B, H * d]),
+            v: tf.tensor2d(data.v, [B, H * d]),
+          }, {}) as tf.Tensor[];
+          assert.deepEqual(outs.map((o) => o.shape), [[P + 1, N, d], [P + 1, N, d], [B, H * d]]);
+          return outs.map((o) => [...o.dataSync()]);
+        })
+      );
+      assert.deepEqual(got[0], want.keys.map(Math.fround));
+      assert.deepEqual(got[1], want.values.map(Math.fround));
+      const worst = Math.max(...got[2].map((x, i) => Math.abs(x - want.mixed[i])));
+      assert.ok(worst < 1e-5, `mixed values: max |diff| ${worst}`);
+    });
+  }
+  await initBackend();
+});
+
+Deno.test("initBackend() chooses the attention engine and rejects a bad RLVR_ATTENTION", async () => {
+  const off = await initBackend({ attention: "backend" });
+  assert.equal(off.attention, "backend");
+  assert.equal(simdAttentionActive(), false);
+  assert.equal(kernelCacheKey().attention, undefined);
+  const cpu = await initBackend({ backend: "cpu", attention: "simd" });
+  assert.equal(cpu.attention, "backend", "the kernel is wasm-only");
+  assert.equal(simdAttentionActive(), false);
+  Deno.env.set("RLVR_ATTENTION", "avx");
+  try {
+    await assert.rejects(
+      initBackend(),
+      /RLVR_ATTENTION must be one of auto, simd, backend, got "avx"/,
+    );
+  } finally {
+    Deno.env.delete("RLVR_ATTENTION");
+  }
+  const auto = await initBackend();
+  assert.equal(auto.attention, "simd", auto.attentionReason);
+  assert.equal(simdAttentionActive(4), true);
+  assert.equal(simdAttentionActive(6), false, "head width not a multiple of 4");
+});
+
+Deno.test("the committed attention_wasm.ts is what attention.wat assembles to", async () => {
+  const text = await Deno.readTextFile(
+    new URL("../../lib/model/attention_wasm.ts", import.meta.url),
+  );
+  assert.equal(text, await attentionWasmModule(), "run `deno task build:wasm` and commit");
+  assert.ok(ATTENTION_WASM.length > 0);
+});
