@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { RolloutConfig } from "../config.ts";
 import type { Prng } from "../random.ts";
 import type { Policy } from "./policy.ts";
-import { type LayerCache, outputLogits, trunkForward } from "./transformer.ts";
+import { simdAttentionActive } from "./cached_attention.ts";
+import { type LayerCache, outputLogits, reserveCache, trunkForward } from "./transformer.ts";
 
 /** One sampled continuation. */
 export type SampledSequence = {
@@ -204,6 +205,12 @@ export function sampleSequences(
     ); // [B, D]
     return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, last as tf.Tensor2D)) }; // [B, V]
   });
+  if (maxLimit > minPrompt && simdAttentionActive(config.width / config.heads)) {
+    // Buffers for every position the run can write: the SIMD kernel then appends in place.
+    const prefilled = cache;
+    cache = reserveCache(prefilled, maxLimit);
+    disposeCache(prefilled);
+  }
   // rowOf[k] is the prompt index of batch row k; finished rows are dropped from the batch
   // (their cache rows gathered away) once a quarter of it has finished.
   let rowOf = prompts.map((_, b) => b);
@@ -259,7 +266,8 @@ export function sampleSequences(
         const { hidden, cache } = trunkForward(params, tokens, { config, past }); // [rows, D]
         return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, hidden)) }; // [rows, V]
       });
-      disposeCache(past);
+      // An in-place step returns the same buffers; a copying one, new ones.
+      if (step.cache[0]?.keys !== past[0]?.keys) disposeCache(past);
       cache = step.cache;
       logSoftmax = step.logSoftmax;
     }
@@ -285,6 +293,7 @@ function compactCache(
       "int32",
     ); // [rows·H]
     return cache.map((layer) => ({
+      ...layer,
       keys: tf.gather(layer.keys, channels, 1), // [P, rows·H, d]
       values: tf.gather(layer.values, channels, 1), // [P, rows·H, d]
     }));

@@ -29,6 +29,12 @@ export type LayerCache = {
   keys: TfTensor3D;
   /** Values: `[P, B·H, d]`. */
   values: TfTensor3D;
+  /**
+   * Set for a cache reserved by {@link reserveCache}: keys and values are buffers of more
+   * positions, of which the first `filled` are written; a decoding step on the SIMD kernel
+   * writes the next one in place (the cache's owner must not share the buffers).
+   */
+  filled?: number;
 };
 
 /** Added to masked attention scores; exp() of it underflows to exactly 0 in float32. */
@@ -117,16 +123,25 @@ function attendStep(
   const [B, D] = q2.shape;
   const N = B * heads;
   const d = D / heads;
+  const inputs = { keys: past.keys, values: past.values, q: q2, k: k2, v: v2 };
+  if (simdAttentionActive(d) && past.filled !== undefined) {
+    const filled = past.filled;
+    const mixed = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, inputs, { filled }) as tf.Tensor;
+    return { mixed: mixed as tf.Tensor2D, cache: { ...past, filled: filled + 1 } };
+  }
   if (simdAttentionActive(d)) {
     const [keys, values, mixed] = tf.engine().runKernel(
       CACHED_ATTENTION_KERNEL,
-      { keys: past.keys, values: past.values, q: q2, k: k2, v: v2 },
+      inputs,
       {},
     ) as tf.Tensor[];
     return { mixed: mixed as tf.Tensor2D, cache: { keys, values } as LayerCache };
   }
-  const keys = tf.concat([past.keys, tf.reshape(k2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
-  const values = tf.concat([past.values, tf.reshape(v2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
+  const [pastKeys, pastValues] = past.filled === undefined
+    ? [past.keys, past.values]
+    : [past.keys, past.values].map((t) => tf.slice(t, 0, past.filled)); // the written positions
+  const keys = tf.concat([pastKeys, tf.reshape(k2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
+  const values = tf.concat([pastValues, tf.reshape(v2, [1, N, d])], 0) as tf.Tensor3D; // [P, N, d]
   const P = keys.shape[0];
   const scores = tf.sum(tf.mul(keys, tf.reshape(q2, [1, N, d])), 2); // [P, N]
   const probs = tf.transpose(tf.softmax(tf.transpose(scores))); // [P, N]
@@ -248,7 +263,7 @@ export function trunkForward(
 ): { hidden: tf.Tensor2D; cache: LayerCache[] } {
   const { config, prefix = "", past, withCache = past !== undefined } = options;
   const [batch, T] = tokens.shape;
-  const start = past && past.length > 0 ? past[0].values.shape[0] : 0;
+  const start = past && past.length > 0 ? past[0].filled ?? past[0].values.shape[0] : 0;
   if (start + T > config.context) {
     throw new RangeError(
       `Cannot run the transformer: positions exceed the context, got ${
@@ -274,6 +289,40 @@ export function trunkForward(
   }
   const hidden = layerNorm(x, w1(weights, `${prefix}lnf.g`), w1(weights, `${prefix}lnf.b`));
   return { hidden, cache };
+}
+
+/**
+ * Copies caches into buffers of `capacity` positions for decoding steps that write in place
+ * (the SIMD attention kernel; the tfjs-ops path reads the written positions). KERNEL: the
+ * caller owns the result and still owns (and disposes) `cache`.
+ *
+ * @param cache Per-block caches of P positions.
+ * @param capacity Positions to hold, at least P: the last position a decoding run will write,
+ *   plus one.
+ * @returns Per-block buffers `[capacity, B·H, d]` with `filled` = P.
+ * @throws {RangeError} If `capacity` is less than P.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * const [layer] = reserveCache([{ keys: tf.ones([2, 3, 4]), values: tf.ones([2, 3, 4]) }], 5);
+ * assert.deepEqual([layer.keys.shape, layer.filled], [[5, 3, 4], 2]);
+ * ```
+ */
+export function reserveCache(cache: readonly LayerCache[], capacity: number): LayerCache[] {
+  return tf.tidy(() =>
+    cache.map((layer) => {
+      const P = layer.filled ?? layer.keys.shape[0];
+      if (capacity < P) {
+        throw new RangeError(
+          `Cannot reserve the cache: capacity must be at least ${P} positions, got ${capacity}`,
+        );
+      }
+      const grow = (t: TfTensor3D): TfTensor3D =>
+        tf.pad(tf.slice(t, 0, P), [[0, capacity - P], [0, 0], [0, 0]]);
+      return { keys: grow(layer.keys), values: grow(layer.values), filled: P };
+    })
+  );
 }
 
 /**

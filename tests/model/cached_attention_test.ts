@@ -77,8 +77,39 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
       assert.deepEqual(got[1], want.values.map(Math.fround));
       const worst = Math.max(...got[2].map((x, i) => Math.abs(x - want.mixed[i])));
       assert.ok(worst < 1e-5, `mixed values: max |diff| ${worst}`);
+      // In place: buffers of P + 2 positions with P filled; the kernel writes row P.
+      const inPlace = await assertNoLeak(() =>
+        tf.tidy(() => {
+          const buffer = (t: Float32Array) =>
+            tf.pad(tf.tensor3d(t, [P, N, d]), [[0, 2], [0, 0], [0, 0]]);
+          const [keys, values] = [buffer(data.keys), buffer(data.values)];
+          const mixed = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, {
+            keys,
+            values,
+            q: tf.tensor2d(data.q, [B, H * d]),
+            k: tf.tensor2d(data.k, [B, H * d]),
+            v: tf.tensor2d(data.v, [B, H * d]),
+          }, { filled: P }) as tf.Tensor;
+          return [keys, values, mixed].map((o) => [...o.dataSync()]);
+        })
+      );
+      assert.deepEqual(inPlace[0].slice(0, (P + 1) * N * d), got[0]);
+      assert.deepEqual(inPlace[1].slice(0, (P + 1) * N * d), got[1]);
+      assert.deepEqual(inPlace[2], got[2]);
     });
   }
+  await t.step("rejects a full buffer, naming the sizes", () => {
+    const z = tf.zeros([2, 1, 4]);
+    const q = tf.zeros([1, 4]);
+    assert.throws(
+      () =>
+        tf.engine().runKernel(CACHED_ATTENTION_KERNEL, { keys: z, values: z, q, k: q, v: q }, {
+          filled: 2,
+        }),
+      /filled must be in \[0, 1\] for a buffer of 2 positions, got 2/,
+    );
+    tf.dispose([z, q]);
+  });
   await initBackend();
 });
 

@@ -4,7 +4,7 @@ import { initBackend } from "../../lib/backend.ts";
 import type { ModelConfig } from "../../lib/config.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { countParams, paramSpecs } from "../../lib/model/params.ts";
-import { forwardLogits, trunkForward } from "../../lib/model/transformer.ts";
+import { forwardLogits, reserveCache, trunkForward } from "../../lib/model/transformer.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
 
 await initBackend();
@@ -60,14 +60,20 @@ Deno.test("forwardLogits() is causal and shaped [B, T, V]", async (t) => {
 Deno.test("trunkForward() with a key/value cache equals the full forward pass", async (t) => {
   using policy = Policy.create(CONFIG, { seed: 4 });
   // Both decoding-attention engines: tfjs ops and the wasm SIMD kernel.
+  // and caches that grow by a copy each step, or buffers reserved up front and written in place.
   for (const attention of ["backend", "simd"] as const) {
     await initBackend({ attention });
-    await t.step(`attention ${attention}`, () => cachedEqualsFull(policy));
+    for (const reserved of [false, true]) {
+      await t.step(
+        `attention ${attention}, reserved ${reserved}`,
+        () => cachedEqualsFull(policy, reserved),
+      );
+    }
   }
   await initBackend();
 });
 
-function cachedEqualsFull(policy: Policy): Promise<void> {
+function cachedEqualsFull(policy: Policy, reserved: boolean): Promise<void> {
   return assertNoLeak(() => {
     const [full, stepped] = tf.tidy(() => {
       const tokens = tf.tensor2d(TOKENS, undefined, "int32");
@@ -78,6 +84,7 @@ function cachedEqualsFull(policy: Policy): Promise<void> {
         config: CONFIG,
         withCache: true,
       });
+      if (reserved) cache = reserveCache(cache, 8);
       const stepped: number[][][] = [];
       for (let p = 3; p < 8; p++) {
         const out = trunkForward(policy.params, tf.slice(tokens, [0, p], [2, 1]), {
