@@ -25,6 +25,16 @@ export async function assertNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   return result;
 }
 
+/** Runs `fn` with the environment variable `name` set to `value`, then removes the variable. */
+export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  Deno.env.set(name, value);
+  try {
+    return await fn();
+  } finally {
+    Deno.env.delete(name);
+  }
+}
+
 /** A copy-the-digit toy task (prompt "3" → response should start with "3") for trainer tests. */
 export const COPY_TASK = {
   alphabet: "0123",

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { currentMatMul, initBackend, kernelCacheKey } from "../lib/backend.ts";
 import { loadOpenBlas } from "../lib/blas.ts";
 import { seededPrng } from "../lib/random.ts";
-import { assertNoLeak } from "./_helpers.ts";
+import { assertNoLeak, withEnv } from "./_helpers.ts";
 
 // scripts/run.sh installs OpenBLAS; elsewhere (no library) these tests show as ignored.
 const available = loadOpenBlas().ok;
@@ -89,14 +89,14 @@ Deno.test("loadOpenBlas() reports a missing library without throwing", () => {
 });
 
 Deno.test("initBackend() rejects a bad RLVR_MATMUL, naming the variable and the value", async () => {
-  Deno.env.set("RLVR_MATMUL", "mkl");
-  try {
-    await assert.rejects(
-      initBackend(),
-      /RLVR_MATMUL must be one of auto, openblas, backend, got "mkl"/,
-    );
-  } finally {
-    Deno.env.delete("RLVR_MATMUL");
-  }
+  await withEnv(
+    "RLVR_MATMUL",
+    "mkl",
+    () =>
+      assert.rejects(
+        initBackend(),
+        /RLVR_MATMUL must be one of auto, openblas, backend, got "mkl"/,
+      ),
+  );
   await initBackend();
 });

@@ -5,7 +5,7 @@ import { ATTENTION_WASM } from "../../lib/model/attention_wasm.ts";
 import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../../lib/model/cached_attention.ts";
 import { seededPrng } from "../../lib/random.ts";
 import { attentionWasmModule } from "../../scripts/build_wasm.ts";
-import { assertNoLeak } from "../_helpers.ts";
+import { assertNoLeak, withEnv } from "../_helpers.ts";
 
 /** Plain-JS reference of one cached decoding step (float64 accumulation). */
 function reference(
@@ -121,15 +121,12 @@ Deno.test("initBackend() chooses the attention engine and rejects a bad RLVR_ATT
   const cpu = await initBackend({ backend: "cpu", attention: "simd" });
   assert.equal(cpu.attention, "backend", "the kernel is wasm-only");
   assert.equal(simdAttentionActive(), false);
-  Deno.env.set("RLVR_ATTENTION", "avx");
-  try {
-    await assert.rejects(
-      initBackend(),
-      /RLVR_ATTENTION must be one of auto, simd, backend, got "avx"/,
-    );
-  } finally {
-    Deno.env.delete("RLVR_ATTENTION");
-  }
+  await withEnv(
+    "RLVR_ATTENTION",
+    "avx",
+    () =>
+      assert.rejects(initBackend(), /RLVR_ATTENTION must be one of auto, simd, backend, got "avx"/),
+  );
   const auto = await initBackend();
   assert.equal(auto.attention, "simd", auto.attentionReason);
   assert.equal(simdAttentionActive(4), true);
