@@ -64,16 +64,28 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 const instances = new WeakMap<WebAssembly.Memory, AttentionExports>();
-let module: WebAssembly.Module | undefined;
+let module: WebAssembly.Module | null | undefined;
 let active = false;
+
+/** The kernel's module, compiled once; null where this runtime's WebAssembly has no SIMD. */
+function compiledModule(): WebAssembly.Module | null {
+  if (module === undefined) {
+    try {
+      module = new WebAssembly.Module(decodeBase64(ATTENTION_WASM));
+    } catch {
+      module = null;
+    }
+  }
+  return module;
+}
 
 /** The kernel's exports bound to the backend's memory (one instance per memory). */
 function exportsFor(backend: WasmBackend): AttentionExports {
   const memory = backend.wasm.asm?.memory as WebAssembly.Memory;
   let exports = instances.get(memory);
   if (exports === undefined) {
-    module ??= new WebAssembly.Module(decodeBase64(ATTENTION_WASM));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    // useSimdAttention turned the kernel on only once the module compiled.
+    const instance = new WebAssembly.Instance(compiledModule()!, { env: { memory } });
     exports = instance.exports as unknown as AttentionExports;
     instances.set(memory, exports);
   }
@@ -147,7 +159,7 @@ export type SimdAttentionLoad = { ok: true } | { ok: false; reason: string };
 export function useSimdAttention(on: boolean): SimdAttentionLoad {
   active = false;
   if (!on) return { ok: true };
-  if (!WebAssembly.validate(decodeBase64(ATTENTION_WASM))) {
+  if (compiledModule() === null) {
     return { ok: false, reason: "this runtime's WebAssembly has no SIMD" };
   }
   const backend = tf.findBackend("wasm") as unknown as WasmBackend | null;
