@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadOpenBlas, useOpenBlasMatMul } from "./blas.ts";
-import { useSimdAttention } from "./model/cached_attention.ts";
+import { ATTENTION_REVISION, useSimdAttention } from "./model/cached_attention.ts";
 
 /** A backend {@link initBackend} can select. */
 export type BackendName = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu" | "webgpu";
@@ -118,17 +118,17 @@ export function currentAttention(): AttentionEngine {
  * for the backend's own kernels, so keys written before the other engines existed stay valid.
  *
  * @returns `{}`, or the engines that are not the backend's: `{ matmul: "openblas", attention:
- *   "simd" }` or part of it.
+ *   "simd-2" }` (the SIMD kernel's revision) or part of it.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(typeof kernelCacheKey(), "object");
  * ```
  */
-export function kernelCacheKey(): { matmul?: "openblas"; attention?: "simd" } {
+export function kernelCacheKey(): { matmul?: "openblas"; attention?: string } {
   return {
     ...(activeMatMul === "openblas" ? { matmul: "openblas" as const } : {}),
-    ...(activeAttention === "simd" ? { attention: "simd" as const } : {}),
+    ...(activeAttention === "simd" ? { attention: ATTENTION_REVISION } : {}),
   };
 }
 

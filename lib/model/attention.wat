@@ -3,42 +3,183 @@
 ;;
 ;; Layout (float32, byte addresses into the imported memory): keys and values [P, N, d]
 ;; position-major (channel n = b·H + h); q and out [N, d]; weights [N, P]. d is a multiple of 4.
+;; mix walks the cache once in memory order (position outer); out stays in cache meanwhile.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; weights[n, p] = Σ_j keys[p, n, j] · q[n, j]
+  ;; weights[n, p] = Σ_j keys[p, n, j] · q[n, j], four positions at a time: four accumulators
+  ;; share each load of q, and one transposing reduction gives the four sums as one vector.
   (func (export "scores")
     (param $keys i32) (param $q i32) (param $weights i32)
     (param $P i32) (param $N i32) (param $d i32)
-    (local $n i32) (local $p i32) (local $j i32)
-    (local $row i32) (local $k i32) (local $qn i32) (local $w i32) (local $acc v128)
-    (local.set $row (i32.shl (i32.mul (local.get $N) (local.get $d)) (i32.const 2)))
-    (local.set $w (local.get $weights))
+    (local $n i32) (local $p i32) (local $j i32) (local $dBytes i32) (local $row i32)
+    (local $qn i32) (local $kn i32) (local $k0 i32) (local $w i32) (local $qj v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $s01 v128) (local $s23 v128)
+    (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $N) (local.get $dBytes)))
     (local.set $n (i32.const 0))
     (block $n_done (loop $n_loop
       (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
-      (local.set $qn (i32.add (local.get $q) (i32.shl (i32.mul (local.get $n) (local.get $d)) (i32.const 2))))
+      (local.set $qn (i32.add (local.get $q) (i32.mul (local.get $n) (local.get $dBytes))))
+      (local.set $kn (i32.add (local.get $keys) (i32.mul (local.get $n) (local.get $dBytes))))
+      (local.set $w (i32.add (local.get $weights) (i32.shl (i32.mul (local.get $n) (local.get $P)) (i32.const 2))))
       (local.set $p (i32.const 0))
-      (block $p_done (loop $p_loop
-        (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
-        (local.set $k (i32.add
-          (i32.add (local.get $keys) (i32.mul (local.get $p) (local.get $row)))
-          (i32.shl (i32.mul (local.get $n) (local.get $d)) (i32.const 2))))
-        (local.set $acc (v128.const f32x4 0 0 0 0))
+      (block $p4_done (loop $p4_loop
+        (br_if $p4_done (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $P)))
+        (local.set $k0 (i32.add (local.get $kn) (i32.mul (local.get $p) (local.get $row))))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $a1 (v128.const f32x4 0 0 0 0))
+        (local.set $a2 (v128.const f32x4 0 0 0 0))
+        (local.set $a3 (v128.const f32x4 0 0 0 0))
         (local.set $j (i32.const 0))
         (block $j_done (loop $j_loop
-          (br_if $j_done (i32.ge_u (local.get $j) (local.get $d)))
-          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
-            (v128.load (i32.add (local.get $k) (i32.shl (local.get $j) (i32.const 2))))
-            (v128.load (i32.add (local.get $qn) (i32.shl (local.get $j) (i32.const 2)))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br_if $j_done (i32.ge_u (local.get $j) (local.get $dBytes)))
+          (local.set $qj (v128.load (i32.add (local.get $qn) (local.get $j))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qj)
+            (v128.load (i32.add (local.get $k0) (local.get $j))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qj)
+            (v128.load (i32.add (i32.add (local.get $k0) (local.get $row)) (local.get $j))))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qj)
+            (v128.load (i32.add (i32.add (local.get $k0) (i32.shl (local.get $row) (i32.const 1))) (local.get $j))))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qj)
+            (v128.load (i32.add (i32.add (local.get $k0) (i32.mul (local.get $row) (i32.const 3))) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $j_loop)))
+        ;; [a0, a1, a2, a3] → [Σa0, Σa1, Σa2, Σa3]
+        (local.set $s01 (f32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1))
+          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
+        (local.set $s23 (f32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3))
+          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
+        (v128.store (local.get $w) (f32x4.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s01) (local.get $s23))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s01) (local.get $s23))))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $p4_loop)))
+      ;; the last P mod 4 positions one by one, summed in the same order
+      (block $p_done (loop $p_loop
+        (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
+        (local.set $k0 (i32.add (local.get $kn) (i32.mul (local.get $p) (local.get $row))))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $j1_done (loop $j1_loop
+          (br_if $j1_done (i32.ge_u (local.get $j) (local.get $dBytes)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
+            (v128.load (i32.add (local.get $qn) (local.get $j)))
+            (v128.load (i32.add (local.get $k0) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $j1_loop)))
         (f32.store (local.get $w) (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-          (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+          (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 2 (local.get $a0)))
+          (f32.add (f32x4.extract_lane 1 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
         (local.set $w (i32.add (local.get $w) (i32.const 4)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $p_loop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $n_loop))))
+
+  ;; e^x for x <= 0, lane by lane: x = k·ln 2 + r with |r| <= ln(2)/2, e^r by a degree-7
+  ;; polynomial (Cephes expf's coefficients, about 1 ulp), 2^k built in the exponent bits (the
+  ;; shift keeps k + 127 from t's low mantissa bits).
+  ;; Inputs below -87 are clamped there (e^-87 ≈ 1.6e-38, the smallest normal range).
+  (func $exp4 (param $x v128) (result v128)
+    (local $t v128) (local $k v128) (local $r v128) (local $y v128)
+    (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+    ;; t = x·log2(e) + 1.5·2^23 rounds to an integer k held in t's low mantissa bits
+    (local.set $t (f32x4.add (f32x4.mul (local.get $x)
+      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $k (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $r (f32x4.sub
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $k)
+        (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $k)
+        (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r))
+      (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r))
+      (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r))
+      (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r))
+      (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r))
+      (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $y (f32x4.add
+      (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+      (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $y)
+      (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; Softmax of each of the N rows of weights [N, P], in place.
+  (func (export "softmax")
+    (param $weights i32) (param $N i32) (param $P i32)
+    (local $n i32) (local $row i32) (local $end i32) (local $end4 i32) (local $at i32)
+    (local $max f32) (local $maxes v128) (local $sums v128) (local $e v128) (local $sum f32)
+    (local $scale v128)
+    (local.set $row (local.get $weights))
+    (local.set $n (i32.const 0))
+    (block $n_done (loop $n_loop
+      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $end (i32.add (local.get $row) (i32.shl (local.get $P) (i32.const 2))))
+      (local.set $end4 (i32.add (local.get $row)
+        (i32.shl (i32.and (local.get $P) (i32.const -4)) (i32.const 2))))
+      ;; max: four lanes at a time, then the tail (scores are finite: pmax needs no NaN rule)
+      (local.set $maxes (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $at (local.get $row))
+      (block $m_done (loop $m_loop
+        (br_if $m_done (i32.ge_u (local.get $at) (local.get $end4)))
+        (local.set $maxes (f32x4.pmax (local.get $maxes) (v128.load (local.get $at))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $m_loop)))
+      (local.set $max (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $maxes)) (f32x4.extract_lane 1 (local.get $maxes)))
+        (f32.max (f32x4.extract_lane 2 (local.get $maxes)) (f32x4.extract_lane 3 (local.get $maxes)))))
+      (block $mt_done (loop $mt_loop
+        (br_if $mt_done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $max (f32.max (local.get $max) (f32.load (local.get $at))))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (br $mt_loop)))
+      (local.set $maxes (f32x4.splat (local.get $max)))
+      ;; exponentials and their sum: four at a time, then the tail one by one
+      (local.set $sums (v128.const f32x4 0 0 0 0))
+      (local.set $at (local.get $row))
+      (block $e_done (loop $e_loop
+        (br_if $e_done (i32.ge_u (local.get $at) (local.get $end4)))
+        (local.set $e (call $exp4 (f32x4.sub (v128.load (local.get $at)) (local.get $maxes))))
+        (v128.store (local.get $at) (local.get $e))
+        (local.set $sums (f32x4.add (local.get $sums) (local.get $e)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $e_loop)))
+      (local.set $sum (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $sums)) (f32x4.extract_lane 1 (local.get $sums)))
+        (f32.add (f32x4.extract_lane 2 (local.get $sums)) (f32x4.extract_lane 3 (local.get $sums)))))
+      (block $t_done (loop $t_loop
+        (br_if $t_done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $e (call $exp4 (f32x4.splat (f32.sub (f32.load (local.get $at)) (local.get $max)))))
+        (f32.store (local.get $at) (f32x4.extract_lane 0 (local.get $e)))
+        (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 0 (local.get $e))))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (br $t_loop)))
+      ;; normalise
+      (local.set $scale (f32x4.splat (f32.div (f32.const 1) (local.get $sum))))
+      (local.set $at (local.get $row))
+      (block $s_done (loop $s_loop
+        (br_if $s_done (i32.ge_u (local.get $at) (local.get $end4)))
+        (v128.store (local.get $at) (f32x4.mul (v128.load (local.get $at)) (local.get $scale)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $s_loop)))
+      (block $u_done (loop $u_loop
+        (br_if $u_done (i32.ge_u (local.get $at) (local.get $end)))
+        (f32.store (local.get $at)
+          (f32.mul (f32.load (local.get $at)) (f32x4.extract_lane 0 (local.get $scale))))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (br $u_loop)))
+      (local.set $row (local.get $end))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $n_loop))))
 
@@ -46,33 +187,40 @@
   (func (export "mix")
     (param $values i32) (param $weights i32) (param $out i32)
     (param $P i32) (param $N i32) (param $d i32)
-    (local $n i32) (local $p i32) (local $j i32)
-    (local $row i32) (local $v i32) (local $wn i32) (local $o i32) (local $acc v128)
-    (local.set $row (i32.shl (i32.mul (local.get $N) (local.get $d)) (i32.const 2)))
-    (local.set $n (i32.const 0))
-    (block $n_done (loop $n_loop
-      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
-      (local.set $wn (i32.add (local.get $weights) (i32.shl (i32.mul (local.get $n) (local.get $P)) (i32.const 2))))
-      (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $n) (local.get $d)) (i32.const 2))))
-      (local.set $j (i32.const 0))
-      (block $j_done (loop $j_loop
-        (br_if $j_done (i32.ge_u (local.get $j) (local.get $d)))
-        (local.set $v (i32.add
-          (i32.add (local.get $values) (i32.shl (i32.mul (local.get $n) (local.get $d)) (i32.const 2)))
-          (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $acc (v128.const f32x4 0 0 0 0))
-        (local.set $p (i32.const 0))
-        (block $p_done (loop $p_loop
-          (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
-          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
-            (f32x4.splat (f32.load (i32.add (local.get $wn) (i32.shl (local.get $p) (i32.const 2)))))
-            (v128.load (local.get $v)))))
-          (local.set $v (i32.add (local.get $v) (local.get $row)))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br $p_loop)))
-        (v128.store (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $j_loop)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $n_loop))))
+    (local $p i32) (local $n i32) (local $j i32) (local $dBytes i32) (local $pBytes i32)
+    (local $v i32) (local $o i32) (local $w i32) (local $end i32) (local $s v128)
+    (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $pBytes (i32.shl (local.get $P) (i32.const 2)))
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $N) (local.get $dBytes))))
+    (local.set $o (local.get $out))
+    (block $z_done (loop $z_loop
+      (br_if $z_done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (v128.const f32x4 0 0 0 0))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $z_loop)))
+    (local.set $v (local.get $values))
+    (local.set $p (i32.const 0))
+    (block $p_done (loop $p_loop
+      (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
+      (local.set $o (local.get $out))
+      (local.set $w (i32.add (local.get $weights) (i32.shl (local.get $p) (i32.const 2))))
+      (local.set $n (i32.const 0))
+      (block $n_done (loop $n_loop
+        (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $s (f32x4.splat (f32.load (local.get $w))))
+        (local.set $j (i32.const 0))
+        (block $j_done (loop $j_loop
+          (br_if $j_done (i32.ge_u (local.get $j) (local.get $dBytes)))
+          (v128.store (i32.add (local.get $o) (local.get $j)) (f32x4.add
+            (v128.load (i32.add (local.get $o) (local.get $j)))
+            (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $v) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $j_loop)))
+        (local.set $v (i32.add (local.get $v) (local.get $dBytes)))
+        (local.set $o (i32.add (local.get $o) (local.get $dBytes)))
+        (local.set $w (i32.add (local.get $w) (local.get $pBytes)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $n_loop)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $p_loop))))
 )

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { RolloutConfig } from "../config.ts";
 import type { Prng } from "../random.ts";
 import type { Policy } from "./policy.ts";
-import { simdAttentionActive } from "./cached_attention.ts";
+import { KEEP_ROWS_KERNEL, simdAttentionActive } from "./cached_attention.ts";
 import { type LayerCache, outputLogits, reserveCache, trunkForward } from "./transformer.ts";
 
 /** One sampled continuation. */
@@ -255,7 +255,7 @@ export function sampleSequences(
       let tokenIds = next;
       if (keep.length <= COMPACT_FRACTION * rowOf.length) {
         const old = cache;
-        cache = compactCache(old, keep, config.heads);
+        cache = compactCache(old, keep, config.heads, config.width / config.heads);
         disposeCache(old);
         tokenIds = keep.map((k) => next[k]);
         rowOf = keep.map((k) => rowOf[k]);
@@ -279,14 +279,24 @@ export function sampleSequences(
 }
 
 /** Drop finished rows from the batch once at most this fraction of it is still running. */
-const COMPACT_FRACTION = 0.75;
+const COMPACT_FRACTION = 0.625;
 
-/** Keeps batch rows `keep` of every layer's cache (channels n = b·H + h of `[P, B·H, d]`). */
+/**
+ * Keeps batch rows `keep` of every layer's cache (channels n = b·H + h of `[P, B·H, d]`): block
+ * copies on the wasm memory where the SIMD kernels run, else a gather.
+ */
 function compactCache(
   cache: readonly LayerCache[],
   keep: readonly number[],
   heads: number,
+  headWidth: number,
 ): LayerCache[] {
+  if (simdAttentionActive(headWidth)) {
+    const attrs = { keep: [...keep], heads, filled: cache[0]?.filled ?? cache[0]?.keys.shape[0] };
+    const kept = (x: tf.Tensor3D) =>
+      tf.engine().runKernel(KEEP_ROWS_KERNEL, { x }, attrs) as tf.Tensor3D;
+    return cache.map((layer) => ({ ...layer, keys: kept(layer.keys), values: kept(layer.values) }));
+  }
   return tf.tidy(() => {
     const channels = tf.tensor1d(
       keep.flatMap((k) => Array.from({ length: heads }, (_, h) => k * heads + h)),

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { currentAttention, initBackend, kernelCacheKey } from "../../lib/backend.ts";
 import { ATTENTION_WASM } from "../../lib/model/attention_wasm.ts";
-import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../../lib/model/cached_attention.ts";
+import {
+  CACHED_ATTENTION_KERNEL,
+  KEEP_ROWS_KERNEL,
+  simdAttentionActive,
+} from "../../lib/model/cached_attention.ts";
 import { seededPrng } from "../../lib/random.ts";
 import { attentionWasmModule } from "../../scripts/build_wasm.ts";
 import { assertNoLeak, withEnv } from "../_helpers.ts";
@@ -45,10 +49,19 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
   const info = await initBackend({ attention: "simd" });
   assert.equal(info.attention, "simd");
   assert.equal(currentAttention(), "simd");
-  assert.equal(kernelCacheKey().attention, "simd");
+  assert.equal(kernelCacheKey().attention, "simd-2");
   const prng = seededPrng(3);
   // [P cached positions, batch B, heads H, head width d]
-  const cases = [[1, 1, 1, 4], [3, 2, 2, 8], [0, 3, 1, 4], [7, 5, 4, 16], [12, 4, 4, 32]];
+  // P + 1 scores per row: whole blocks of four, tails of 1 to 3, fewer than four
+  const cases = [
+    [1, 1, 1, 4],
+    [3, 2, 2, 8],
+    [0, 3, 1, 4],
+    [7, 5, 4, 16],
+    [12, 4, 4, 32],
+    [29, 3, 4, 16],
+    [5, 2, 3, 4],
+  ];
   for (const [P, B, H, d] of cases) {
     await t.step(`P=${P} B=${B} H=${H} d=${d}`, async () => {
       const N = B * H;
@@ -111,6 +124,25 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
     tf.dispose([z, q]);
   });
   await initBackend();
+});
+
+Deno.test("the keep-rows kernel equals a gather of the kept batch rows", async () => {
+  await initBackend({ attention: "simd" });
+  const [positions, B, H, d, filled] = [6, 5, 2, 4, 4];
+  const keep = [0, 2, 3]; // two runs: [0] and [2, 3]
+  const data = random(seededPrng(8), positions * B * H * d);
+  const [got, want] = await assertNoLeak(() =>
+    tf.tidy(() => {
+      const x = tf.tensor3d(data, [positions, B * H, d]);
+      const kept = tf.engine().runKernel(KEEP_ROWS_KERNEL, { x }, { keep, heads: H, filled });
+      const channels = keep.flatMap((b) => [b * H, b * H + 1]);
+      const gathered = tf.gather(tf.slice(x, 0, filled), channels, 1);
+      return [kept as tf.Tensor, gathered].map((t) => [...t.dataSync()]);
+    })
+  );
+  assert.deepEqual(got.slice(0, want.length), want, "the filled positions");
+  assert.ok(got.slice(want.length).every((v) => v === 0), "the rest is zeroed");
+  assert.equal(got.length, positions * keep.length * H * d);
 });
 
 Deno.test("initBackend() chooses the attention engine and rejects a bad RLVR_ATTENTION", async () => {
