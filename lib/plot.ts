@@ -348,7 +348,8 @@ export function passAtKMarks(
 }
 
 /**
- * A whole Pass@k figure: {@link passAtKMarks} on a log2 k axis with ticks at powers of two, y in %.
+ * A whole Pass@k figure: {@link passAtKMarks} on a log2 k axis with ticks at powers of two (every
+ * other one, from 1, when more than seven would share a faceted panel), y in %.
  *
  * @param rows Tidy rows `{ dataset, method, k, passAtK[, lower, upper] }` (fractions).
  * @param options Mark options plus any {@link figure} option (title, size, …).
@@ -367,7 +368,10 @@ export function passAtKFigure(
 ): Figure {
   const { facet = "dataset", series = "method", band, ...figureOptions } = options;
   const ks = [...new Set(rows.map((row) => row.k))];
-  const ticks = ks.filter((k) => Number.isInteger(Math.log2(k)));
+  const powers = ks.filter((k) => Number.isInteger(Math.log2(k)));
+  // Side-by-side panels have no room for nine labels (1 … 256 ran "128" into "256"): label 1, 4, 16, …
+  const crowded = facet !== null && powers.length > 7;
+  const ticks = crowded ? powers.filter((k) => Math.log2(k) % 2 === 0) : powers;
   // Panels and colours in the order rows first name them (the paper's order), not alphabetical.
   const firstSeen = (field: string): unknown[] => [
     ...new Set(rows.map((row) => (row as Record<string, unknown>)[field])),

@@ -62,7 +62,13 @@ Deno.test("passAtKFigure() renders an SVG with one panel per dataset on a log2 k
   for (const method of ["Base", "NSR", "W-REINFORCE"]) {
     assert.match(fig.svg, new RegExp(`>${method}<`));
   }
-  for (const k of [1, 16, 256]) assert.match(fig.svg, new RegExp(`y="0.71em">${k}</text>`));
+  // nine powers of two in side-by-side panels: every other one is labelled, from 1
+  for (const k of [1, 4, 16, 64, 256]) {
+    assert.match(fig.svg, new RegExp(`y="0.71em">${k}</text>`));
+  }
+  for (const k of [2, 128]) assert.doesNotMatch(fig.svg, new RegExp(`y="0.71em">${k}</text>`));
+  const single = passAtKFigure(rows.filter((row) => row.dataset === "MATH"), { facet: null });
+  assert.match(single.svg, /y="0.71em">128<\/text>/, "one panel labels every power");
   assert.match(fig.svg, /Pass@k \(%\)/);
   const position = (text: string): number => fig.svg.indexOf(`>${text}<`);
   assert.ok(position("MATH") < position("AIME 2025") && position("AIME 2025") < position("AMC23"));
