@@ -15,6 +15,9 @@
  * caches per layer and step was 40% of the kernel's time). Scores and weighted sums accumulate in
  * float32 like the tfjs path, in another order, so results agree to float rounding (tested).
  *
+ * A second kernel, {@link KEEP_ROWS_KERNEL}, drops finished sequences from such a cache by block
+ * copies (the sampler calls it; tf.gather was slower than the rows it saved).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -174,6 +177,12 @@ function keepRows({ inputs, backend, attrs }: KeepRowsArgs): tf.TensorInfo {
   return out;
 }
 
+/** The kernels {@link useSimdAttention} registers for the wasm backend. */
+const KERNELS = [
+  [CACHED_ATTENTION_KERNEL, cachedAttention as unknown as tf.KernelFunc],
+  [KEEP_ROWS_KERNEL, keepRows as unknown as tf.KernelFunc],
+] as const;
+
 /** Whether {@link useSimdAttention} turned the kernel on, or why it could not. */
 export type SimdAttentionLoad = { ok: true } | { ok: false; reason: string };
 
@@ -200,18 +209,9 @@ export function useSimdAttention(on: boolean): SimdAttentionLoad {
   if (!(backend?.wasm?.asm?.memory instanceof WebAssembly.Memory)) {
     return { ok: false, reason: "the wasm backend's memory is not reachable" };
   }
-  for (
-    const [kernelName, kernel] of [[CACHED_ATTENTION_KERNEL, cachedAttention], [
-      KEEP_ROWS_KERNEL,
-      keepRows,
-    ]] as const
-  ) {
+  for (const [kernelName, kernel] of KERNELS) {
     if (tf.getKernel(kernelName, "wasm") === undefined) {
-      tf.registerKernel({
-        kernelName,
-        backendName: "wasm",
-        kernelFunc: kernel as unknown as tf.KernelFunc,
-      });
+      tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernel });
     }
   }
   active = true;
