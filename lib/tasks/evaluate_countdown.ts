@@ -50,7 +50,10 @@ export type EvaluateCountdownOptions = {
   tokenizer: Tokenizer;
   /** Values of k (each ≤ samples). Default: powers of two up to `samples`. */
   ks?: readonly number[];
-  /** Sequences per forward batch. Default 256. */
+  /**
+   * Sequences per forward batch (split between the pool's workers). Default 512: 256 rows per
+   * worker of a 2-worker pool sample 1.3× faster than 128 (measured 2026-11-26).
+   */
   batchSize?: number;
   /** Called as batches finish. */
   onProgress?: (progress: RolloutProgress) => void;
@@ -117,7 +120,7 @@ export async function evaluateCountdown(
   problems: readonly CountdownProblem[],
   options: EvaluateCountdownOptions,
 ): Promise<CountdownSummary> {
-  const { samples, temperature, topP, seed, tokenizer, batchSize = 256, onProgress, pool } =
+  const { samples, temperature, topP, seed, tokenizer, batchSize = 512, onProgress, pool } =
     options;
   const ks = options.ks ?? powersOfTwoUpTo(samples);
   const rollouts = await sampleRollouts(policy, problems.map(countdownPrompt), {
