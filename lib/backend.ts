@@ -113,21 +113,27 @@ export function currentAttention(): AttentionEngine {
 }
 
 /**
+ * The OpenBLAS engine's revision in cache keys: bump it whenever what it computes changes. 2: bias
+ * and gain gradients are products with a row of ones (linear.ts) instead of tfjs column sums.
+ */
+const MATMUL_REVISION = "openblas-2";
+
+/**
  * The part of a cache key that says which kernels computed a result: results agree across
  * engines only to float rounding, and sampled or trained numbers drift apart from there. Empty
  * for the backend's own kernels, so keys written before the other engines existed stay valid.
  *
- * @returns `{}`, or the engines that are not the backend's: `{ matmul: "openblas", attention:
- *   "simd-2" }` (the SIMD kernel's revision) or part of it.
+ * @returns `{}`, or the engines that are not the backend's, each with its revision:
+ *   `{ matmul: "openblas-2", attention: "simd-2" }` or part of it.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(typeof kernelCacheKey(), "object");
  * ```
  */
-export function kernelCacheKey(): { matmul?: "openblas"; attention?: string } {
+export function kernelCacheKey(): { matmul?: string; attention?: string } {
   return {
-    ...(activeMatMul === "openblas" ? { matmul: "openblas" as const } : {}),
+    ...(activeMatMul === "openblas" ? { matmul: MATMUL_REVISION } : {}),
     ...(activeAttention === "simd" ? { attention: ATTENTION_REVISION } : {}),
   };
 }

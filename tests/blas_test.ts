@@ -51,7 +51,7 @@ Deno.test({
     const info = await initBackend({ matmul: "openblas", attention: "backend" });
     assert.equal(info.matmul, "openblas");
     assert.equal(currentMatMul(), "openblas");
-    assert.deepEqual(kernelCacheKey(), { matmul: "openblas" });
+    assert.deepEqual(kernelCacheKey(), { matmul: "openblas-2" });
     const ours = await assertNoLeak(products);
     for (const [i, row] of ours.entries()) {
       const ref = reference[i];

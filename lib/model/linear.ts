@@ -42,6 +42,17 @@ function matMulT<T extends tf.Tensor>(a: T, b: T, transposeA: boolean, transpose
   return tf.matMul(left, right) as T;
 }
 
+/**
+ * Sums `[N, O]` over its rows: `[O]`. tfjs-wasm reduces over a leading axis by transposing first;
+ * with OpenBLAS a product with a row of ones is faster (bias and gain gradients were 14% of a
+ * training step, measured 2026-11-26).
+ */
+function columnSum(x: tf.Tensor2D): tf.Tensor1D {
+  if (currentMatMul() !== "openblas") return tf.sum(x, 0);
+  const [N, O] = x.shape;
+  return tf.reshape(tf.matMul(tf.ones([1, N]), x), [O]);
+}
+
 const matMulOp = tf.customGrad(
   ((a: tf.Tensor2D, b: tf.Tensor2D, save: Save): GradResult => {
     save([a, b]);
@@ -81,7 +92,7 @@ const linearOp = tf.customGrad(
       gradFunc: (dy, [sx, sw]) => [
         matMulT(dy, sw, false, true), // [N, I]
         matMulT(sx, dy, true, false), // [I, O]
-        tf.sum(dy, 0), // [O]
+        columnSum(dy as tf.Tensor2D), // [O]
       ],
     };
   }) as unknown as GradFunc,
@@ -185,8 +196,8 @@ const layerNormOp = tf.customGrad(
         const dx = tf.mul(tf.sub(tf.sub(dxHat, meanDxHat), tf.mul(sxHat, meanDxHatXHat)), sInvStd);
         return [
           dx, // [N, I]
-          tf.sum(tf.mul(dy, sxHat), 0), // [I]
-          tf.sum(dy, 0), // [I]
+          columnSum(tf.mul(dy, sxHat)), // [I]
+          columnSum(dy as tf.Tensor2D), // [I]
         ];
       },
     };
