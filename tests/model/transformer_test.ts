@@ -59,8 +59,8 @@ Deno.test("forwardLogits() is causal and shaped [B, T, V]", async (t) => {
 
 Deno.test("trunkForward() with a key/value cache equals the full forward pass", async (t) => {
   using policy = Policy.create(CONFIG, { seed: 4 });
-  // Both decoding-attention engines: tfjs ops and the wasm SIMD kernel.
-  // and caches that grow by a copy each step, or buffers reserved up front and written in place.
+  // Both decoding-attention engines (tfjs ops and the wasm SIMD kernel), each with caches that
+  // grow by a copy each step and with buffers reserved up front and written in place.
   for (const attention of ["backend", "simd"] as const) {
     await initBackend({ attention });
     for (const reserved of [false, true]) {
