@@ -9,7 +9,8 @@ import { basename, dirname } from "node:path";
 /**
  * Writes text to `path` atomically: first to a fresh temporary file in the same directory, then
  * renamed over `path` (rename within one directory is atomic on POSIX file systems). If anything
- * fails, the temporary file is removed and `path` is untouched.
+ * fails, the temporary file is removed and `path` is untouched. The file keeps the permissions of
+ * the one it replaces, or gets 0644 when new (a temporary file is private, 0600, until then).
  *
  * @param path The destination file; its directory must exist.
  * @param text The full contents.
@@ -52,6 +53,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
   });
   try {
     await Deno.writeFile(temporary, data);
+    if (Deno.build.os !== "windows") {
+      const existing = await Deno.stat(path).catch(() => null);
+      await Deno.chmod(temporary, (existing?.mode ?? 0o644) & 0o7777);
+    }
     await Deno.rename(temporary, path);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});

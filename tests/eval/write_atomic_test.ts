@@ -32,3 +32,21 @@ Deno.test("writeTextFileAtomic() rejects a missing directory", async () => {
     Deno.errors.NotFound,
   );
 });
+
+Deno.test({
+  name: "writeTextFileAtomic() gives a new file 0644 and keeps a replaced file's mode",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/passk.json`;
+      await writeTextFileAtomic(path, "{}\n");
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
+      await Deno.chmod(path, 0o640);
+      await writeTextFileAtomic(path, "[]\n");
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o640);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
