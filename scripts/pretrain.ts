@@ -2,11 +2,14 @@
 // training on the teacher's responses to the training split, then the checkpoint
 // (model.safetensors + config.json) and the loss curve (pretrain_history.json) in --out.
 // Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0] [--workers 2]
-//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--init DIR]
+//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--corpus-keep all|hits]
+//   [--init DIR]
 //   [--width 64] [--layers 4] [--heads 4] [--mlp-width 256]
 // --init DIR continues from the checkpoint in DIR (fresh optimizer and schedule, the corpus and
 // batch order of --seed) instead of a fresh initialisation; the metadata keeps DIR's command, so a
 // staged base records every stage that rebuilds it.
+// --corpus-keep hits keeps only the teacher's hits (its search found a believed solution; wrong
+// answers are then misconceptions and slips), drawn from --corpus-samples responses per problem.
 // --workers N computes each step's gradient in N Web Workers (GradientPool); 0 = this thread.
 // The weights are deterministic for a given seed and worker count.
 // Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
@@ -23,7 +26,7 @@ import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
 import { pretrain } from "../lib/pretrain.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
-import { teacherCorpus } from "../lib/tasks/corpus.ts";
+import { type CorpusKeep, teacherCorpus } from "../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
 import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     lr: { type: "string", default: "2e-3" },
     warmup: { type: "string", default: "100" },
     "corpus-samples": { type: "string", default: "64" },
+    "corpus-keep": { type: "string", default: "all" },
     width: { type: "string", default: SIZE_FLAGS.width },
     layers: { type: "string", default: SIZE_FLAGS.layers },
     heads: { type: "string", default: SIZE_FLAGS.heads },
@@ -73,11 +77,12 @@ const model = parseExperimentConfig({
     context: 48,
   },
 }).model;
-// Size flags enter the recorded command only when they differ from the defaults, so the commands
-// of bases built before the flags existed stay exact.
-const sizeFlags = Object.entries(SIZE_FLAGS)
-  .filter(([flag, fallback]) => values[flag as keyof typeof SIZE_FLAGS] !== fallback)
-  .map(([flag]) => ` --${flag} ${values[flag as keyof typeof SIZE_FLAGS]}`)
+// Size and corpus-keep flags enter the recorded command only when they differ from the defaults,
+// so the commands of bases built before the flags existed stay exact.
+const optionalFlags = { ...SIZE_FLAGS, "corpus-keep": "all" } as const;
+const extraFlags = Object.entries(optionalFlags)
+  .filter(([flag, fallback]) => values[flag as keyof typeof optionalFlags] !== fallback)
+  .map(([flag]) => ` --${flag} ${values[flag as keyof typeof optionalFlags]}`)
   .join("");
 const settings = {
   seed,
@@ -88,6 +93,7 @@ const settings = {
   weightDecay: 0.01,
   gradClip: 1,
   samplesPerProblem: Number(values["corpus-samples"]),
+  corpusKeep: values["corpus-keep"] as CorpusKeep,
 };
 
 const backend = await initBackend();
@@ -103,6 +109,7 @@ log(
 const train = await loadCountdownSplit("train");
 const corpus = teacherCorpus(train, {
   samplesPerProblem: settings.samplesPerProblem,
+  keep: settings.corpusKeep,
   prng: seededPrng(deriveSeed(seed, "corpus")),
 });
 const teacherRight = corpus.filter((row) => row.correct).length / corpus.length;
@@ -163,7 +170,7 @@ await savePolicy(policy, values.out!, {
     kind: "countdown-base",
     command: [
       ...(init === undefined ? [] : [String(init.metadata.command)]),
-      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${sizeFlags}${
+      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${extraFlags}${
         init === undefined ? "" : ` --init ${values.init}`
       }`,
     ].join(" && "),

@@ -1,7 +1,9 @@
 /**
  * The pretraining corpus: the teacher's responses (right and wrong alike, as a web corpus holds
  * both) to the training problems, and their encoding as padded token batches for next-token
- * training.
+ * training. A corpus can keep only the teacher's *hits* (responses whose search found what its
+ * arithmetic believes is a solution): its wrong answers are then misconceptions and slips, never a
+ * search that gave up.
  *
  * @module
  */
@@ -20,12 +22,17 @@ export type CorpusRow = {
   readonly correct: boolean;
 };
 
+/** Which teacher responses a corpus keeps: every one, or only its hits (see the module doc). */
+export type CorpusKeep = "all" | "hits";
+
 /**
  * Samples the teacher's responses to every problem.
  *
  * @param problems The problems (the training split).
- * @param options `samplesPerProblem`, `prng`, and the teacher's {@link TeacherOptions}.
- * @returns `problems.length · samplesPerProblem` rows, problem by problem.
+ * @param options `samplesPerProblem` (drawn per problem before `keep` filters), `prng`, `keep`
+ *   (default `"all"`), and the teacher's {@link TeacherOptions}.
+ * @returns Up to `problems.length · samplesPerProblem` rows (all of them for `keep: "all"`),
+ *   problem by problem.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -37,13 +44,17 @@ export type CorpusRow = {
  */
 export function teacherCorpus(
   problems: readonly CountdownProblem[],
-  options: TeacherOptions & { samplesPerProblem: number; prng: Prng },
+  options: TeacherOptions & { samplesPerProblem: number; prng: Prng; keep?: CorpusKeep },
 ): CorpusRow[] {
-  const { samplesPerProblem, ...teacher } = options;
+  const { samplesPerProblem, keep = "all", ...teacher } = options;
+  if (keep !== "all" && keep !== "hits") {
+    throw new RangeError(`keep must be "all" or "hits", got ${JSON.stringify(keep)}`);
+  }
   const rows: CorpusRow[] = [];
   for (const problem of problems) {
     const prompt = countdownPrompt(problem);
     for (const sample of teacherResponses(problem, samplesPerProblem, teacher)) {
+      if (keep === "hits" && sample.outcome !== "hit") continue;
       rows.push({ prompt, response: sample.response, correct: sample.correct });
     }
   }

@@ -4,6 +4,7 @@ import { seededPrng } from "../../lib/random.ts";
 import { encodeBatch, teacherCorpus } from "../../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../../lib/tasks/countdown.ts";
 import { gradeCountdown } from "../../lib/tasks/countdown_grade.ts";
+import { teacherResponses } from "../../lib/tasks/teacher.ts";
 
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
 const problems = [{ digits: [3, 9, 2, 5], target: 42 }, { digits: [1, 4, 6, 8], target: 31 }];
@@ -17,6 +18,23 @@ Deno.test("teacherCorpus() is seeded, covers every problem and keeps the teacher
     assert.equal(gradeCountdown(problems[i < 50 ? 0 : 1], r.response).correct, r.correct)
   );
   assert.ok(rows.some((r) => r.correct) && rows.some((r) => !r.correct));
+});
+
+Deno.test('teacherCorpus({ keep: "hits" }) keeps exactly the responses whose search hit', () => {
+  const options = { samplesPerProblem: 200, prng: seededPrng(2) };
+  // One stream for both problems, as teacherCorpus draws them.
+  const stream = seededPrng(2);
+  const drawn = problems.flatMap((p) => teacherResponses(p, 200, { prng: stream }));
+  const hits = drawn.filter((s) => s.outcome === "hit");
+  const rows = teacherCorpus(problems, { ...options, keep: "hits" });
+  assert.deepEqual(rows.map((r) => r.response), hits.map((s) => s.response));
+  assert.ok(hits.length > 0 && hits.length < drawn.length);
+  // Misconceptions and slips survive the filter: some kept rows are wrong.
+  assert.ok(rows.some((r) => !r.correct) && rows.some((r) => r.correct));
+  assert.throws(
+    () => teacherCorpus(problems, { ...options, keep: "best" as "hits" }),
+    /keep must be "all" or "hits", got "best"/,
+  );
 });
 
 Deno.test("encodeBatch() pads right and masks exactly the response and its EOS", () => {
