@@ -62,6 +62,9 @@ const log = (line: string): void => {
   Deno.stderr.writeSync(new TextEncoder().encode(`[pretrain] ${line}\n`));
 };
 const seed = Number(values.seed);
+if (values["corpus-keep"] !== "all" && values["corpus-keep"] !== "hits") {
+  throw new RangeError(`--corpus-keep must be "all" or "hits", got "${values["corpus-keep"]}"`);
+}
 const steps = Number(values.steps);
 const workers = Number(values.workers);
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
