@@ -285,7 +285,7 @@ export {
   writeCountdownSplits,
 } from "./lib/tasks/splits.ts";
 export type { SplitName, SplitOptions, SplitProblem } from "./lib/tasks/splits.ts";
-export { encodeBatch, teacherCorpus } from "./lib/tasks/corpus.ts";
+export { CORPUS_KEEPS, encodeBatch, teacherCorpus } from "./lib/tasks/corpus.ts";
 export type { CorpusKeep, CorpusRow, TokenBatch } from "./lib/tasks/corpus.ts";
 export { evaluateCountdown, summarizeCountdown } from "./lib/tasks/evaluate_countdown.ts";
 export type {

@@ -26,13 +26,21 @@ import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
 import { pretrain } from "../lib/pretrain.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
-import { type CorpusKeep, teacherCorpus } from "../lib/tasks/corpus.ts";
+import { CORPUS_KEEPS, type CorpusKeep, teacherCorpus } from "../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
 import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
 
-// Default size flags: the prototype's size (≈ 0.2M parameters), the shipped base.
-const SIZE_FLAGS = { width: "64", layers: "4", heads: "4", "mlp-width": "256" } as const;
+// Flags recorded in a base's command only when they differ from these defaults: the model size
+// (the prototype's, ≈ 0.2M parameters, the shipped base's) and which teacher responses the corpus
+// keeps.
+const OPTIONAL_FLAGS = {
+  width: "64",
+  layers: "4",
+  heads: "4",
+  "mlp-width": "256",
+  "corpus-keep": "all",
+} as const;
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -43,11 +51,11 @@ const { values } = parseArgs({
     lr: { type: "string", default: "2e-3" },
     warmup: { type: "string", default: "100" },
     "corpus-samples": { type: "string", default: "64" },
-    "corpus-keep": { type: "string", default: "all" },
-    width: { type: "string", default: SIZE_FLAGS.width },
-    layers: { type: "string", default: SIZE_FLAGS.layers },
-    heads: { type: "string", default: SIZE_FLAGS.heads },
-    "mlp-width": { type: "string", default: SIZE_FLAGS["mlp-width"] },
+    "corpus-keep": { type: "string", default: OPTIONAL_FLAGS["corpus-keep"] },
+    width: { type: "string", default: OPTIONAL_FLAGS.width },
+    layers: { type: "string", default: OPTIONAL_FLAGS.layers },
+    heads: { type: "string", default: OPTIONAL_FLAGS.heads },
+    "mlp-width": { type: "string", default: OPTIONAL_FLAGS["mlp-width"] },
     seed: { type: "string", default: "0" },
     init: { type: "string" },
     evaluate: { type: "boolean", default: false },
@@ -62,8 +70,10 @@ const log = (line: string): void => {
   Deno.stderr.writeSync(new TextEncoder().encode(`[pretrain] ${line}\n`));
 };
 const seed = Number(values.seed);
-if (values["corpus-keep"] !== "all" && values["corpus-keep"] !== "hits") {
-  throw new RangeError(`--corpus-keep must be "all" or "hits", got "${values["corpus-keep"]}"`);
+if (!(CORPUS_KEEPS as readonly string[]).includes(values["corpus-keep"]!)) {
+  throw new RangeError(
+    `--corpus-keep must be one of ${CORPUS_KEEPS.join(", ")}, got "${values["corpus-keep"]}"`,
+  );
 }
 const steps = Number(values.steps);
 const workers = Number(values.workers);
@@ -80,12 +90,11 @@ const model = parseExperimentConfig({
     context: 48,
   },
 }).model;
-// Size and corpus-keep flags enter the recorded command only when they differ from the defaults,
-// so the commands of bases built before the flags existed stay exact.
-const optionalFlags = { ...SIZE_FLAGS, "corpus-keep": "all" } as const;
-const extraFlags = Object.entries(optionalFlags)
-  .filter(([flag, fallback]) => values[flag as keyof typeof optionalFlags] !== fallback)
-  .map(([flag]) => ` --${flag} ${values[flag as keyof typeof optionalFlags]}`)
+// OPTIONAL_FLAGS at their defaults stay out of the recorded command, so the commands of bases built
+// before those flags existed stay exact.
+const extraFlags = Object.entries(OPTIONAL_FLAGS)
+  .filter(([flag, fallback]) => values[flag as keyof typeof OPTIONAL_FLAGS] !== fallback)
+  .map(([flag]) => ` --${flag} ${values[flag as keyof typeof OPTIONAL_FLAGS]}`)
   .join("");
 const settings = {
   seed,

@@ -22,8 +22,11 @@ export type CorpusRow = {
   readonly correct: boolean;
 };
 
-/** Which teacher responses a corpus keeps: every one, or only its hits (see the module doc). */
-export type CorpusKeep = "all" | "hits";
+/** Which teacher responses a corpus can keep: every one, or only its hits (see the module doc). */
+export const CORPUS_KEEPS = ["all", "hits"] as const;
+
+/** One of {@link CORPUS_KEEPS}. */
+export type CorpusKeep = typeof CORPUS_KEEPS[number];
 
 /**
  * Samples the teacher's responses to every problem.
@@ -47,7 +50,7 @@ export function teacherCorpus(
   options: TeacherOptions & { samplesPerProblem: number; prng: Prng; keep?: CorpusKeep },
 ): CorpusRow[] {
   const { samplesPerProblem, keep = "all", ...teacher } = options;
-  if (keep !== "all" && keep !== "hits") {
+  if (!CORPUS_KEEPS.includes(keep)) {
     throw new RangeError(`keep must be "all" or "hits", got ${JSON.stringify(keep)}`);
   }
   const rows: CorpusRow[] = [];
