@@ -8,8 +8,10 @@ import { loadDataset, type Problem } from "../lib/eval/datasets.ts";
 import type { SampleRecord } from "../lib/eval/samples.ts";
 import { passAtKCurve } from "../lib/passk.ts";
 import { type Prng, randomInt, seededPrng } from "../lib/random.ts";
+import { fullDatasets, SAMPLE_DATASETS } from "../tests/_helpers.ts";
 
-const MATH_TEST = new URL("../../shared/datasets/math/test.parquet", import.meta.url).pathname;
+// The full MATH test set when RLVR_DATASETS (or ../shared/datasets) has it, else the sample.
+const MATH_TEST = `${fullDatasets() ?? SAMPLE_DATASETS}math/test.parquet`;
 const VERIFY_PATH = new URL("../lib/verifier/verify.ts", import.meta.url).pathname;
 
 // Fail loudly, never fake a number, when the verifier is not there: evaluate.ts imports it.

@@ -6,8 +6,10 @@ import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { randomInt, seededPrng } from "../lib/random.ts";
 import { verify } from "../lib/verifier/verify.ts";
+import { fullDatasets, SAMPLE_DATASETS } from "../tests/_helpers.ts";
 
-const DATASETS = new URL("../../shared/datasets/", import.meta.url).pathname;
+// The full sets when RLVR_DATASETS (or ../shared/datasets) has them, else the committed sample.
+const DATASETS = fullDatasets() ?? SAMPLE_DATASETS;
 const MISMATCHED_PAIRS = 5_000;
 
 async function loadGolds(name: string): Promise<string[]> {

@@ -116,7 +116,7 @@ export type ReproductionOptions = {
   readonly cacheDir: string;
   /**
    * Workers to sample the evaluations in (not part of any cache key: a pool gives the same
-   * samples). Default: sample in this thread.
+   * tokens and counts, and log-probs and entropies to float rounding). Default: this thread.
    */
   readonly pool?: SamplingPool;
   /** Progress: one unit per training step and per evaluation. */

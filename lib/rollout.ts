@@ -211,7 +211,9 @@ async function sampleRemote(
  * has its own random stream derived from `seed`, so the same seed gives the same rollouts
  * whatever the batch size and with or without a pool. (Their log-probabilities and entropies
  * agree to float rounding, not bit for bit: a batch prefills its shortest prompt's length and
- * steps through the rest of longer prompts, so another batching can step a prefilled position.)
+ * steps through the rest of longer prompts, so another batching can step a prefilled position;
+ * and OpenBLAS rounds a row of a product differently depending on how many rows it multiplies
+ * at once, which a pool's split of the batch changes. The tests hold them to 1e-5.)
  *
  * Endpoint: one `/v1/completions` request per prompt with `n = samplesPerPrompt` (greedy is
  * sent as temperature 0, `top_k` only when > 0, a per-prompt seed derived from `seed`).

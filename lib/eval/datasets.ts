@@ -36,7 +36,8 @@ const MAX_ROWS_IN_MESSAGE = 10;
 /**
  * Loads a dataset, choosing the reader by extension: `.parquet` or `.jsonl`.
  *
- * @param path The dataset file, e.g. `../shared/datasets/math/test.parquet` or your own copy.
+ * @param path The dataset file, e.g. `data/datasets/sample/math/test.parquet` (the committed
+ *   sample) or a full copy of the paper's files.
  * @returns The problems, in file order.
  * @throws {TypeError} If the extension is unknown, a parquet row lacks a field, or ids repeat.
  * @throws {JsonlError} If a JSONL line is malformed (every such line is listed).
@@ -69,9 +70,9 @@ export async function loadDataset(path: string): Promise<Problem[]> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const path = new URL("../../../shared/datasets/aime2025/test.parquet", import.meta.url);
+ * const path = new URL("../../data/datasets/sample/aime2025/test.parquet", import.meta.url);
  * const problems = await parseParquetDataset(await Deno.readFile(path));
- * assert.equal(problems.length, 30);
+ * assert.equal(problems.length, 11); // the committed sample of the 30
  * assert.equal(problems[0].gold, "70");
  * ```
  */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadDataset, parseJsonlDataset } from "../../lib/eval/datasets.ts";
 import { JsonlError } from "../../lib/eval/jsonl.ts";
-import { SHARED_DATASETS } from "../_helpers.ts";
+import { FULL_DATA_SKIPPED, fullDatasets, SAMPLE_DATASETS } from "../_helpers.ts";
 
 // assert.throws returns nothing; this hands back the error so a test can read its fields.
 function thrown(fn: () => unknown): unknown {
@@ -13,37 +13,71 @@ function thrown(fn: () => unknown): unknown {
   assert.fail("expected an error, got none");
 }
 
-Deno.test("loadDataset() reads the paper's parquet files", async (t) => {
-  await t.step("MATH test: 5,000 problems with ids, golds, levels and subjects", async () => {
-    const problems = await loadDataset(`${SHARED_DATASETS}math/test.parquet`);
-    assert.equal(problems.length, 5000);
+Deno.test("loadDataset() reads the committed sample of the paper's parquet files", async (t) => {
+  await t.step("MATH test: ids, golds, levels and subjects; the empty gold kept", async () => {
+    const problems = await loadDataset(`${SAMPLE_DATASETS}math/test.parquet`);
+    assert.equal(problems.length, 201);
     assert.deepEqual(problems[0], {
-      problemId: "0",
-      question: "How many vertical asymptotes does the graph of $y=\\frac{2}{x^2+x-6}$ have?",
-      gold: "2",
+      problemId: "1",
+      question: "What is the positive difference between $120\\%$ of 30 and $130\\%$ of 20?",
+      gold: "10",
       dataSource: "TianHongZXY/MATH",
-      level: "Level 3",
+      level: "Level 1",
       subject: "Algebra",
     });
-    assert.equal(problems[2].gold, "\\frac{9}{7}");
-    assert.equal(new Set(problems.map((p) => p.problemId)).size, 5000);
+    assert.equal(new Set(problems.map((p) => p.problemId)).size, 201);
     assert.ok(problems.every((p) => p.question !== ""));
     // The shipped file has one empty target (the magician/weekday problem); we keep it as is.
     assert.deepEqual(problems.filter((p) => p.gold === "").map((p) => p.problemId), ["3526"]);
   });
-  await t.step("AIME 2025: 30 problems, one gold in degrees", async () => {
-    const problems = await loadDataset(`${SHARED_DATASETS}aime2025/test.parquet`);
-    assert.equal(problems.length, 30);
+  await t.step("AIME 2025: one gold in degrees, no level", async () => {
+    const problems = await loadDataset(`${SAMPLE_DATASETS}aime2025/test.parquet`);
+    assert.equal(problems.length, 11);
     assert.equal(problems[0].gold, "70");
     assert.ok(problems.some((p) => p.gold === "336^\\circ"));
     assert.equal(problems[0].level, undefined);
   });
-  await t.step("AMC23: 40 problems", async () => {
-    const problems = await loadDataset(`${SHARED_DATASETS}amc23/test.parquet`);
-    assert.equal(problems.length, 40);
+  await t.step("AMC23: ids are the row numbers of the full file", async () => {
+    const problems = await loadDataset(`${SAMPLE_DATASETS}amc23/test.parquet`);
+    assert.equal(problems.length, 10);
     assert.equal(problems[0].gold, "27");
-    assert.equal(problems[39].problemId, "39");
+    assert.equal(problems[9].problemId, "9");
   });
+});
+
+const FULL = fullDatasets();
+// deno-lint-ignore no-console -- says once why the optional tests did not run
+if (FULL === null) console.log(FULL_DATA_SKIPPED);
+
+Deno.test({
+  name: "loadDataset() reads the paper's full parquet files (optional: RLVR_DATASETS)",
+  ignore: FULL === null,
+  fn: async (t) => {
+    const dir = FULL as string;
+    await t.step("MATH test: 5,000 problems with unique ids, one empty gold", async () => {
+      const problems = await loadDataset(`${dir}math/test.parquet`);
+      assert.equal(problems.length, 5000);
+      assert.equal(problems[2].gold, "\\frac{9}{7}");
+      assert.equal(new Set(problems.map((p) => p.problemId)).size, 5000);
+      assert.deepEqual(problems.filter((p) => p.gold === "").map((p) => p.problemId), ["3526"]);
+    });
+    await t.step("AIME 2025: 30 problems; AMC23: 40", async () => {
+      assert.equal((await loadDataset(`${dir}aime2025/test.parquet`)).length, 30);
+      const amc = await loadDataset(`${dir}amc23/test.parquet`);
+      assert.equal(amc.length, 40);
+      assert.equal(amc[39].problemId, "39");
+    });
+    await t.step("the committed sample is rows of the full files, unchanged", async () => {
+      for (const file of ["math/test", "aime2025/test", "amc23/test"]) {
+        const full = new Map(
+          (await loadDataset(`${dir}${file}.parquet`)).map((p) => [p.problemId, p]),
+        );
+        for (const p of await loadDataset(`${SAMPLE_DATASETS}${file}.parquet`)) {
+          assert.deepEqual(p, full.get(p.problemId));
+        }
+      }
+    });
+  },
 });
 
 Deno.test("parseJsonlDataset() reads plain and verl-schema lines", () => {

@@ -5,7 +5,7 @@ import { readSamples, type SampleRecord, writeSamples } from "../../lib/eval/sam
 import { passAtK } from "../../lib/passk.ts";
 import type { Progress } from "../../lib/progress.ts";
 import type { Verdict } from "../../lib/verifier/verify.ts";
-import { assertClose, SHARED_DATASETS } from "../_helpers.ts";
+import { assertClose, SAMPLE_DATASETS } from "../_helpers.ts";
 
 // A strict grader: the whole trimmed response must equal the gold; an empty response has no answer.
 function exactMatch(response: string, gold: string): Verdict {
@@ -121,8 +121,8 @@ Deno.test("evaluateSamples() is seeded and reports progress", () => {
   assert.deepEqual(seen, [{ done: 12, total: 12 }]);
 });
 
-Deno.test("the pipeline round-trips a sample file against real AIME 2025 golds", async () => {
-  const problems = (await loadDataset(`${SHARED_DATASETS}aime2025/test.parquet`)).slice(0, 5);
+Deno.test("the pipeline round-trips a sample file against real AIME 2025 golds (committed sample)", async () => {
+  const problems = (await loadDataset(`${SAMPLE_DATASETS}aime2025/test.parquet`)).slice(0, 5);
   // Problem i gets i correct responses out of 4 (capped), the rest wrong or answerless.
   const samples: SampleRecord[] = problems.flatMap(({ problemId, gold }, i) =>
     [0, 1, 2, 3].map((j) => ({

@@ -1,8 +1,10 @@
 // deno-lint-ignore-file no-console -- the issue asks for FP / FN counts in the test output
-// Real-data tests of the verifier on the paper's evaluation and training sets (read-only, from
-// ../shared/datasets): every gold verifies against itself, generated rewrites verify, and random
-// pairs of golds with different values and near-miss perturbations do not. False-negative and
-// false-positive counts are printed; the only tolerated exceptions are in KNOWN_UNFIXABLE.
+// Real-data tests of the verifier on the paper's evaluation and training sets: every gold verifies
+// against itself, generated rewrites verify, and random pairs of golds with different values and
+// near-miss perturbations do not. They run on the committed sample (data/datasets/sample/) always,
+// and on the full sets (12,570 golds) when RLVR_DATASETS or ../shared/datasets holds them.
+// False-negative and false-positive counts are printed; the only tolerated exceptions are in
+// KNOWN_UNFIXABLE.
 import assert from "node:assert/strict";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
@@ -10,10 +12,7 @@ import { ComputeEngine } from "@cortex-js/compute-engine";
 import { normalizeAnswer } from "../../lib/verifier/normalize.ts";
 import { verify } from "../../lib/verifier/verify.ts";
 import { randomInt, seededPrng } from "../../lib/random.ts";
-import { SHARED_DATASETS } from "../_helpers.ts";
-
-const FILES = ["math/test", "math/train", "aime2025/test", "amc23/test"];
-const MISMATCHED_PAIRS = 20_000;
+import { DATASET_FILES, FULL_DATA_SKIPPED, fullDatasets, SAMPLE_DATASETS } from "../_helpers.ts";
 
 /**
  * Golds that are wrong in the dataset itself, with the reason: a correct answer cannot match
@@ -34,10 +33,10 @@ const KNOWN_UNFIXABLE: ReadonlyMap<string, string> = new Map([
 
 type Gold = { source: string; target: string; solution: string | null };
 
-async function loadGolds(): Promise<Gold[]> {
+async function loadGolds(dir: string): Promise<Gold[]> {
   const golds: Gold[] = [];
-  for (const name of FILES) {
-    const bytes = await Deno.readFile(`${SHARED_DATASETS}${name}.parquet`);
+  for (const name of DATASET_FILES) {
+    const bytes = await Deno.readFile(`${dir}${name}.parquet`);
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     const rows = await parquetReadObjects({ file, compressors });
     for (const row of rows) {
@@ -182,9 +181,57 @@ function report(title: string, total: number, failures: readonly string[]): void
   for (const failure of failures.slice(0, 100)) console.log(`  ${failure}`);
 }
 
-Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
-  const golds = await loadGolds();
-  assert.equal(golds.length, 12_570);
+/** What one run of the real-data tests expects of its data set. */
+type DataSize = {
+  /** Golds in the four files. */
+  readonly golds: number;
+  /** Of which come with a reference solution (MATH). */
+  readonly solutions: number;
+  /** Random pairs of golds tried (all golds / non-integer golds / hedges). */
+  readonly pairs: number;
+  /** Fewest rewrites and near misses the generators must produce. */
+  readonly minRewrites: number;
+  readonly minNearMisses: number;
+  /** Most reference solutions boxing several answers. */
+  readonly maxSeveralBoxes: number;
+};
+
+const SAMPLE_SIZE: DataSize = {
+  golds: 422,
+  solutions: 401,
+  pairs: 2_000,
+  minRewrites: 500,
+  minNearMisses: 400,
+  maxSeveralBoxes: 2,
+};
+const FULL_SIZE: DataSize = {
+  golds: 12_570,
+  solutions: 12_500,
+  pairs: 20_000,
+  minRewrites: 5_000,
+  minNearMisses: 3_000,
+  maxSeveralBoxes: 15,
+};
+
+Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds (committed sample)", async (t) => {
+  await realDataSteps(t, await loadGolds(SAMPLE_DATASETS), SAMPLE_SIZE);
+});
+
+const FULL = fullDatasets();
+if (FULL === null) console.log(FULL_DATA_SKIPPED);
+
+Deno.test({
+  name: "verify() on real MATH / AIME 2025 / AMC23 golds (full sets, optional: RLVR_DATASETS)",
+  ignore: FULL === null,
+  fn: async (t) => await realDataSteps(t, await loadGolds(FULL as string), FULL_SIZE),
+});
+
+async function realDataSteps(
+  t: Deno.TestContext,
+  golds: readonly Gold[],
+  size: DataSize,
+): Promise<void> {
+  assert.equal(golds.length, size.golds);
 
   await t.step("every gold verifies against itself in a realistic response", () => {
     const falseNegatives: string[] = [];
@@ -229,9 +276,12 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
       severalBoxes,
     );
     report("reference-solution known-unfixable golds", total, exceptions);
-    assert.equal(total, 12_500);
+    assert.equal(total, size.solutions);
     assert.deepEqual(falseNegatives, []);
-    assert.ok(severalBoxes.length <= 15, `${severalBoxes.length} several-box solutions`);
+    assert.ok(
+      severalBoxes.length <= size.maxSeveralBoxes,
+      `${severalBoxes.length} several-box solutions`,
+    );
   });
 
   await t.step("generated equivalent rewrites verify", () => {
@@ -250,7 +300,7 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
       }
     });
     report("rewrite false negatives", total, falseNegatives);
-    assert.ok(total > 5_000, `only ${total} rewrites generated`);
+    assert.ok(total > size.minRewrites, `only ${total} rewrites generated`);
     assert.deepEqual(falseNegatives, []);
   });
 
@@ -262,12 +312,12 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
   };
 
   await t.step(
-    `${MISMATCHED_PAIRS} random pairs of golds with different values do not verify`,
+    `${size.pairs} random pairs of golds with different values do not verify`,
     () => {
       const prng = seededPrng(20250601);
       const falsePositives: string[] = [];
       let pairs = 0, excluded = 0;
-      while (pairs < MISMATCHED_PAIRS) {
+      while (pairs < size.pairs) {
         const gold = golds[randomInt(prng, golds.length)].target;
         const other = golds[randomInt(prng, golds.length)].target;
         if (!isDifferent(gold, other)) {
@@ -291,13 +341,13 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
   );
 
   await t.step(
-    "10000 random pairs of non-integer golds with different values do not verify",
+    `${size.pairs / 2} random pairs of non-integer golds with different values do not verify`,
     () => {
       const pool = golds.map((g) => g.target).filter((g) => !/^-?\d+$/.test(g));
       const prng = seededPrng(20250602);
       const falsePositives: string[] = [];
       let pairs = 0;
-      while (pairs < 10_000) {
+      while (pairs < size.pairs / 2) {
         const gold = pool[randomInt(prng, pool.length)], other = pool[randomInt(prng, pool.length)];
         if (!isDifferent(gold, other)) continue;
         pairs++;
@@ -324,7 +374,7 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
     ];
     const falsePositives: string[] = [];
     let total = 0;
-    while (total < 5_000) {
+    while (total < size.pairs / 4) {
       const gold = golds[randomInt(prng, golds.length)].target;
       const other = golds[randomInt(prng, golds.length)].target;
       const skip = other === "" || /,|\\pm|\\cup/.test(gold + other);
@@ -354,7 +404,7 @@ Deno.test("verify() on real MATH / AIME 2025 / AMC23 golds", async (t) => {
       }
     });
     report("near-miss false positives", total, falsePositives);
-    assert.ok(total > 3_000, `only ${total} near misses generated`);
+    assert.ok(total > size.minNearMisses, `only ${total} near misses generated`);
     assert.deepEqual(falsePositives, []);
   });
-});
+}
