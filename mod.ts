@@ -31,7 +31,12 @@ export { deriveSeed, randomInt, seededPrng } from "./lib/random.ts";
 export type { Prng } from "./lib/random.ts";
 
 // --- backend ---------------------------------------------------------------------------------
-export { currentAttention, currentMatMul, initBackend, kernelCacheKey } from "./lib/backend.ts";
+export {
+  currentAttention,
+  currentMatMul,
+  initBackend,
+  kernelCacheKey,
+} from "./lib/engine/backend.ts";
 export type {
   AttentionChoice,
   AttentionEngine,
@@ -40,7 +45,7 @@ export type {
   InitBackendOptions,
   MatMulChoice,
   MatMulEngine,
-} from "./lib/backend.ts";
+} from "./lib/engine/backend.ts";
 
 // --- verifier --------------------------------------------------------------------------------
 export { extractAnswer } from "./lib/verifier/extract.ts";
@@ -50,8 +55,13 @@ export { mathReward, verify } from "./lib/verifier/verify.ts";
 export type { Verdict, VerdictReason, VerifyOptions } from "./lib/verifier/verify.ts";
 
 // --- pass@k and evaluation -------------------------------------------------------------------
-export { curveToRows, passAtK, passAtKCurve } from "./lib/passk.ts";
-export type { PassAtKCurveOptions, PassAtKPoint, PassAtKRow, ProblemCounts } from "./lib/passk.ts";
+export { curveToRows, passAtK, passAtKCurve } from "./lib/eval/passk.ts";
+export type {
+  PassAtKCurveOptions,
+  PassAtKPoint,
+  PassAtKRow,
+  ProblemCounts,
+} from "./lib/eval/passk.ts";
 export { evaluateSamples } from "./lib/eval/evaluate.ts";
 export type {
   EvaluateSamplesOptions,
@@ -62,13 +72,13 @@ export { formatSamples, parseSamples, readSamples, writeSamples } from "./lib/ev
 export type { SampleRecord } from "./lib/eval/samples.ts";
 export { loadDataset, parseJsonlDataset, parseParquetDataset } from "./lib/eval/datasets.ts";
 export type { Problem } from "./lib/eval/datasets.ts";
-export { JsonlError, parseJsonl } from "./lib/eval/jsonl.ts";
-export type { JsonlIssue } from "./lib/eval/jsonl.ts";
-export { formatEvaluationTable } from "./lib/eval/table.ts";
+export { JsonlError, parseJsonl } from "./lib/_io/jsonl.ts";
+export type { JsonlIssue } from "./lib/_io/jsonl.ts";
+export { formatEvaluationTable } from "./lib/present/evaluation_table.ts";
 export { paperTableToRows } from "./lib/eval/paper_table.ts";
-export { writeFileAtomic, writeTextFileAtomic } from "./lib/eval/write_atomic.ts";
-export { passAtKFigure, passAtKMarks } from "./lib/plot.ts";
-export type { PassAtKMarksOptions } from "./lib/plot.ts";
+export { writeFileAtomic, writeTextFileAtomic } from "./lib/_io/write_atomic.ts";
+export { passAtKFigure, passAtKMarks } from "./lib/present/figure.ts";
+export type { PassAtKMarksOptions } from "./lib/present/figure.ts";
 export {
   alignProblems,
   bootstrapCurve,
@@ -99,21 +109,21 @@ export {
   claimBest,
   claimCrossover,
   claimFromInterval,
-  claimsTable,
   claimTrend,
   combineClaims,
   judgeInterval,
   PASS_AT_K_MARGIN,
-} from "./lib/claims.ts";
+} from "./lib/protocol/claims.ts";
 export type {
   ClaimLabels,
   ClaimRecord,
   ClaimRelation,
   ClaimVerdict,
   EvidenceUnit,
-} from "./lib/claims.ts";
-export { passAtKTable, table } from "./lib/table.ts";
-export type { PassAtKTableOptions, Table, TableColumn, TableOptions } from "./lib/table.ts";
+} from "./lib/protocol/claims.ts";
+export { passAtKTable, table } from "./lib/present/table.ts";
+export { claimsTable } from "./lib/present/claims_table.ts";
+export type { PassAtKTableOptions, Table, TableColumn, TableOptions } from "./lib/present/table.ts";
 
 // --- model and rollouts ----------------------------------------------------------------------
 export { BOS_ID, charTokenizer, EOS_ID, PAD_ID } from "./lib/model/tokenizer.ts";
@@ -145,10 +155,18 @@ export { SamplingPool } from "./lib/model/sampling_pool.ts";
 export type { SamplingPoolOptions } from "./lib/model/sampling_pool.ts";
 export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
 export type { LoadedCheckpoint, SavePolicyOptions } from "./lib/model/checkpoint.ts";
-export { sampleRollouts } from "./lib/rollout.ts";
-export type { Rollout, RolloutProgress, SampleRolloutsOptions } from "./lib/rollout.ts";
-export { requestCompletions } from "./lib/openai_client.ts";
-export type { CompletionChoice, CompletionRequest, OpenAiEndpoint } from "./lib/openai_client.ts";
+export { sampleRollouts } from "./lib/rollout/sample_rollouts.ts";
+export type {
+  Rollout,
+  RolloutProgress,
+  SampleRolloutsOptions,
+} from "./lib/rollout/sample_rollouts.ts";
+export { requestCompletions } from "./lib/rollout/openai_client.ts";
+export type {
+  CompletionChoice,
+  CompletionRequest,
+  OpenAiEndpoint,
+} from "./lib/rollout/openai_client.ts";
 
 // --- advantages, objectives and training -----------------------------------------------------
 export {
@@ -157,16 +175,21 @@ export {
   logitGradient,
   logitStep,
   softmax,
-} from "./lib/softmax_gradient.ts";
-export type { LogitGradientOptions, LogitStep } from "./lib/softmax_gradient.ts";
-export { probeRows, probeUpdate, summarizeProbe, tokenMechanismClaims } from "./lib/token_probe.ts";
+} from "./lib/analysis/softmax_gradient.ts";
+export type { LogitGradientOptions, LogitStep } from "./lib/analysis/softmax_gradient.ts";
+export {
+  probeRows,
+  probeUpdate,
+  summarizeProbe,
+  tokenMechanismClaims,
+} from "./lib/analysis/token_probe.ts";
 export type {
   ProbePosition,
   ProbeRow,
   ProbeSummary,
   ProbeUpdateOptions,
   TokenMechanismOptions,
-} from "./lib/token_probe.ts";
+} from "./lib/analysis/token_probe.ts";
 export {
   computeAdvantages,
   gaeAdvantages,
@@ -177,9 +200,19 @@ export {
   weightedReinforceAdvantages,
   whiten,
   WHITEN_EPSILON,
-} from "./lib/advantage.ts";
-export type { AdvantageInput, SampleAdvantages, TokenAdvantages } from "./lib/advantage.ts";
-export { aggregate, lowVarKl, objectiveLoss, policyLoss, valueLoss } from "./lib/objective.ts";
+} from "./lib/objective/advantage.ts";
+export type {
+  AdvantageInput,
+  SampleAdvantages,
+  TokenAdvantages,
+} from "./lib/objective/advantage.ts";
+export {
+  aggregate,
+  lowVarKl,
+  objectiveLoss,
+  policyLoss,
+  valueLoss,
+} from "./lib/objective/objective_loss.ts";
 export type {
   ObjectiveBatch,
   ObjectiveTerms,
@@ -188,20 +221,25 @@ export type {
   Surrogate,
   TfScalar,
   ValueLossInput,
-} from "./lib/objective.ts";
-export { ADAM_EPSILON, AdamW, clipByGlobalNorm } from "./lib/adamw.ts";
-export type { AdamWOptions, AdamWState } from "./lib/adamw.ts";
-export { PolicyOptimizer, trainStep } from "./lib/train_step.ts";
-export type { TrainBatch, TrainSample, TrainStepOptions, UpdateMetrics } from "./lib/train_step.ts";
-export { stepProblemIndices, train } from "./lib/train.ts";
-export type { RewardFunction, TrainOptions, TrainProblem, TrainResult } from "./lib/train.ts";
+} from "./lib/objective/objective_loss.ts";
+export { ADAM_EPSILON, AdamW, clipByGlobalNorm } from "./lib/objective/adamw.ts";
+export type { AdamWOptions, AdamWState } from "./lib/objective/adamw.ts";
+export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
+export type {
+  TrainBatch,
+  TrainSample,
+  TrainStepOptions,
+  UpdateMetrics,
+} from "./lib/train/train_step.ts";
+export { stepProblemIndices, train } from "./lib/train/train.ts";
+export type { RewardFunction, TrainOptions, TrainProblem, TrainResult } from "./lib/train/train.ts";
 export {
   appendTrainRecord,
   formatTrainLog,
   parseTrainLog,
   readTrainLog,
   rolloutStats,
-} from "./lib/metrics.ts";
+} from "./lib/train/metrics.ts";
 export type {
   EvalMetrics,
   GradedSample,
@@ -209,8 +247,8 @@ export type {
   RolloutStats,
   StepMetrics,
   TrainRecord,
-} from "./lib/metrics.ts";
-export { methodConfigs, runReproduction } from "./lib/reproduction.ts";
+} from "./lib/train/metrics.ts";
+export { methodConfigs, runReproduction } from "./lib/protocol/reproduction.ts";
 export type {
   MethodOverrides,
   MethodRun,
@@ -220,7 +258,7 @@ export type {
   ReproductionOptions,
   SamplingSetting,
   SeedEvaluation,
-} from "./lib/reproduction.ts";
+} from "./lib/protocol/reproduction.ts";
 export {
   bootstrapReproduction,
   bootstrapRows,
@@ -229,14 +267,22 @@ export {
   evaluationMetric,
   runMetric,
   trainingRows,
-} from "./lib/reproduction_results.ts";
-export type { CoverageRow, EvalMetricName, StepMetricName } from "./lib/reproduction_results.ts";
-export { learningRateName, scoreLearningRates, sweepLearningRate } from "./lib/lr_sweep.ts";
+} from "./lib/protocol/reproduction_results.ts";
+export type {
+  CoverageRow,
+  EvalMetricName,
+  StepMetricName,
+} from "./lib/protocol/reproduction_results.ts";
+export {
+  learningRateName,
+  scoreLearningRates,
+  sweepLearningRate,
+} from "./lib/protocol/lr_sweep.ts";
 export type {
   LearningRateScore,
   LearningRateSweep,
   LearningRateSweepOptions,
-} from "./lib/lr_sweep.ts";
+} from "./lib/protocol/lr_sweep.ts";
 
 // --- tasks and base model --------------------------------------------------------------------
 export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
@@ -285,16 +331,18 @@ export {
   writeCountdownSplits,
 } from "./lib/tasks/splits.ts";
 export type { SplitName, SplitOptions, SplitProblem } from "./lib/tasks/splits.ts";
-export { CORPUS_KEEPS, encodeBatch, teacherCorpus } from "./lib/tasks/corpus.ts";
-export type { CorpusKeep, CorpusRow, TokenBatch } from "./lib/tasks/corpus.ts";
+export { CORPUS_KEEPS, teacherCorpus } from "./lib/tasks/corpus.ts";
+export type { CorpusKeep, CorpusRow } from "./lib/tasks/corpus.ts";
+export { encodeBatch } from "./lib/train/encode_batch.ts";
+export type { TextPair, TokenBatch } from "./lib/train/encode_batch.ts";
 export { evaluateCountdown, summarizeCountdown } from "./lib/tasks/evaluate_countdown.ts";
 export type {
   CountdownProblemResult,
   CountdownSummary,
   EvaluateCountdownOptions,
 } from "./lib/tasks/evaluate_countdown.ts";
-export { learningRateAt, nextTokenLoss, pretrain } from "./lib/pretrain.ts";
-export type { PretrainOptions, PretrainRecord } from "./lib/pretrain.ts";
+export { learningRateAt, nextTokenLoss, pretrain } from "./lib/train/pretrain.ts";
+export type { PretrainOptions, PretrainRecord } from "./lib/train/pretrain.ts";
 export {
   BASE_MODEL_TARGETS,
   basePassKRows,
@@ -306,10 +354,10 @@ export { teacherStrategyStats } from "./lib/tasks/teacher_stats.ts";
 export type { TeacherStrategyRow } from "./lib/tasks/teacher_stats.ts";
 export { explainCountdownResponse } from "./lib/tasks/countdown_explain.ts";
 export type { CountdownExplanation } from "./lib/tasks/countdown_explain.ts";
-export { loadRunPolicy } from "./lib/run_policy.ts";
+export { loadRunPolicy } from "./lib/train/run_policy.ts";
 
 // --- figures, progress and notebooks ---------------------------------------------------------
-export { figure, saveFigure, scatterMarks, seriesMarks, show } from "./lib/plot.ts";
+export { figure, saveFigure, scatterMarks, seriesMarks, show } from "./lib/present/figure.ts";
 export type {
   Displayable,
   Figure,
@@ -317,25 +365,25 @@ export type {
   Marks,
   ScatterMarksOptions,
   SeriesMarksOptions,
-} from "./lib/plot.ts";
-export { checkAgainstReference, UPDATE_REFERENCE_ENV } from "./lib/regression.ts";
-export { runTraining } from "./lib/experiment.ts";
-export type { RunTrainingOptions, TrainingRun } from "./lib/experiment.ts";
-export type { ReferenceCheck } from "./lib/regression.ts";
+} from "./lib/present/figure.ts";
+export { checkAgainstReference, UPDATE_REFERENCE_ENV } from "./lib/protocol/regression.ts";
+export { runTraining } from "./lib/train/run_training.ts";
+export type { RunTrainingOptions, TrainingRun } from "./lib/train/run_training.ts";
+export type { ReferenceCheck } from "./lib/protocol/regression.ts";
 export { formatProgress, progressReporter } from "./lib/progress.ts";
 export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/progress.ts";
-export { byProfile, PROFILE_ENV, readProfile } from "./lib/profile.ts";
-export type { Profile } from "./lib/profile.ts";
-export { droppedDisplays, missingNotebookTools, runNotebook } from "./lib/notebook_runner.ts";
-export { planLanes, readLaneNotebook } from "./lib/notebook_lanes.ts";
-export type { LaneNotebook } from "./lib/notebook_lanes.ts";
+export { byProfile, PROFILE_ENV, readProfile } from "./lib/protocol/profile.ts";
+export type { Profile } from "./lib/protocol/profile.ts";
+export { droppedDisplays, missingNotebookTools, runNotebook } from "./lib/job/notebook_runner.ts";
+export { planLanes, readLaneNotebook } from "./lib/job/notebook_lanes.ts";
+export type { LaneNotebook } from "./lib/job/notebook_lanes.ts";
 export type {
   NotebookDisplay,
   NotebookFigure,
   NotebookRun,
   RunNotebookOptions,
-} from "./lib/notebook_runner.ts";
-export { reportHtml } from "./lib/report.ts";
-export { cached, canonicalJson, hashKey } from "./lib/cache.ts";
-export type { CachedOptions } from "./lib/cache.ts";
-export type { ReportEntry } from "./lib/report.ts";
+} from "./lib/job/notebook_runner.ts";
+export { reportHtml } from "./lib/job/report.ts";
+export { cached, canonicalJson, hashKey } from "./lib/_io/cache.ts";
+export type { CachedOptions } from "./lib/_io/cache.ts";
+export type { ReportEntry } from "./lib/job/report.ts";

@@ -2,7 +2,7 @@
 // Matrix-multiply throughput of the wasm backend on XNNPACK (SIMD) and on OpenBLAS (lib/blas.ts),
 // and of the cpu backend, with their ratios, in one run.
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/engine/backend.ts";
 
 const SIZE = 256;
 const FLOPS = 2 * SIZE ** 3;

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { loadDataset, type Problem } from "../lib/eval/datasets.ts";
 import type { SampleRecord } from "../lib/eval/samples.ts";
-import { passAtKCurve } from "../lib/passk.ts";
+import { passAtKCurve } from "../lib/eval/passk.ts";
 import { type Prng, randomInt, seededPrng } from "../lib/random.ts";
 import { fullDatasets, SAMPLE_DATASETS } from "../tests/_helpers.ts";
 

@@ -8,7 +8,7 @@
 // since 2 OpenMP threads on a loaded 2-core machine can be far slower than 1.
 // Usage: deno run -A bench/model_bench.ts [--quick]
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/engine/backend.ts";
 import type { ModelConfig } from "../lib/config.ts";
 import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { sequenceLogProbs } from "../lib/model/log_probs.ts";

@@ -4,12 +4,12 @@
 // each phase: rollout, grading, teacher-forced log-probs (old + reference), update.
 // The task: "a+b=" prompts graded by the math verifier. The first step is a warm-up and is not
 // counted. Usage: deno run -A bench/train_bench.ts [promptsPerStep] [steps]
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/engine/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
-import type { StepMetrics } from "../lib/metrics.ts";
+import type { StepMetrics } from "../lib/train/metrics.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
 import { Policy } from "../lib/model/policy.ts";
-import { train } from "../lib/train.ts";
+import { train } from "../lib/train/train.ts";
 
 const promptsPerStep = Number(Deno.args[0] ?? 16);
 const measured = Number(Deno.args[1] ?? 2);

@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { writeFileAtomic } from "../lib/eval/write_atomic.ts";
+import { writeFileAtomic } from "../lib/_io/write_atomic.ts";
 import { seededPrng } from "../lib/random.ts";
 import { DATASET_FILES } from "../tests/_helpers.ts";
 

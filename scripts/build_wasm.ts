@@ -2,11 +2,11 @@
 // lib/model/attention_wasm.ts, the base64 module that lib/model/cached_attention.ts loads.
 // tests/cached_attention_test.ts checks that the committed file is what this writes.
 import wabtInit from "wabt";
-import { encodeBase64 } from "../lib/model/cached_attention.ts";
-import { writeTextFileAtomic } from "../lib/eval/write_atomic.ts";
+import { encodeBase64 } from "../lib/engine/cached_attention.ts";
+import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 
-const SOURCE = new URL("../lib/model/attention.wat", import.meta.url);
-const TARGET = new URL("../lib/model/attention_wasm.ts", import.meta.url);
+const SOURCE = new URL("../lib/engine/attention.wat", import.meta.url);
+const TARGET = new URL("../lib/engine/attention_wasm.ts", import.meta.url);
 
 /**
  * The text of lib/model/attention_wasm.ts as assembled from attention.wat now.

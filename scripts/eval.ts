@@ -17,12 +17,12 @@ import { parseArgs } from "node:util";
 import { basename, dirname } from "node:path";
 import { loadDataset } from "../lib/eval/datasets.ts";
 import { evaluateSamples } from "../lib/eval/evaluate.ts";
-import { JsonlError } from "../lib/eval/jsonl.ts";
+import { JsonlError } from "../lib/_io/jsonl.ts";
 import { readSamples } from "../lib/eval/samples.ts";
-import { formatEvaluationTable } from "../lib/eval/table.ts";
-import { writeTextFileAtomic } from "../lib/eval/write_atomic.ts";
-import { curveToRows } from "../lib/passk.ts";
-import { passAtKFigure, saveFigure } from "../lib/plot.ts";
+import { formatEvaluationTable } from "../lib/present/evaluation_table.ts";
+import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
+import { curveToRows } from "../lib/eval/passk.ts";
+import { passAtKFigure, saveFigure } from "../lib/present/figure.ts";
 import { progressReporter } from "../lib/progress.ts";
 import { seededPrng } from "../lib/random.ts";
 

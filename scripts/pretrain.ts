@@ -16,15 +16,15 @@
 //   deno task pretrain --evaluate [--samples 256] [--problems 200] [--temperature 1] [--top-p 1]
 //   [--file passk.json]
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/engine/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
-import { writeTextFileAtomic } from "../lib/eval/write_atomic.ts";
+import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 import { loadCheckpoint, savePolicy } from "../lib/model/checkpoint.ts";
 import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { countParams } from "../lib/model/params.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
-import { pretrain } from "../lib/pretrain.ts";
+import { pretrain } from "../lib/train/pretrain.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
 import { CORPUS_KEEPS, type CorpusKeep, teacherCorpus } from "../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";

@@ -14,12 +14,12 @@
  *
  * @module
  */
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/engine/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
 import { loadCheckpoint } from "../lib/model/checkpoint.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer, type Tokenizer } from "../lib/model/tokenizer.ts";
-import { sampleRollouts } from "../lib/rollout.ts";
+import { sampleRollouts } from "../lib/rollout/sample_rollouts.ts";
 
 /** Largest `n` one request may ask for. */
 const MAX_N = 1024;

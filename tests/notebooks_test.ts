@@ -1,7 +1,7 @@
 // Executes every notebooks/*.ipynb headless (Deno kernel, smoke profile) and fails on any error
 // output. A notebook that no test executes is a defect, so this test discovers them all.
 import assert from "node:assert/strict";
-import { missingNotebookTools, type NotebookRun, runNotebook } from "../lib/notebook_runner.ts";
+import { missingNotebookTools, type NotebookRun, runNotebook } from "../lib/job/notebook_runner.ts";
 
 const NOTEBOOK_DIR = new URL("../notebooks/", import.meta.url).pathname;
 // The smoke profile promises each notebook runs in at most 3 minutes.

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { passAtK, type PassAtKPoint, type ProblemCounts } from "../passk.ts";
+import { passAtK, type PassAtKPoint, type ProblemCounts } from "./passk.ts";
 import { type Prng, randomInt, seededPrng } from "../random.ts";
 
 /** Counts of one method on one tier: `results[seed][problem]`, the same problems in every seed. */

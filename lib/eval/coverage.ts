@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ProblemCounts } from "../passk.ts";
+import type { ProblemCounts } from "./passk.ts";
 import { alignProblems, type SeedProblemCounts } from "./compare.ts";
 
 /** Problems that changed status against the base, per seed and across seeds. */

@@ -12,7 +12,7 @@
 
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { parseJsonl } from "./jsonl.ts";
+import { parseJsonl } from "../_io/jsonl.ts";
 
 /** One evaluation problem. */
 export type Problem = {

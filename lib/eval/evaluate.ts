@@ -5,7 +5,7 @@
  * @module
  */
 
-import { passAtKCurve, type PassAtKPoint } from "../passk.ts";
+import { passAtKCurve, type PassAtKPoint } from "./passk.ts";
 import type { Progress } from "../progress.ts";
 import type { Prng } from "../random.ts";
 import { type Verdict, type VerdictReason, verify } from "../verifier/verify.ts";

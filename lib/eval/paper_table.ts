@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PassAtKRow } from "../passk.ts";
+import type { PassAtKRow } from "./passk.ts";
 
 /**
  * Turns a Pass@k table file's parsed JSON into rows `{ dataset, method, k, passAtK }`, with Pass@k

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { parseJsonl } from "./jsonl.ts";
-import { writeTextFileAtomic } from "./write_atomic.ts";
+import { parseJsonl } from "../_io/jsonl.ts";
+import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 
 /** One sampled response to one problem. */
 export type SampleRecord = {

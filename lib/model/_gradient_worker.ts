@@ -1,8 +1,8 @@
 // Web Worker behind GradientPool (gradient_pool.ts): its own tfjs + wasm instance computes the
 // gradient of a loss on its share of a batch. Private file.
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend.ts";
-import type { BackendName, MatMulChoice } from "../backend.ts";
+import { initBackend } from "../engine/backend.ts";
+import type { BackendName, MatMulChoice } from "../engine/backend.ts";
 import type { ModelConfig } from "../config.ts";
 import { fromWire, type WireWeights } from "./_wire.ts";
 import { Policy } from "./policy.ts";

@@ -1,7 +1,7 @@
 // Web Worker behind SamplingPool (sampling_pool.ts): its own tfjs + wasm instance, so two
 // workers sample on two cores (tfjs runs wasm single-threaded under Deno). Private file.
-import { initBackend } from "../backend.ts";
-import type { AttentionChoice, BackendName, MatMulChoice } from "../backend.ts";
+import { initBackend } from "../engine/backend.ts";
+import type { AttentionChoice, BackendName, MatMulChoice } from "../engine/backend.ts";
 import type { ModelConfig } from "../config.ts";
 import { seededPrng } from "../random.ts";
 import { fromWire, type WireWeights } from "./_wire.ts";

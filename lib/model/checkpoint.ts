@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, parseExperimentConfig } from "../config.ts";
 import { paramSpecs } from "./params.ts";
 import { Policy } from "./policy.ts";
-import { writeFileAtomic } from "../eval/write_atomic.ts";
+import { writeFileAtomic } from "../_io/write_atomic.ts";
 
 /** File holding the weights inside a checkpoint directory. */
 export const WEIGHTS_FILE = "model.safetensors";

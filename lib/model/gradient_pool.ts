@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type BackendName, currentMatMul, type MatMulChoice } from "../backend.ts";
+import { type BackendName, currentMatMul, type MatMulChoice } from "../engine/backend.ts";
 import type { GradientRequest, GradientResponse } from "./_gradient_worker.ts";
 import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { TfTensor } from "./params.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { currentMatMul } from "../backend.ts";
+import { currentMatMul } from "../engine/backend.ts";
 
 // tf.customGrad passes the save function as the last argument; these aliases keep the casts
 // in one place.

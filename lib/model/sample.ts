@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { RolloutConfig } from "../config.ts";
 import type { Prng } from "../random.ts";
 import type { Policy } from "./policy.ts";
-import { KEEP_ROWS_KERNEL, simdAttentionActive } from "./cached_attention.ts";
+import { KEEP_ROWS_KERNEL, simdAttentionActive } from "../engine/cached_attention.ts";
 import { type LayerCache, outputLogits, reserveCache, trunkForward } from "./transformer.ts";
 
 /** One sampled continuation. */

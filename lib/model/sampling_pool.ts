@@ -11,7 +11,7 @@ import {
   currentAttention,
   currentMatMul,
   type MatMulChoice,
-} from "../backend.ts";
+} from "../engine/backend.ts";
 import type { WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
 import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
 import type { Policy } from "./policy.ts";

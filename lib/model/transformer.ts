@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
 import { assertShape } from "../_assert.ts";
-import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "./cached_attention.ts";
+import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../engine/cached_attention.ts";
 import { batchMatMul, gelu, layerNorm, linear, matMul2d } from "./linear.ts";
 import type { TfTensor, TfTensor2D, TfTensor3D } from "./params.ts";
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PassAtKRow } from "../passk.ts";
+import type { PassAtKRow } from "../eval/passk.ts";
 
 /** A base model's measured curves: per tier, Pass@k under the keys k plus entropy and diversity. */
 export type BasePassK = Readonly<Record<string, Readonly<Record<string, number>>>>;

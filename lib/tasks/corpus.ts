@@ -1,13 +1,12 @@
 /**
  * The pretraining corpus: the teacher's responses (right and wrong alike, as a web corpus holds
- * both) to the training problems, and their encoding as padded token batches for next-token
- * training. A corpus can keep only the teacher's *hits* (responses whose search found what its
+ * both) to the training problems, encoded for next-token training by `encodeBatch`
+ * (train/encode_batch.ts in train/encode_batch.ts). A corpus can keep only the teacher's *hits* (responses whose search found what its
  * arithmetic believes is a solution): its wrong answers are then misconceptions and slips, never a
  * search that gave up.
  *
  * @module
  */
-import type { Tokenizer } from "../model/tokenizer.ts";
 import type { Prng } from "../random.ts";
 import { type CountdownProblem, countdownPrompt } from "./countdown.ts";
 import { type TeacherOptions, teacherResponses } from "./teacher.ts";
@@ -62,61 +61,4 @@ export function teacherCorpus(
     }
   }
   return rows;
-}
-
-/** A batch of corpus rows as flat, right-padded arrays. */
-export type TokenBatch = {
-  /** Number of sequences B. */
-  readonly batch: number;
-  /** Padded length T (the longest sequence in the batch). */
-  readonly length: number;
-  /** `[B, T]` ids, row-major: BOS, prompt, response, EOS, then PAD. */
-  readonly tokens: Int32Array;
-  /** `[B, T − 1]`, row-major: 1 where the next token is a response token or its EOS. */
-  readonly mask: Float32Array;
-};
-
-/**
- * Encodes rows as `BOS prompt response EOS` and pads them to the batch's longest. The loss mask
- * covers the response and its EOS only: the prompt is given, not generated, so predicting its
- * random digits would only add noise to the loss.
- *
- * @param rows The examples.
- * @param options `tokenizer`.
- * @returns The batch.
- * @throws {RangeError} On a character outside the tokenizer's alphabet, or no rows.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { charTokenizer } from "../model/tokenizer.ts";
- * import { COUNTDOWN_ALPHABET } from "./countdown.ts";
- * const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
- * const batch = encodeBatch([{ prompt: "12>3:", response: "1+2", correct: false }], { tokenizer });
- * assert.equal(batch.length, 1 + 5 + 3 + 1);
- * assert.deepEqual([...batch.mask], [0, 0, 0, 0, 0, 1, 1, 1, 1]);
- * ```
- */
-export function encodeBatch(
-  rows: readonly CorpusRow[],
-  options: { tokenizer: Tokenizer },
-): TokenBatch {
-  const { tokenizer } = options;
-  if (rows.length === 0) throw new RangeError(`Cannot encode a batch: no rows, got 0`);
-  const encoded = rows.map((row) => {
-    const prompt = tokenizer.encode(row.prompt);
-    const response = tokenizer.encode(row.response);
-    return {
-      ids: [tokenizer.bos, ...prompt, ...response, tokenizer.eos],
-      promptLength: prompt.length,
-    };
-  });
-  const length = Math.max(...encoded.map((e) => e.ids.length));
-  const tokens = new Int32Array(rows.length * length).fill(tokenizer.pad);
-  const mask = new Float32Array(rows.length * (length - 1));
-  encoded.forEach(({ ids, promptLength }, b) => {
-    tokens.set(ids, b * length);
-    // Target position t predicts ids[t + 1]; responses start at id index promptLength + 1.
-    for (let t = promptLength; t < ids.length - 1; t++) mask[b * (length - 1) + t] = 1;
-  });
-  return { batch: rows.length, length, tokens, mask };
 }

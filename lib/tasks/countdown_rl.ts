@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Rollout } from "../rollout.ts";
+import type { Rollout } from "../rollout/sample_rollouts.ts";
 import { type CountdownProblem, countdownPrompt } from "./countdown.ts";
 import { countdownReward } from "./countdown_grade.ts";
 

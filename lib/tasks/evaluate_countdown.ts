@@ -9,8 +9,8 @@
 import type { Policy } from "../model/policy.ts";
 import type { SamplingPool } from "../model/sampling_pool.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
-import { passAtK } from "../passk.ts";
-import { type RolloutProgress, sampleRollouts } from "../rollout.ts";
+import { passAtK } from "../eval/passk.ts";
+import { type RolloutProgress, sampleRollouts } from "../rollout/sample_rollouts.ts";
 import { type CountdownProblem, countdownPrompt, MAX_RESPONSE_CHARS } from "./countdown.ts";
 import { gradeCountdown } from "./countdown_grade.ts";
 

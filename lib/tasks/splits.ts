@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { parseJsonl } from "../eval/jsonl.ts";
-import { writeTextFileAtomic } from "../eval/write_atomic.ts";
+import { parseJsonl } from "../_io/jsonl.ts";
+import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { Prng } from "../random.ts";
 import { deriveSeed, randomInt, seededPrng } from "../random.ts";
 import {

@@ -9,7 +9,7 @@ import {
   percentileInterval,
   type SeedProblemCounts,
 } from "../../lib/eval/compare.ts";
-import { passAtK, passAtKCurve, type ProblemCounts } from "../../lib/passk.ts";
+import { passAtK, passAtKCurve, type ProblemCounts } from "../../lib/eval/passk.ts";
 import { type Prng, randomInt, seededPrng } from "../../lib/random.ts";
 import { assertClose } from "../_helpers.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadDataset, parseJsonlDataset } from "../../lib/eval/datasets.ts";
-import { JsonlError } from "../../lib/eval/jsonl.ts";
+import { JsonlError } from "../../lib/_io/jsonl.ts";
 import { FULL_DATA_SKIPPED, fullDatasets, SAMPLE_DATASETS } from "../_helpers.ts";
 
 // assert.throws returns nothing; this hands back the error so a test can read its fields.

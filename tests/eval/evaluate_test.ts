@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadDataset, type Problem } from "../../lib/eval/datasets.ts";
 import { evaluateSamples } from "../../lib/eval/evaluate.ts";
 import { readSamples, type SampleRecord, writeSamples } from "../../lib/eval/samples.ts";
-import { passAtK } from "../../lib/passk.ts";
+import { passAtK } from "../../lib/eval/passk.ts";
 import type { Progress } from "../../lib/progress.ts";
 import type { Verdict } from "../../lib/verifier/verify.ts";
 import { assertClose, SAMPLE_DATASETS } from "../_helpers.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { JsonlError } from "../../lib/eval/jsonl.ts";
+import { JsonlError } from "../../lib/_io/jsonl.ts";
 import { formatSamples, parseSamples, readSamples, writeSamples } from "../../lib/eval/samples.ts";
 
 // assert.throws returns nothing; this hands back the error so a test can read its fields.

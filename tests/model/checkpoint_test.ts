@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../../lib/backend.ts";
+import { initBackend } from "../../lib/engine/backend.ts";
 import type { ModelConfig } from "../../lib/config.ts";
 import {
   CONFIG_FILE,

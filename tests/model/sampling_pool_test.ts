@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../../lib/backend.ts";
+import { initBackend } from "../../lib/engine/backend.ts";
 import type { ModelConfig } from "../../lib/config.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { sampleSequences } from "../../lib/model/sample.ts";
 import { SamplingPool } from "../../lib/model/sampling_pool.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import { seededPrng } from "../../lib/random.ts";
-import { sampleRollouts } from "../../lib/rollout.ts";
+import { sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
 import { assertDeepClose, assertNoLeak, POOL_FLOAT_TOLERANCE } from "../_helpers.ts";
 
 await initBackend();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import { seededPrng } from "../../lib/random.ts";
-import { encodeBatch, teacherCorpus } from "../../lib/tasks/corpus.ts";
+import { teacherCorpus } from "../../lib/tasks/corpus.ts";
+import { encodeBatch } from "../../lib/train/encode_batch.ts";
 import { COUNTDOWN_ALPHABET } from "../../lib/tasks/countdown.ts";
 import { gradeCountdown } from "../../lib/tasks/countdown_grade.ts";
 import { teacherResponses } from "../../lib/tasks/teacher.ts";

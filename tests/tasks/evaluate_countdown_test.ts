@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../../lib/backend.ts";
+import { initBackend } from "../../lib/engine/backend.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { SamplingPool } from "../../lib/model/sampling_pool.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";

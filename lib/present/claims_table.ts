@@ -1,0 +1,44 @@
+/**
+ * The claims table that ends each notebook, from the records of protocol/claims.ts.
+ *
+ * @module
+ */
+import type { ClaimRecord, ClaimVerdict } from "../protocol/claims.ts";
+import { type Table, table } from "./table.ts";
+
+const VERDICT_STYLE: Readonly<Record<ClaimVerdict, string>> = {
+  "reproduced": "background:#d9f2d9",
+  "not reproduced": "background:#f8d7d7",
+  "inconclusive": "background:#fff3cd",
+};
+
+/**
+ * The claims table that ends each notebook: id, claim, verdict (coloured in HTML) and evidence.
+ *
+ * @param records The claims, in order.
+ * @param options A `caption` (default "Claims").
+ * @returns A table for Jupyter display, with `html` and `text`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { claimFromInterval } from "../protocol/claims.ts";
+ * const record = claimFromInterval({ estimate: -0.1, lower: -0.2, upper: -0.05 }, {
+ *   id: "4", claim: "NSR ≥ PPO at k=256", relation: "at-least" });
+ * assert.match(claimsTable([record]).text, /4 +NSR ≥ PPO at k=256 +not reproduced/);
+ * ```
+ */
+export function claimsTable(
+  records: readonly ClaimRecord[],
+  options: { readonly caption?: string } = {},
+): Table {
+  const { caption = "Claims" } = options;
+  return table(records, {
+    caption,
+    columns: [
+      { key: "id", align: "left" },
+      "claim",
+      { key: "verdict", style: (verdict) => VERDICT_STYLE[verdict as ClaimVerdict] },
+      "evidence",
+    ],
+  });
+}

@@ -1,0 +1,340 @@
+/**
+ * The RL training loop: sample, grade, update (`trainStep`), log, evaluate, checkpoint, resume.
+ *
+ * Each step s (1-based) takes the next `promptsPerStep` problems of a per-epoch shuffle, samples
+ * `samplesPerPrompt` responses each at the rollout temperature, grades them with the reward
+ * function and runs one {@link trainStep}. Every random stream of step s (the shuffle of its
+ * epoch, its rollouts) is derived from (seed, s), so a resumed run repeats an uninterrupted one
+ * number for number.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ExperimentConfig } from "../config.ts";
+import { writeTextFileAtomic } from "../_io/write_atomic.ts";
+import {
+  appendTrainRecord,
+  type EvalMetrics,
+  formatTrainLog,
+  rolloutStats,
+  type StepMetrics,
+} from "./metrics.ts";
+import { Policy } from "../model/policy.ts";
+import type { Tokenizer } from "../model/tokenizer.ts";
+import { deriveSeed, type Prng, seededPrng } from "../random.ts";
+import { type Rollout, sampleRollouts } from "../rollout/sample_rollouts.ts";
+import { loadTrainCheckpoint, saveTrainCheckpoint } from "./train_checkpoint.ts";
+import { PolicyOptimizer, trainStep } from "./train_step.ts";
+import { mathReward } from "../verifier/verify.ts";
+
+/** A training or held-out problem: the prompt text and, for the default reward, a gold answer. */
+export type TrainProblem = {
+  /** The prompt, as the tokenizer encodes it (BOS is added by the sampler). */
+  readonly prompt: string;
+  /** The gold answer the default reward compares against with the math verifier. */
+  readonly gold?: string;
+};
+
+/** Grades one response: 1 correct, 0 wrong (PSR/NSR/W-REINFORCE need exactly 0 or 1). */
+export type RewardFunction<P extends TrainProblem> = (rollout: Rollout, problem: P) => number;
+
+/** Options of {@link train}. */
+export type TrainOptions<P extends TrainProblem> = {
+  /**
+   * The initial policy. It is not modified: training runs on a copy, and this policy serves as
+   * the reference (GRPO's KL loss, PPO's KL reward, the KL metric). Pass the same one to resume.
+   */
+  policy: Policy;
+  /** Encodes prompts and decodes responses. */
+  tokenizer: Tokenizer;
+  /** Training problems. */
+  problems: readonly P[];
+  /** Held-out problems: greedy accuracy and entropy at step 0, every `evalEvery` steps and at the end. */
+  evalProblems?: readonly P[];
+  /** The reward; default `mathReward(rollout.response, problem.gold)`. */
+  reward?: RewardFunction<P>;
+  /** Run directory: config.json, metrics.jsonl and checkpoints; a checkpoint there is resumed. */
+  outDir?: string;
+  /** Called after every step with its metrics (and the evaluation run after it, if any). */
+  onStep?: (metrics: StepMetrics, evaluation?: EvalMetrics) => void;
+  /** Stops cleanly after the current step when aborted. */
+  signal?: AbortSignal;
+};
+
+/** What {@link train} returns. */
+export type TrainResult = {
+  /** The trained policy (caller owns it). */
+  policy: Policy;
+  /** Metrics of every step, resumed ones included. */
+  steps: StepMetrics[];
+  /** Every held-out evaluation, step 0 included. */
+  evals: EvalMetrics[];
+};
+
+function defaultReward(rollout: Rollout, problem: TrainProblem): number {
+  if (problem.gold === undefined) {
+    throw new TypeError(
+      `Cannot grade a response: the default reward needs problem.gold, got a problem without one (prompt ${
+        JSON.stringify(problem.prompt)
+      })`,
+    );
+  }
+  return mathReward(rollout.response, problem.gold);
+}
+
+function shuffled(n: number, prng: Prng): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(prng() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
+ * The problem indices of step s (1-based): positions (s−1)·P … s·P − 1 of the concatenation of
+ * per-epoch shuffles, epoch e shuffled by a PRNG seeded with deriveSeed(seed, `epoch/e`).
+ *
+ * @param step The 1-based step.
+ * @param options `seed`, `promptsPerStep` and the number of problems.
+ * @returns The indices of the step's problems.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const a = stepProblemIndices(1, { seed: 0, promptsPerStep: 3, problemCount: 4 });
+ * const b = stepProblemIndices(2, { seed: 0, promptsPerStep: 3, problemCount: 4 });
+ * assert.deepEqual(new Set([...a, b[0]]).size, 4); // epoch 0 is a permutation
+ * ```
+ */
+export function stepProblemIndices(
+  step: number,
+  options: { seed: number; promptsPerStep: number; problemCount: number },
+): number[] {
+  const { seed, promptsPerStep, problemCount } = options;
+  const out: number[] = [];
+  let epoch = -1;
+  let order: number[] = [];
+  for (let position = (step - 1) * promptsPerStep; out.length < promptsPerStep; position++) {
+    const e = Math.floor(position / problemCount);
+    if (e !== epoch) {
+      epoch = e;
+      order = shuffled(problemCount, seededPrng(deriveSeed(seed, `epoch/${e}`)));
+    }
+    out.push(order[position % problemCount]);
+  }
+  return out;
+}
+
+async function evaluateGreedy<P extends TrainProblem>(
+  policy: Policy,
+  problems: readonly P[],
+  step: number,
+  context: { config: ExperimentConfig; tokenizer: Tokenizer; reward: RewardFunction<P> },
+): Promise<EvalMetrics> {
+  const { config, tokenizer, reward } = context;
+  const rollouts = await sampleRollouts(policy, problems.map((p) => p.prompt), {
+    ...config.rollout,
+    greedy: true,
+    samplesPerPrompt: 1,
+    seed: deriveSeed(config.seed, `eval/${step}`),
+    tokenizer,
+  });
+  let correct = 0;
+  let entropy = 0;
+  let length = 0;
+  for (const r of rollouts) {
+    if (reward(r, problems[r.promptIndex]) === 1) correct++;
+    const n = r.entropies.length;
+    entropy += n > 0 ? r.entropies.reduce((a, h) => a + h, 0) / n : 0;
+    length += r.responseTokens.length;
+  }
+  const count = rollouts.length;
+  return {
+    step,
+    greedyAccuracy: correct / count,
+    entropy: entropy / count,
+    meanResponseLength: length / count,
+  };
+}
+
+function sameExceptSteps(a: ExperimentConfig, b: unknown): boolean {
+  const strip = (c: unknown) =>
+    JSON.stringify({
+      ...(c as ExperimentConfig),
+      train: { ...(c as ExperimentConfig).train, steps: 0 },
+    });
+  return strip(a) === strip(b);
+}
+
+/**
+ * Trains a policy with the configured objective and returns the trained copy.
+ *
+ * With `outDir`: writes config.json, appends one JSONL record per step (and per evaluation) to
+ * metrics.jsonl, and saves a checkpoint every `checkpointEvery` steps and at the end. If `outDir`
+ * already holds a checkpoint of the same config (only `train.steps` may differ), training resumes
+ * after it: weights, optimizer moments, step and log are restored, and the log is rewritten to
+ * end at that checkpoint, so the result equals an uninterrupted run.
+ *
+ * @param config The experiment (seed, rollout, objective, train; `model` must match the policy).
+ * @param options Initial policy, tokenizer, problems, reward, run directory, `onStep`.
+ * @returns The trained policy and the metrics.
+ * @throws {RangeError} On an empty problem set, a model/config mismatch, PPO without a value
+ *   head, or a run directory holding a different config.
+ */
+export async function train<P extends TrainProblem>(
+  config: ExperimentConfig,
+  options: TrainOptions<P>,
+): Promise<TrainResult> {
+  const { policy: initial, tokenizer, problems, evalProblems = [], outDir, onStep, signal } =
+    options;
+  const reward: RewardFunction<P> = options.reward ?? defaultReward;
+  if (problems.length === 0) {
+    throw new RangeError(`Cannot train: problems is empty, got 0 problems`);
+  }
+  if (JSON.stringify(initial.config) !== JSON.stringify(config.model)) {
+    throw new RangeError(
+      `Cannot train: config.model must describe the policy, got ${
+        JSON.stringify(config.model)
+      } for a policy of ${JSON.stringify(initial.config)}`,
+    );
+  }
+  const { train: trainConfig, rollout: rolloutConfig, objective } = config;
+  const groupSize = rolloutConfig.samplesPerPrompt;
+
+  let policy: Policy;
+  let steps: StepMetrics[] = [];
+  let evals: EvalMetrics[] = [];
+  let start = 0;
+  const resumed = outDir === undefined ? null : await loadTrainCheckpoint(outDir);
+  if (outDir !== undefined && resumed !== null) {
+    const saved = JSON.parse(await Deno.readTextFile(join(outDir, "config.json")));
+    if (!sameExceptSteps(config, saved)) {
+      resumed.policy.dispose();
+      throw new RangeError(
+        `Cannot resume training in ${outDir}: its config.json differs from this config beyond train.steps`,
+      );
+    }
+    policy = resumed.policy;
+    ({ steps, evals } = resumed.checkpoint.log);
+    start = resumed.checkpoint.step;
+  } else {
+    policy = Policy.fromWeights(initial.config, initial.params);
+  }
+  let optimizer: PolicyOptimizer;
+  try {
+    optimizer = new PolicyOptimizer(policy, config);
+  } catch (error) {
+    policy.dispose();
+    throw error;
+  }
+  try {
+    if (resumed !== null) {
+      optimizer.actor.load(resumed.checkpoint.actor);
+      if (resumed.checkpoint.critic !== null) optimizer.critic?.load(resumed.checkpoint.critic);
+    }
+    const metricsPath = outDir === undefined ? null : join(outDir, "metrics.jsonl");
+    if (outDir !== undefined && metricsPath !== null) {
+      await Deno.mkdir(outDir, { recursive: true });
+      await writeTextFileAtomic(
+        join(outDir, "config.json"),
+        JSON.stringify(config, null, 2) + "\n",
+      );
+      await writeTextFileAtomic(metricsPath, formatTrainLog({ steps, evals }));
+    }
+    const context = { config, tokenizer, reward };
+    if (start === 0 && evalProblems.length > 0) {
+      const evaluation = await evaluateGreedy(policy, evalProblems, 0, context);
+      evals.push(evaluation);
+      if (metricsPath !== null) {
+        await appendTrainRecord(metricsPath, { kind: "eval", metrics: evaluation });
+      }
+    }
+    for (let step = start + 1; step <= trainConfig.steps; step++) {
+      if (signal?.aborted) break;
+      const t0 = performance.now();
+      const chosen = stepProblemIndices(step, {
+        seed: config.seed,
+        promptsPerStep: trainConfig.promptsPerStep,
+        problemCount: problems.length,
+      }).map((i) => problems[i]);
+      const sampled = await sampleRollouts(policy, chosen.map((p) => p.prompt), {
+        ...rolloutConfig,
+        seed: deriveSeed(config.seed, `rollout/${step}`),
+        tokenizer,
+      });
+      const rollouts = [...sampled].sort((a, b) =>
+        a.promptIndex - b.promptIndex || a.sampleIndex - b.sampleIndex
+      );
+      const t1 = performance.now();
+      const rewards = rollouts.map((r) => reward(r, chosen[r.promptIndex]));
+      const t2 = performance.now();
+      const update = trainStep(policy, { rollouts, rewards }, {
+        objective,
+        train: trainConfig,
+        optimizer,
+        reference: initial,
+        groupSize,
+      });
+      const t3 = performance.now();
+      let evaluation: EvalMetrics | undefined;
+      if (
+        evalProblems.length > 0 &&
+        (step % trainConfig.evalEvery === 0 || step === trainConfig.steps)
+      ) {
+        evaluation = await evaluateGreedy(policy, evalProblems, step, context);
+      }
+      const t4 = performance.now();
+      const metrics: StepMetrics = {
+        step,
+        ...rolloutStats(rollouts, rewards, { groupSize }),
+        samplesTrained: update.samplesTrained,
+        optimizerSteps: update.optimizerSteps,
+        klToInitial: update.klToInitial ?? 0,
+        clipFraction: update.clipFraction,
+        gradNorm: update.gradNorm,
+        loss: update.loss,
+        policyLoss: update.policyLoss,
+        entropy: update.entropy,
+        kl: update.kl,
+        valueLoss: update.valueLoss,
+        seconds: {
+          rollout: (t1 - t0) / 1000,
+          grading: (t2 - t1) / 1000,
+          logProbs: update.seconds.logProbs,
+          update: update.seconds.update,
+          eval: (t4 - t3) / 1000,
+          checkpoint: 0,
+          total: (t4 - t0) / 1000,
+        },
+      };
+      steps.push(metrics);
+      if (evaluation !== undefined) evals.push(evaluation);
+      if (
+        outDir !== undefined &&
+        (step % trainConfig.checkpointEvery === 0 || step === trainConfig.steps)
+      ) {
+        await saveTrainCheckpoint(outDir, policy, {
+          step,
+          actor: optimizer.actor.state(),
+          critic: optimizer.critic?.state() ?? null,
+          log: { steps, evals },
+        });
+        metrics.seconds.checkpoint = (performance.now() - t4) / 1000;
+        metrics.seconds.total = (performance.now() - t0) / 1000;
+      }
+      if (metricsPath !== null) {
+        await appendTrainRecord(metricsPath, { kind: "step", metrics });
+        if (evaluation !== undefined) {
+          await appendTrainRecord(metricsPath, { kind: "eval", metrics: evaluation });
+        }
+      }
+      onStep?.(metrics, evaluation);
+    }
+  } catch (error) {
+    policy.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  return { policy, steps, evals };
+}

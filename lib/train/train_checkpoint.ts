@@ -1,0 +1,155 @@
+/**
+ * Training checkpoints: the policy's weights, the optimizers' moments, the step and the log so
+ * far, written so that a crash at any moment leaves the previous checkpoint intact.
+ *
+ * Layout under a run's `outDir`:
+ * ```
+ * config.json                  the experiment config
+ * metrics.jsonl                one TrainRecord per line (appended each step)
+ * checkpoints/latest.json      {"step": s, "dir": "step-00000s"}, replaced atomically
+ * checkpoints/step-00000s/     policy/ (savePolicy), optimizer.bin, state.json
+ * ```
+ * A checkpoint directory is written under a temporary name and renamed into place; only then
+ * does `latest.json` point at it. PRNG positions need no saving: every random stream of step s
+ * is derived from (seed, s).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { AdamWState } from "../objective/adamw.ts";
+import { writeTextFileAtomic } from "../_io/write_atomic.ts";
+import type { EvalMetrics, StepMetrics } from "./metrics.ts";
+import { loadPolicy, savePolicy } from "../model/checkpoint.ts";
+import type { Policy } from "../model/policy.ts";
+
+/** What a checkpoint restores besides the weights. */
+export type TrainCheckpoint = {
+  /** The last completed RL step. */
+  step: number;
+  /** Actor optimizer state. */
+  actor: AdamWState;
+  /** Critic optimizer state (PPO), else null. */
+  critic: AdamWState | null;
+  /** The log up to `step`, so the JSONL file can be rebuilt exactly. */
+  log: { steps: StepMetrics[]; evals: EvalMetrics[] };
+};
+
+type StateFile = {
+  step: number;
+  actorStep: number;
+  criticStep: number | null;
+  actorSizes: number[];
+  criticSizes: number[] | null;
+  log: TrainCheckpoint["log"];
+};
+
+function momentsBytes(states: (AdamWState | null)[]): Uint8Array {
+  const arrays = states.flatMap((s) => (s === null ? [] : [...s.firstMoments, ...s.secondMoments]));
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const a of arrays) (out.set(a, offset), offset += a.length);
+  return new Uint8Array(out.buffer);
+}
+
+function readMoments(
+  data: Float32Array,
+  sizes: number[],
+  offset: number,
+): [AdamWState["firstMoments"], AdamWState["secondMoments"], number] {
+  const take = (): Float32Array[] =>
+    sizes.map((n) => {
+      const a = data.slice(offset, offset + n);
+      offset += n;
+      return a;
+    });
+  const first = take();
+  const second = take();
+  return [first, second, offset];
+}
+
+/**
+ * Writes a checkpoint under `outDir/checkpoints/` and points `latest.json` at it.
+ *
+ * @param outDir The run directory (must exist).
+ * @param policy The policy being trained.
+ * @param checkpoint Step, optimizer states and the log so far.
+ * @returns A promise that resolves once `latest.json` names the new checkpoint.
+ */
+export async function saveTrainCheckpoint(
+  outDir: string,
+  policy: Policy,
+  checkpoint: TrainCheckpoint,
+): Promise<void> {
+  const { step, actor, critic, log } = checkpoint;
+  const root = join(outDir, "checkpoints");
+  await Deno.mkdir(root, { recursive: true });
+  const name = `step-${String(step).padStart(6, "0")}`;
+  const temporary = await Deno.makeTempDir({ dir: root, prefix: `.${name}.`, suffix: ".tmp" });
+  try {
+    await savePolicy(policy, join(temporary, "policy"));
+    await Deno.writeFile(join(temporary, "optimizer.bin"), momentsBytes([actor, critic]));
+    const state: StateFile = {
+      step,
+      actorStep: actor.step,
+      criticStep: critic?.step ?? null,
+      actorSizes: actor.firstMoments.map((m) => m.length),
+      criticSizes: critic?.firstMoments.map((m) => m.length) ?? null,
+      log,
+    };
+    await Deno.writeTextFile(join(temporary, "state.json"), JSON.stringify(state));
+    await Deno.remove(join(root, name), { recursive: true }).catch(() => {});
+    await Deno.rename(temporary, join(root, name));
+  } catch (error) {
+    await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  await writeTextFileAtomic(join(root, "latest.json"), JSON.stringify({ step, dir: name }) + "\n");
+}
+
+/**
+ * Loads the checkpoint `latest.json` points at, if any.
+ *
+ * @param outDir The run directory.
+ * @returns The policy (caller owns it) and the rest of the state, or null when there is none.
+ * @throws {TypeError} If the checkpoint files are inconsistent.
+ */
+export async function loadTrainCheckpoint(
+  outDir: string,
+): Promise<{ policy: Policy; checkpoint: TrainCheckpoint } | null> {
+  const root = join(outDir, "checkpoints");
+  let latest: { step: number; dir: string };
+  try {
+    latest = JSON.parse(await Deno.readTextFile(join(root, "latest.json")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const dir = join(root, latest.dir);
+  const state: StateFile = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
+  const bytes = await Deno.readFile(join(dir, "optimizer.bin"));
+  const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const [actorFirst, actorSecond, offset] = readMoments(data, state.actorSizes, 0);
+  let critic: AdamWState | null = null;
+  let end = offset;
+  if (state.criticSizes !== null && state.criticStep !== null) {
+    const [first, second, after] = readMoments(data, state.criticSizes, offset);
+    critic = { step: state.criticStep, firstMoments: first, secondMoments: second };
+    end = after;
+  }
+  if (end !== data.length) {
+    throw new TypeError(
+      `Cannot load the training checkpoint: optimizer.bin holds ${data.length} numbers, expected ${end}`,
+    );
+  }
+  const policy = await loadPolicy(join(dir, "policy"));
+  return {
+    policy,
+    checkpoint: {
+      step: state.step,
+      actor: { step: state.actorStep, firstMoments: actorFirst, secondMoments: actorSecond },
+      critic,
+      log: state.log,
+    },
+  };
+}

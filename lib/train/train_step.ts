@@ -1,0 +1,396 @@
+/**
+ * One RL update on a graded batch of rollouts: advantages, the samples the objective keeps,
+ * teacher-forced old (and reference) log-probs, then one optimizer step per mini-batch with
+ * gradient accumulation over micro-batches — the update loop of verl's `dp_actor.update_policy`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { AdamW, clipByGlobalNorm } from "../objective/adamw.ts";
+import { computeAdvantages } from "../objective/advantage.ts";
+import type { ObjectiveConfig, TrainConfig } from "../config.ts";
+import type { StepMetrics } from "./metrics.ts";
+import { sequenceLogProbs } from "../model/log_probs.ts";
+import type { Policy } from "../model/policy.ts";
+import { objectiveLoss } from "../objective/objective_loss.ts";
+
+/** What {@link trainStep} reads of a rollout: its prompt and response ids and sampled log-probs. */
+export type TrainSample = {
+  /** Prompt ids, BOS first. */
+  readonly promptTokens: readonly number[];
+  /** Response ids (ending with EOS unless truncated). */
+  readonly responseTokens: readonly number[];
+  /** log π(y_t) at temperature 1 when sampled, one per response token. */
+  readonly logProbs: readonly number[];
+};
+
+/** A graded batch; samples of a prompt are contiguous, `groupSize` each. */
+export type TrainBatch = {
+  /** The rollouts. */
+  readonly rollouts: readonly TrainSample[];
+  /** One reward per rollout. */
+  readonly rewards: readonly number[];
+};
+
+/** What one {@link trainStep} reports (the update part of {@link StepMetrics}). */
+export type UpdateMetrics =
+  & Pick<
+    StepMetrics,
+    | "samplesTrained"
+    | "optimizerSteps"
+    | "clipFraction"
+    | "gradNorm"
+    | "loss"
+    | "policyLoss"
+    | "entropy"
+    | "kl"
+    | "valueLoss"
+  >
+  & {
+    /** Token-mean log π − log π_ref over all rollouts; null without a reference policy. */
+    klToInitial: number | null;
+    /** Seconds in the teacher-forced passes and in the updates. */
+    seconds: { logProbs: number; update: number };
+  };
+
+/**
+ * The optimizers of a policy: AdamW on the actor and, for PPO, AdamW on the critic at
+ * `criticLearningRateScale` × the learning rate. Owns their moments (`dispose()` / `using`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExperimentConfig } from "../config.ts";
+ * import { Policy } from "../model/policy.ts";
+ * const config = parseExperimentConfig({ model: { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8 } });
+ * using policy = Policy.create(config.model, { seed: 0 });
+ * using optimizer = new PolicyOptimizer(policy, config);
+ * assert.equal(optimizer.critic, null);
+ * ```
+ */
+export class PolicyOptimizer {
+  /** AdamW over `policy.actorVariables`. */
+  readonly actor: AdamW;
+  /** PPO: AdamW over `policy.criticVariables`; null for the other objectives. */
+  readonly critic: AdamW | null;
+
+  /**
+   * Creates AdamW for the actor (and, for PPO, the critic) with zero moments.
+   *
+   * @param policy The policy whose variables it updates.
+   * @param config The objective and the training settings.
+   * @throws {RangeError} For PPO on a policy without a value head.
+   */
+  constructor(
+    policy: Policy,
+    config: { objective: ObjectiveConfig; train: TrainConfig },
+  ) {
+    const { objective, train } = config;
+    const options = {
+      learningRate: train.learningRate,
+      beta1: train.beta1,
+      beta2: train.beta2,
+      weightDecay: train.weightDecay,
+    };
+    this.actor = new AdamW(policy.actorVariables, options);
+    this.critic = null;
+    if (objective.kind === "ppo") {
+      if (policy.criticVariables.length === 0) {
+        this.actor.dispose();
+        throw new RangeError(
+          `Cannot train with PPO: the policy needs a value head, got model.valueHead "none"`,
+        );
+      }
+      this.critic = new AdamW(policy.criticVariables, {
+        ...options,
+        learningRate: train.learningRate * objective.criticLearningRateScale,
+      });
+    }
+  }
+
+  /** Frees both optimizers' moments. */
+  dispose(): void {
+    this.actor.dispose();
+    this.critic?.dispose();
+  }
+
+  /** Same as {@link PolicyOptimizer.dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Options of {@link trainStep}. */
+export type TrainStepOptions = {
+  /** The objective. */
+  objective: ObjectiveConfig;
+  /** Mini-batches, micro-batch size and gradient clip. */
+  train: Pick<TrainConfig, "miniBatches" | "microBatchSize" | "gradClip">;
+  /** The optimizers of `policy`. */
+  optimizer: PolicyOptimizer;
+  /** The reference (initial) policy: GRPO's KL loss, PPO's KL reward and the KL metric. */
+  reference?: Policy;
+  /** Samples per prompt (GRPO's group). */
+  groupSize: number;
+};
+
+/** Token ids of a set of samples, right-padded, and where each response sits. */
+type Packed = {
+  tokens: Int32Array; // [b, L]
+  width: number; // L − 1, the teacher-forced positions
+  starts: number[]; // position (in L − 1) of each sample's first response token
+  lengths: number[]; // response lengths
+};
+
+function pack(samples: readonly TrainSample[], pad: number): Packed {
+  const L = Math.max(...samples.map((s) => s.promptTokens.length + s.responseTokens.length), 2);
+  const tokens = new Int32Array(samples.length * L).fill(pad);
+  samples.forEach((s, b) => {
+    tokens.set(s.promptTokens, b * L);
+    tokens.set(s.responseTokens, b * L + s.promptTokens.length);
+  });
+  return {
+    tokens,
+    width: L - 1,
+    // log-prob position t predicts token t + 1, so response token 0 is read at P − 1.
+    starts: samples.map((s) => s.promptTokens.length - 1),
+    lengths: samples.map((s) => s.responseTokens.length),
+  };
+}
+
+/** Lays out per-sample token values into a `[b, L − 1]` buffer (zeros elsewhere). */
+function layout(packed: Packed, rows: readonly (readonly number[])[]): Float32Array {
+  const out = new Float32Array(packed.starts.length * packed.width);
+  rows.forEach((row, b) => {
+    for (let t = 0; t < packed.lengths[b]; t++) {
+      out[b * packed.width + packed.starts[b] + t] = row[t];
+    }
+  });
+  return out;
+}
+
+/** Reads each sample's response positions back out of a `[b, L − 1]` buffer. */
+function unlayout(packed: Packed, data: Float32Array): number[][] {
+  return packed.starts.map((start, b) =>
+    Array.from(
+      data.subarray(b * packed.width + start, b * packed.width + start + packed.lengths[b]),
+    )
+  );
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Teacher-forced log-probs (and values) of each sample's response tokens, micro-batch by micro-batch. */
+function responseLogProbs(
+  policy: Policy,
+  samples: readonly TrainSample[],
+  micro: readonly number[][],
+  withValues: boolean,
+): { logProbs: number[][]; values: number[][] } {
+  const logProbs: number[][] = new Array(samples.length);
+  const values: number[][] = new Array(samples.length);
+  for (const indices of micro) {
+    const packed = pack(indices.map((i) => samples[i]), 0);
+    const [lp, v] = tf.tidy(() => {
+      const tokens = tf.tensor2d(packed.tokens, [indices.length, packed.width + 1], "int32");
+      const out = sequenceLogProbs(policy, tokens, { withValues });
+      return [out.logProbs.dataSync() as Float32Array, out.values?.dataSync() as Float32Array];
+    });
+    const lpRows = unlayout(packed, lp);
+    const vRows = withValues ? unlayout(packed, v) : [];
+    indices.forEach((i, k) => {
+      logProbs[i] = lpRows[k];
+      if (withValues) values[i] = vRows[k];
+    });
+  }
+  return { logProbs, values };
+}
+
+/**
+ * One RL update on a graded batch (verl's actor update, single process):
+ *
+ * 1. advantages and the kept samples (`computeAdvantages`; PSR keeps the correct ones, NSR the
+ *    wrong ones); PPO first computes old values and the KL reward, then GAE;
+ * 2. old log-probs recomputed teacher-forced under `policy`, in the same micro-batches as the
+ *    updates, so ρ = 1 exactly on the first mini-batch;
+ * 3. the kept samples, in batch order, split into mini-batches of ⌈N / miniBatches⌉ samples (N the
+ *    whole batch: PSR/NSR take ⌈kept / that size⌉ steps), each one optimizer step; each
+ *    mini-batch's loss is the `aggregation` over the whole mini-batch, accumulated exactly over
+ *    micro-batches of ≤ `microBatchSize` sequences; actor (and critic) gradients are clipped to
+ *    global norm `gradClip` separately, then AdamW.
+ *
+ * BOUNDARY: every tensor it makes is freed; it returns plain numbers.
+ *
+ * @param policy The policy to update in place.
+ * @param batch Rollouts and their rewards.
+ * @param options Objective, mini/micro-batching, optimizers, reference policy, group size.
+ * @returns Samples trained on, optimizer steps, mean loss terms, clip fraction, grad norm, KL.
+ * @throws {RangeError} If GRPO or PPO get no reference policy, or the batch is malformed.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExperimentConfig } from "../config.ts";
+ * import { Policy } from "../model/policy.ts";
+ * const config = parseExperimentConfig({ objective: { kind: "nsr" }, model: { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8 } });
+ * using policy = Policy.create(config.model, { seed: 0 });
+ * using optimizer = new PolicyOptimizer(policy, config);
+ * const sample = (y: number) => ({ promptTokens: [1, 4], responseTokens: [y, 2], logProbs: [-2, -2] });
+ * const out = trainStep(policy, { rollouts: [sample(5), sample(6)], rewards: [1, 0] }, { ...config, optimizer, groupSize: 2 });
+ * assert.equal(out.samplesTrained, 1);
+ * ```
+ */
+export function trainStep(
+  policy: Policy,
+  batch: TrainBatch,
+  options: TrainStepOptions,
+): UpdateMetrics {
+  const { objective, train, optimizer, reference, groupSize } = options;
+  const { rollouts, rewards } = batch;
+  const n = rollouts.length;
+  if (rewards.length !== n || n === 0) {
+    throw new RangeError(
+      `Cannot train: need a non-empty batch with one reward per rollout, got ${n} rollouts and ${rewards.length} rewards`,
+    );
+  }
+  if ((objective.kind === "grpo" || objective.kind === "ppo") && reference === undefined) {
+    throw new RangeError(`Cannot train with ${objective.kind}: a reference policy is required`);
+  }
+  const isPpo = objective.kind === "ppo";
+  const responseLengths = rollouts.map((r) => r.responseTokens.length);
+  const started = performance.now();
+
+  // 1. Which samples the objective keeps (PPO keeps all; its advantages need values first).
+  const outcome = isPpo ? null : computeAdvantages({ rewards, responseLengths }, objective, {
+    groupSize,
+  });
+  const kept = rollouts.map((_, i) => i).filter((i) => outcome === null || outcome.keep[i]);
+  const miniSize = Math.ceil(n / train.miniBatches);
+  const minis = chunk(kept, miniSize).map((mini) => chunk(mini, train.microBatchSize));
+
+  // 2. Old log-probs (and values) in the update's micro-batches; reference log-probs for all.
+  const old = responseLogProbs(policy, rollouts, minis.flat(), isPpo);
+  const all = chunk(rollouts.map((_, i) => i), train.microBatchSize);
+  const ref = reference === undefined ? null : responseLogProbs(reference, rollouts, all, false);
+  let klToInitial: number | null = null;
+  if (ref !== null) {
+    let sum = 0;
+    let count = 0;
+    rollouts.forEach((r, i) => {
+      r.logProbs.forEach((lp, t) => (sum += lp - ref.logProbs[i][t], count++));
+    });
+    klToInitial = count > 0 ? sum / count : 0;
+  }
+  const advantages = outcome ?? computeAdvantages(
+    {
+      rewards,
+      responseLengths,
+      values: old.values,
+      klPenalties: old.logProbs.map((row, i) =>
+        row.map((lp, t) => lp - (ref?.logProbs[i][t] ?? 0))
+      ),
+    },
+    objective,
+    { groupSize },
+  );
+  const afterLogProbs = performance.now();
+
+  // 3. One optimizer step per mini-batch.
+  const { actor, critic } = optimizer;
+  const variables = [...actor.variables, ...(critic?.variables ?? [])];
+  const stats: tf.Tensor[] = []; // per micro-batch: [loss, pg, entropy, kl, value]·w, clip·tokens
+  const norms: tf.Tensor[] = [];
+  let trainedTokens = 0;
+  for (const micros of minis) {
+    const miniTokens = micros.flat().reduce((s, i) => s + responseLengths[i], 0);
+    const miniSeqs = micros.flat().length;
+    let accumulated: tf.Tensor[] | null = null;
+    for (const indices of micros) {
+      const packed = pack(indices.map((i) => rollouts[i]), 0);
+      const tokenCount = indices.reduce((s, i) => s + responseLengths[i], 0);
+      // Weighting each micro-batch's aggregate makes the sum the mini-batch's aggregate exactly.
+      const weight = objective.aggregation === "token-mean"
+        ? tokenCount / Math.max(miniTokens, 1)
+        : indices.length / miniSeqs;
+      trainedTokens += tokenCount;
+      const shape: [number, number] = [indices.length, packed.width];
+      const rows = (source: readonly (readonly number[])[]) =>
+        tf.tensor2d(layout(packed, indices.map((i) => source[i])), shape);
+      const previous: tf.Tensor[] | null = accumulated;
+      accumulated = tf.tidy(() => {
+        const tokens = tf.tensor2d(packed.tokens, [indices.length, packed.width + 1], "int32");
+        const ones = packed.lengths.map((length) => new Array<number>(length).fill(1));
+        const mask = tf.tensor2d(layout(packed, ones), shape); // [b, L − 1]
+        const oldLogProbs = rows(old.logProbs);
+        const advantagesBT = rows(advantages.advantages);
+        const refLogProbs = ref === null ? undefined : rows(ref.logProbs);
+        const oldValues = isPpo ? rows(old.values) : undefined;
+        const returns = isPpo ? rows(advantages.returns) : undefined;
+        const { grads } = tf.variableGrads(() => {
+          const out = sequenceLogProbs(policy, tokens, { withValues: isPpo });
+          const terms = objectiveLoss({
+            logProbs: out.logProbs,
+            oldLogProbs,
+            advantages: advantagesBT,
+            mask,
+            entropies: out.entropies,
+            refLogProbs,
+            values: out.values,
+            oldValues,
+            returns,
+          }, objective);
+          // variableGrads returns only the loss, so the other terms leave through tf.keep.
+          const parts = [terms.loss, terms.policyLoss, terms.entropy, terms.kl, terms.valueLoss];
+          stats.push(tf.keep(tf.concat([
+            tf.mul(tf.stack(parts), weight),
+            tf.reshape(tf.mul(terms.clipFraction, tokenCount), [1]),
+          ])));
+          return tf.mul(terms.loss, weight) as tf.Scalar;
+        }, variables);
+        const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+        return previous === null ? list : list.map((g, k) => tf.add(g, previous[k]));
+      });
+      if (previous !== null) tf.dispose(previous);
+    }
+    const grads = accumulated as tf.Tensor[];
+    tf.tidy(() => {
+      const nActor = actor.variables.length;
+      const clippedActor = clipByGlobalNorm(grads.slice(0, nActor), { maxNorm: train.gradClip });
+      actor.apply(clippedActor.grads);
+      norms.push(tf.keep(clippedActor.norm));
+      if (critic !== null) {
+        const clippedCritic = clipByGlobalNorm(grads.slice(nActor), { maxNorm: train.gradClip });
+        critic.apply(clippedCritic.grads);
+      }
+    });
+    tf.dispose(grads);
+  }
+
+  // One host read for the step's update statistics.
+  const steps = minis.length;
+  const [totals, normSum] = steps === 0 ? [new Float32Array(6), 0] : tf.tidy(() => [
+    tf.addN(stats).dataSync() as Float32Array,
+    tf.sum(tf.stack(norms)).dataSync()[0],
+  ]) as [Float32Array, number];
+  tf.dispose([...stats, ...norms]);
+  const perStep = (x: number) => (steps === 0 ? 0 : x / steps);
+  return {
+    samplesTrained: kept.length,
+    optimizerSteps: steps,
+    loss: perStep(totals[0]),
+    policyLoss: perStep(totals[1]),
+    entropy: perStep(totals[2]),
+    kl: perStep(totals[3]),
+    valueLoss: perStep(totals[4]),
+    clipFraction: trainedTokens > 0 ? totals[5] / trainedTokens : 0,
+    gradNorm: perStep(normSum),
+    klToInitial,
+    seconds: {
+      logProbs: (afterLogProbs - started) / 1000,
+      update: (performance.now() - afterLogProbs) / 1000,
+    },
+  };
+}
