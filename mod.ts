@@ -231,8 +231,8 @@ export type {
   TrainStepOptions,
   UpdateMetrics,
 } from "./lib/train/train_step.ts";
-export { stepProblemIndices, train } from "./lib/train/train.ts";
-export type { RewardFunction, TrainOptions, TrainProblem, TrainResult } from "./lib/train/train.ts";
+export { MATH_REWARD, stepProblemIndices, train } from "./lib/train/train.ts";
+export type { Reward, TrainOptions, TrainProblem, TrainResult } from "./lib/train/train.ts";
 export {
   appendTrainRecord,
   formatTrainLog,
@@ -305,7 +305,11 @@ export {
 export type { CountdownProblem, CountedProblem } from "./lib/tasks/countdown.ts";
 export { countdownReward, gradeCountdown } from "./lib/tasks/countdown_grade.ts";
 export type { CountdownGrade } from "./lib/tasks/countdown_grade.ts";
-export { countdownRolloutReward, countdownTrainProblems } from "./lib/tasks/countdown_rl.ts";
+export {
+  COUNTDOWN_REWARD,
+  countdownRolloutReward,
+  countdownTrainProblems,
+} from "./lib/tasks/countdown_rl.ts";
 export {
   applyOperator,
   exprDigits,
@@ -354,7 +358,6 @@ export { teacherStrategyStats } from "./lib/tasks/teacher_stats.ts";
 export type { TeacherStrategyRow } from "./lib/tasks/teacher_stats.ts";
 export { explainCountdownResponse } from "./lib/tasks/countdown_explain.ts";
 export type { CountdownExplanation } from "./lib/tasks/countdown_explain.ts";
-export { loadRunPolicy } from "./lib/train/run_policy.ts";
 
 // --- figures, progress and notebooks ---------------------------------------------------------
 export { figure, saveFigure, scatterMarks, seriesMarks, show } from "./lib/present/figure.ts";
@@ -367,7 +370,12 @@ export type {
   SeriesMarksOptions,
 } from "./lib/present/figure.ts";
 export { checkAgainstReference, UPDATE_REFERENCE_ENV } from "./lib/protocol/regression.ts";
-export { runTraining } from "./lib/train/run_training.ts";
+export {
+  loadRunPolicy,
+  rewardIdentity,
+  runTraining,
+  trainingKey,
+} from "./lib/train/run_training.ts";
 export type { RunTrainingOptions, TrainingRun } from "./lib/train/run_training.ts";
 export type { ReferenceCheck } from "./lib/protocol/regression.ts";
 export { formatProgress, progressReporter } from "./lib/progress.ts";

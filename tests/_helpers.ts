@@ -126,8 +126,11 @@ export const COPY_TASK = {
   alphabet: "0123",
   problems: ["0", "1", "2", "3"].map((d) => ({ prompt: d })),
   /** 1 when the response starts with the prompt's digit. */
-  reward: (rollout: { response: string }, problem: { prompt: string }): number =>
-    rollout.response.startsWith(problem.prompt) ? 1 : 0,
+  reward: {
+    name: "copy-digit",
+    grade: (rollout: { response: string }, problem: { prompt: string }): number =>
+      rollout.response.startsWith(problem.prompt) ? 1 : 0,
+  },
 };
 
 /**

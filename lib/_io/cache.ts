@@ -39,8 +39,25 @@ export function canonicalJson(value: unknown): string {
  * ```
  */
 export async function hashKey(value: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson(value));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return await sha256Hex(new TextEncoder().encode(canonicalJson(value)));
+}
+
+/**
+ * SHA-256 of bytes, as the first 16 hex characters (64 bits: collisions are checked where it
+ * matters, see {@link cached}).
+ *
+ * @param bytes The bytes.
+ * @returns A 16-character hex digest.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(await sha256Hex(new Uint8Array()), "e3b0c44298fc1c14");
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
   return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

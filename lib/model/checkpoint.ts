@@ -6,12 +6,18 @@
  * `{ name: { dtype: "F32", shape, data_offsets: [begin, end] }, "__metadata__": {…} }`, then
  * the raw little-endian data; offsets are relative to the end of the header.
  *
+ * Integrity: `config.json` records the policy's fingerprint (`policyFingerprint`: config,
+ * tokenizer alphabet and weights). Loading recomputes it, so weights that changed on disk, a
+ * config edited after saving (8 heads instead of 4) or a swapped alphabet are caught at load, not
+ * discovered as a silently worse model. Non-finite weights are refused on save and on load.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, parseExperimentConfig } from "../config.ts";
 import { paramSpecs } from "./params.ts";
 import { Policy } from "./policy.ts";
+import { policyFingerprint } from "./policy_fingerprint.ts";
 import { writeFileAtomic } from "../_io/write_atomic.ts";
 
 /** File holding the weights inside a checkpoint directory. */
@@ -37,7 +43,25 @@ export type LoadedCheckpoint = {
   tokenizerAlphabet?: string;
   /** The saved metadata (`{}` when none). */
   metadata: Record<string, unknown>;
+  /** The policy's fingerprint (`policyFingerprint` with the alphabet), checked at load. */
+  fingerprint: string;
 };
+
+/** Names the tensors holding NaN or ±Infinity, with a count and the first bad value. */
+function nonFinite(tensors: Record<string, { data: Float32Array }>): string[] {
+  const bad: string[] = [];
+  for (const [name, { data }] of Object.entries(tensors)) {
+    let count = 0;
+    let first = -1;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) (count++, first = first < 0 ? i : first);
+    }
+    if (count > 0) {
+      bad.push(`${name} holds ${count} non-finite value(s) (first: ${data[first]} at ${first})`);
+    }
+  }
+  return bad;
+}
 
 /**
  * Encodes named float32 arrays as a safetensors file.
@@ -183,6 +207,11 @@ export async function savePolicy(
     const variable = policy.params[spec.name];
     tensors[spec.name] = { shape: spec.shape, data: (await variable.data()) as Float32Array };
   }
+  const bad = nonFinite(tensors);
+  if (bad.length > 0) {
+    throw new RangeError(`Cannot save a policy to ${dir}: ${bad.join("; ")}`);
+  }
+  const fingerprint = await policyFingerprint(policy, { tokenizerAlphabet });
   await Deno.mkdir(dir, { recursive: true });
   await writeFileAtomic(`${dir}/${WEIGHTS_FILE}`, encodeSafetensors(tensors, { format: FORMAT }));
   const config = {
@@ -190,6 +219,7 @@ export async function savePolicy(
     version: VERSION,
     model: policy.config,
     ...(tokenizerAlphabet === undefined ? {} : { tokenizerAlphabet }),
+    fingerprint,
     metadata,
   };
   await writeFileAtomic(
@@ -201,6 +231,7 @@ export async function savePolicy(
 async function readConfig(dir: string): Promise<{
   model: ModelConfig;
   tokenizerAlphabet?: string;
+  fingerprint?: string;
   metadata: Record<string, unknown>;
 }> {
   const path = `${dir}/${CONFIG_FILE}`;
@@ -223,17 +254,21 @@ async function readConfig(dir: string): Promise<{
   const model = parseExperimentConfig({ model: file.model }).model;
   const alphabet = typeof file.tokenizerAlphabet === "string" ? file.tokenizerAlphabet : undefined;
   const metadata = (file.metadata ?? {}) as Record<string, unknown>;
-  return { model, tokenizerAlphabet: alphabet, metadata };
+  const fingerprint = typeof file.fingerprint === "string" ? file.fingerprint : undefined;
+  return { model, tokenizerAlphabet: alphabet, fingerprint, metadata };
 }
 
 /**
- * Loads a checkpoint written by {@link savePolicy}, validating every weight's name, shape and
- * dtype against the saved config.
+ * Loads a checkpoint written by {@link savePolicy}, validating every weight's name, shape, dtype
+ * and finiteness against the saved config, then the fingerprint `config.json` records (a
+ * checkpoint saved before fingerprints existed has none, and is loaded without that check).
  *
  * @param dir The checkpoint directory.
- * @returns The policy (trainable, owned by the caller), tokenizer alphabet and metadata.
+ * @returns The policy (trainable, owned by the caller), tokenizer alphabet, metadata and
+ *   fingerprint.
  * @throws {TypeError} Listing every mismatch, e.g. `Cannot load policy from ck: h.0.ln1.g has
- *   shape [8], expected [16]; missing head.w`, or what is malformed in the files.
+ *   shape [8], expected [16]; missing head.w`, non-finite weights (file and tensor named), a
+ *   fingerprint that does not match, or what is malformed in the files.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -241,7 +276,7 @@ async function readConfig(dir: string): Promise<{
  * ```
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const { model, tokenizerAlphabet, metadata } = await readConfig(dir);
+  const { model, tokenizerAlphabet, fingerprint: saved, metadata } = await readConfig(dir);
   const path = `${dir}/${WEIGHTS_FILE}`;
   let entries: Record<string, SafetensorsEntry>;
   try {
@@ -270,17 +305,31 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       `Cannot load policy from ${dir}: ${problems.join("; ")} (config: ${JSON.stringify(model)})`,
     );
   }
+  const bad = nonFinite(entries);
+  if (bad.length > 0) {
+    throw new TypeError(`Cannot load policy from ${dir}: ${WEIGHTS_FILE}: ${bad.join("; ")}`);
+  }
   const values = tf.tidy(() =>
     Object.fromEntries(
       specs.map((s) => [s.name, tf.tensor(entries[s.name].data, s.shape, "float32")]),
     )
   );
+  let policy: Policy;
   try {
-    const policy = Policy.fromWeights(model, values);
-    return { policy, tokenizerAlphabet, metadata };
+    policy = Policy.fromWeights(model, values);
   } finally {
     tf.dispose(Object.values(values));
   }
+  const fingerprint = await policyFingerprint(policy, { tokenizerAlphabet });
+  if (saved !== undefined && saved !== fingerprint) {
+    policy.dispose();
+    throw new TypeError(
+      `Cannot load policy from ${dir}: its weights, model config or tokenizer alphabet changed ` +
+        `after it was saved (${CONFIG_FILE} records fingerprint ${saved}, the files give ` +
+        `${fingerprint})`,
+    );
+  }
+  return { policy, tokenizerAlphabet, metadata, fingerprint };
 }
 
 /**

@@ -21,9 +21,8 @@ const VERDICT_STYLE: Readonly<Record<ClaimVerdict, string>> = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { claimFromInterval } from "../protocol/claims.ts";
- * const record = claimFromInterval({ estimate: -0.1, lower: -0.2, upper: -0.05 }, {
- *   id: "4", claim: "NSR ≥ PPO at k=256", relation: "at-least" });
+ * const record = { id: "4", claim: "NSR ≥ PPO at k=256", verdict: "not reproduced" as const,
+ *   evidence: "NSR − PPO: −10 pp [−20, −5]" };
  * assert.match(claimsTable([record]).text, /4 +NSR ≥ PPO at k=256 +not reproduced/);
  * ```
  */

@@ -23,7 +23,8 @@ import type { Tokenizer } from "../model/tokenizer.ts";
 import type { Progress } from "../progress.ts";
 import { deriveSeed } from "../random.ts";
 import type { CountdownProblem } from "../tasks/countdown.ts";
-import { countdownRolloutReward } from "../tasks/countdown_rl.ts";
+import { COUNTDOWN_REWARD } from "../tasks/countdown_rl.ts";
+import { codeFingerprint } from "../_io/code_fingerprint.ts";
 import { evaluateCountdown } from "../tasks/evaluate_countdown.ts";
 import { loadTrainCheckpoint } from "../train/train_checkpoint.ts";
 
@@ -236,11 +237,10 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
         const before = done;
         const run = await runTraining(config, {
           policy: start,
-          policyId: base.id,
           tokenizer: base.tokenizer,
           problems,
           evalProblems,
-          reward: countdownRolloutReward,
+          reward: COUNTDOWN_REWARD,
           cacheDir,
           label: `${slug(method)}-s${seed}`,
           onStep: (m) => {
@@ -273,7 +273,10 @@ export async function runReproduction(options: ReproductionOptions): Promise<Rep
             const evalSeed = deriveSeed(seed, `eval/${tier}/${setting}`);
             const key = {
               policy: policyKey,
-              problems: tiers[tier].map((p) => p.id),
+              problems: tiers[tier],
+              code: await codeFingerprint([
+                new URL("../tasks/evaluate_countdown.ts", import.meta.url),
+              ]),
               samples,
               temperature,
               topP,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ModelConfig } from "../config.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import type { Policy } from "../model/policy.ts";
 import { charTokenizer, type Tokenizer } from "../model/tokenizer.ts";
@@ -16,6 +17,13 @@ export type BaseModel = {
   policy: Policy;
   /** Its character tokenizer. */
   tokenizer: Tokenizer;
+  /** Its model config (sizes), as a run's `config.model` must state it. */
+  config: ModelConfig;
+  /**
+   * Its identity: the fingerprint of its weights, config and alphabet (`policyFingerprint`),
+   * checked against the one the checkpoint records. Cached runs key on it.
+   */
+  id: string;
   /** The checkpoint's metadata (pretraining command, steps, seconds, …). */
   metadata: Record<string, unknown>;
 };
@@ -24,7 +32,7 @@ export type BaseModel = {
  * Loads the base model (default: the shipped one in `data/base/`).
  *
  * @param options `dir` of another checkpoint.
- * @returns Policy, tokenizer and metadata.
+ * @returns Policy, tokenizer, model config, metadata and `id` (the weights' fingerprint).
  * @throws {TypeError} If the checkpoint has no tokenizer alphabet (or is invalid).
  * @example
  * ```ts
@@ -36,10 +44,16 @@ export type BaseModel = {
  */
 export async function loadBaseModel(options: { dir?: string } = {}): Promise<BaseModel> {
   const { dir = BASE_MODEL_DIR } = options;
-  const { policy, tokenizerAlphabet, metadata } = await loadCheckpoint(dir);
+  const { policy, tokenizerAlphabet, metadata, fingerprint } = await loadCheckpoint(dir);
   if (tokenizerAlphabet === undefined) {
     policy.dispose();
     throw new TypeError(`Cannot load a base model: ${dir} has no tokenizer alphabet`);
   }
-  return { policy, tokenizer: charTokenizer(tokenizerAlphabet), metadata };
+  return {
+    policy,
+    tokenizer: charTokenizer(tokenizerAlphabet),
+    config: policy.config,
+    metadata,
+    id: fingerprint,
+  };
 }

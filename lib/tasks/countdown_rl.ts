@@ -6,6 +6,7 @@
  * @module
  */
 import type { Rollout } from "../rollout/sample_rollouts.ts";
+import type { Reward } from "../train/train.ts";
 import { type CountdownProblem, countdownPrompt } from "./countdown.ts";
 import { countdownReward } from "./countdown_grade.ts";
 
@@ -49,3 +50,20 @@ export function countdownRolloutReward(
 ): 0 | 1 {
   return rollout.truncated ? 0 : countdownReward(problem, rollout.response);
 }
+
+/**
+ * The Countdown reward as the trainer takes it: {@link countdownRolloutReward}, named, with this
+ * module as its code (the grader and the verifier it imports key cached runs).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rollout = { response: "9*5=45,45-3=42\\boxed{42}", truncated: false };
+ * assert.equal(COUNTDOWN_REWARD.grade(rollout as never, { digits: [3, 9, 2, 5], target: 42, prompt: "" }), 1);
+ * ```
+ */
+export const COUNTDOWN_REWARD: Reward<CountdownProblem & { readonly prompt: string }> = {
+  name: "countdown",
+  module: import.meta.url,
+  grade: countdownRolloutReward,
+};

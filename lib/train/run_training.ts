@@ -1,43 +1,50 @@
 /**
- * Cached training runs for notebooks and the main job: a run's directory is named by the hash of
- * everything the run depends on (config, base model, problems, matmul engine), so re-running a notebook resumes
- * or reuses a finished run instead of retraining it.
+ * Cached training runs for notebooks and the main job. A run's directory is named by the hash of
+ * everything its numbers depend on ({@link trainingKey}): the config, the starting weights
+ * (their fingerprint), the tokenizer, the reward (name and code), the problems, the kernel
+ * engines and the code that trains (a hash of the sources of this module and all it imports).
+ * Re-running a notebook resumes or reuses a finished run; editing the trainer, the sampler, the
+ * model or the grader, or changing any input, trains a new one.
  *
  * @module
  */
-import { kernelCacheKey } from "../engine/backend.ts";
+import { codeFingerprint } from "../_io/code_fingerprint.ts";
 import { hashKey } from "../_io/cache.ts";
+import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { ExperimentConfig } from "../config.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import { kernelCacheKey } from "../engine/backend.ts";
 import type { Policy } from "../model/policy.ts";
-import { type RewardFunction, train, type TrainProblem, type TrainResult } from "./train.ts";
+import { policyFingerprint } from "../model/policy_fingerprint.ts";
+import type { Tokenizer } from "../model/tokenizer.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
+import { type Reward, train, type TrainProblem, type TrainResult } from "./train.ts";
+import { loadTrainCheckpoint } from "./train_checkpoint.ts";
 
 /** Options of {@link runTraining}. */
 export type RunTrainingOptions<P extends TrainProblem> = {
-  /** The starting policy (not modified). */
+  /** The starting policy (not modified); its weights' fingerprint is part of the key. */
   policy: Policy;
-  /** A stable name of the starting policy (e.g. its checkpoint command), part of the cache key. */
-  policyId: string;
   /** Its tokenizer. */
   tokenizer: Tokenizer;
-  /** Training problems. */
+  /** Training problems (every field is part of the key: rewards may read any of them). */
   problems: readonly P[];
   /** Held-out problems for greedy accuracy and entropy. */
   evalProblems?: readonly P[];
   /** The reward. */
-  reward: RewardFunction<P>;
+  reward: Reward<P>;
   /** Root of the cache; each run gets `<cacheDir>/<label>-<hash>/`. */
   cacheDir: string;
   /** Short name of the run, e.g. `nsr-seed1`. */
   label: string;
   /** Progress after each step. */
   onStep?: (metrics: StepMetrics, evaluation?: EvalMetrics) => void;
+  /** Stops cleanly after the current step (which is checkpointed) when aborted. */
+  signal?: AbortSignal;
 };
 
 /** What {@link runTraining} returns: plain data, and where the run's checkpoints are. */
 export type TrainingRun = {
-  /** The run directory (config.json, metrics.jsonl, checkpoints/). */
+  /** The run directory (config.json, key.json, metrics.jsonl, checkpoints/). */
   dir: string;
   /** Metrics of every step. */
   steps: StepMetrics[];
@@ -46,32 +53,102 @@ export type TrainingRun = {
 };
 
 /**
- * Trains (or resumes, or reuses) the run identified by its config, starting policy and problems.
- * A BOUNDARY: the trained policy stays on disk in the run directory; nothing tensor comes out.
+ * The identity of a reward in cache keys: its name, the source of its `grade` function, and
+ * the code fingerprint of its `module` (with everything that module imports) when given.
+ *
+ * @param reward The reward.
+ * @returns Plain, JSON-serializable identity.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const one = await rewardIdentity({ name: "r", grade: () => 1 });
+ * const zero = await rewardIdentity({ name: "r", grade: () => 0 });
+ * assert.notDeepEqual(one, zero);
+ * ```
+ */
+export async function rewardIdentity<P extends TrainProblem>(
+  reward: Reward<P>,
+): Promise<{ name: string; grade: string; code: string | null }> {
+  return {
+    name: reward.name,
+    grade: reward.grade.toString(),
+    code: reward.module === undefined ? null : await codeFingerprint([reward.module]),
+  };
+}
+
+/**
+ * The symbols of a tokenizer, id by id: what the ids mean, whatever kind of tokenizer it is.
+ *
+ * @param tokenizer The tokenizer.
+ * @returns The decoded text of each id, in id order.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { charTokenizer } from "../model/tokenizer.ts";
+ * assert.deepEqual(tokenizerSymbols(charTokenizer("ab")), ["", "", "", "a", "b"]);
+ * ```
+ */
+export function tokenizerSymbols(tokenizer: Tokenizer): string[] {
+  return Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.decode([id]));
+}
+
+/**
+ * Everything a training run's numbers depend on, as plain data; its hash names the run.
  *
  * @param config The experiment config.
- * @param options Starting policy and its id, problems, reward, cache location, progress.
- * @returns The run's directory and metrics.
+ * @param options The starting policy, tokenizer, problems and reward of the run.
+ * @returns The key (JSON-serializable).
  * @example
  * ```ts ignore
- * const run = await runTraining(config, { policy, policyId: "base-v1", tokenizer, problems,
- *   reward: countdownRolloutReward, cacheDir: "out/cache", label: "nsr" });
+ * const key = await trainingKey(config, { policy, tokenizer, problems, reward: COUNTDOWN_REWARD });
+ * ```
+ */
+export async function trainingKey<P extends TrainProblem>(
+  config: ExperimentConfig,
+  options: Pick<
+    RunTrainingOptions<P>,
+    "policy" | "tokenizer" | "problems" | "evalProblems" | "reward"
+  >,
+): Promise<Record<string, unknown>> {
+  const { policy, tokenizer, problems, evalProblems = [], reward } = options;
+  return {
+    config,
+    policy: await policyFingerprint(policy),
+    tokenizer: tokenizerSymbols(tokenizer),
+    reward: await rewardIdentity(reward),
+    problems,
+    evalProblems,
+    engines: kernelCacheKey(),
+    code: await codeFingerprint([import.meta.url]),
+  };
+}
+
+/**
+ * Trains (or resumes, or reuses) the run identified by {@link trainingKey}. A BOUNDARY: the
+ * trained policy stays on disk in the run directory (with the key beside it, `key.json`);
+ * nothing tensor comes out.
+ *
+ * @param config The experiment config.
+ * @param options Starting policy, tokenizer, problems, reward, cache location, progress, stop.
+ * @returns The run's directory and metrics.
+ * @throws {RangeError} As `train` (a non-finite loss names the step and keeps the last good
+ *   checkpoint).
+ * @example
+ * ```ts ignore
+ * const run = await runTraining(config, { policy, tokenizer, problems,
+ *   reward: COUNTDOWN_REWARD, cacheDir: "out/cache", label: "nsr" });
  * ```
  */
 export async function runTraining<P extends TrainProblem>(
   config: ExperimentConfig,
   options: RunTrainingOptions<P>,
 ): Promise<TrainingRun> {
-  const { policy, policyId, tokenizer, problems, evalProblems = [], reward, cacheDir } = options;
-  const { label, onStep } = options;
-  const key = {
-    config,
-    policyId,
-    problems: problems.map((p) => p.prompt),
-    evalProblems: evalProblems.map((p) => p.prompt),
-    ...kernelCacheKey(),
-  };
+  const { policy, tokenizer, problems, evalProblems = [], reward, cacheDir } = options;
+  const { label, onStep, signal } = options;
+  const key = await trainingKey(config, options);
   const dir = `${cacheDir.replace(/\/$/, "")}/${label}-${await hashKey(key)}`;
+  await Deno.mkdir(dir, { recursive: true });
+  await writeTextFileAtomic(`${dir}/key.json`, JSON.stringify(key, null, 1) + "\n");
   const result: TrainResult = await train(config, {
     policy,
     tokenizer,
@@ -80,7 +157,31 @@ export async function runTraining<P extends TrainProblem>(
     reward,
     outDir: dir,
     onStep,
+    signal,
   });
   result.policy.dispose();
   return { dir, steps: result.steps, evals: result.evals };
+}
+
+/**
+ * Loads the policy of a run's latest checkpoint (`<dir>/checkpoints/latest.json`).
+ *
+ * @param run The run (anything with its `dir`, e.g. `runTraining`'s result).
+ * @returns The policy and the step it was saved at; the caller owns the policy (dispose it, or
+ *   declare it with `using`).
+ * @throws {RangeError} If the run directory holds no checkpoint.
+ * @example
+ * ```ts ignore
+ * const run = await runTraining(config, options);
+ * using policy = (await loadRunPolicy(run)).policy;
+ * ```
+ */
+export async function loadRunPolicy(
+  run: { readonly dir: string },
+): Promise<{ policy: Policy; step: number }> {
+  const loaded = await loadTrainCheckpoint(run.dir);
+  if (loaded === null) {
+    throw new RangeError(`Cannot load a run's policy: no checkpoint in ${run.dir}, got none`);
+  }
+  return { policy: loaded.policy, step: loaded.checkpoint.step };
 }

@@ -35,8 +35,43 @@ export type TrainProblem = {
   readonly gold?: string;
 };
 
-/** Grades one response: 1 correct, 0 wrong (PSR/NSR/W-REINFORCE need exactly 0 or 1). */
-export type RewardFunction<P extends TrainProblem> = (rollout: Rollout, problem: P) => number;
+/**
+ * The reward a run trains on: a grader and what identifies it in cache keys. Two rewards with
+ * the same `name` but different code (`grade`'s source, or the source of `module` and what it
+ * imports) are different rewards: a cached run of one is never returned for the other. Values a
+ * closure captures are not visible in its source: put a parameterised grader's parameters in its
+ * `name` (e.g. `"within-0.01"`).
+ */
+export type Reward<P extends TrainProblem> = {
+  /** A short name, e.g. `"countdown"`. */
+  readonly name: string;
+  /**
+   * The module that defines `grade` (`import.meta.url` there): its source and its imports are
+   * part of the reward's identity. Omit it for a self-contained function (a notebook's lambda).
+   */
+  readonly module?: string;
+  /** Grades one response: 1 correct, 0 wrong (PSR/NSR/W-REINFORCE need exactly 0 or 1). */
+  readonly grade: (rollout: Rollout, problem: P) => number;
+};
+
+/**
+ * The math-answer reward: `mathReward(rollout.response, problem.gold)` (the verifier reads the
+ * final answer only). Problems without `gold` are an error.
+ */
+export const MATH_REWARD: Reward<TrainProblem> = {
+  name: "math",
+  module: import.meta.url,
+  grade: (rollout, problem) => {
+    if (problem.gold === undefined) {
+      throw new TypeError(
+        `Cannot grade a response: the math reward needs problem.gold, got a problem without one (prompt ${
+          JSON.stringify(problem.prompt)
+        })`,
+      );
+    }
+    return mathReward(rollout.response, problem.gold);
+  },
+};
 
 /** Options of {@link train}. */
 export type TrainOptions<P extends TrainProblem> = {
@@ -51,8 +86,8 @@ export type TrainOptions<P extends TrainProblem> = {
   problems: readonly P[];
   /** Held-out problems: greedy accuracy and entropy at step 0, every `evalEvery` steps and at the end. */
   evalProblems?: readonly P[];
-  /** The reward; default `mathReward(rollout.response, problem.gold)`. */
-  reward?: RewardFunction<P>;
+  /** The reward; default {@link MATH_REWARD}. */
+  reward?: Reward<P>;
   /** Run directory: config.json, metrics.jsonl and checkpoints; a checkpoint there is resumed. */
   outDir?: string;
   /** Called after every step with its metrics (and the evaluation run after it, if any). */
@@ -70,17 +105,6 @@ export type TrainResult = {
   /** Every held-out evaluation, step 0 included. */
   evals: EvalMetrics[];
 };
-
-function defaultReward(rollout: Rollout, problem: TrainProblem): number {
-  if (problem.gold === undefined) {
-    throw new TypeError(
-      `Cannot grade a response: the default reward needs problem.gold, got a problem without one (prompt ${
-        JSON.stringify(problem.prompt)
-      })`,
-    );
-  }
-  return mathReward(rollout.response, problem.gold);
-}
 
 function shuffled(n: number, prng: Prng): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
@@ -129,7 +153,7 @@ async function evaluateGreedy<P extends TrainProblem>(
   policy: Policy,
   problems: readonly P[],
   step: number,
-  context: { config: ExperimentConfig; tokenizer: Tokenizer; reward: RewardFunction<P> },
+  context: { config: ExperimentConfig; tokenizer: Tokenizer; reward: Reward<P> },
 ): Promise<EvalMetrics> {
   const { config, tokenizer, reward } = context;
   const rollouts = await sampleRollouts(policy, problems.map((p) => p.prompt), {
@@ -143,7 +167,7 @@ async function evaluateGreedy<P extends TrainProblem>(
   let entropy = 0;
   let length = 0;
   for (const r of rollouts) {
-    if (reward(r, problems[r.promptIndex]) === 1) correct++;
+    if (reward.grade(r, problems[r.promptIndex]) === 1) correct++;
     const n = r.entropies.length;
     entropy += n > 0 ? r.entropies.reduce((a, h) => a + h, 0) / n : 0;
     length += r.responseTokens.length;
@@ -170,16 +194,19 @@ function sameExceptSteps(a: ExperimentConfig, b: unknown): boolean {
  * Trains a policy with the configured objective and returns the trained copy.
  *
  * With `outDir`: writes config.json, appends one JSONL record per step (and per evaluation) to
- * metrics.jsonl, and saves a checkpoint every `checkpointEvery` steps and at the end. If `outDir`
- * already holds a checkpoint of the same config (only `train.steps` may differ), training resumes
- * after it: weights, optimizer moments, step and log are restored, and the log is rewritten to
- * end at that checkpoint, so the result equals an uninterrupted run.
+ * metrics.jsonl, and saves a checkpoint every `checkpointEvery` steps, at the end, and at the step
+ * a stop (`signal`) ends on. If `outDir` already holds a checkpoint of the same config (only
+ * `train.steps` may differ), training resumes after it: weights, optimizer moments, step and log
+ * are restored, and the log is rewritten to end at that checkpoint, so the result equals an
+ * uninterrupted run. A non-finite loss or gradient norm stops training with an error at that
+ * step, before anything of it is saved: the last good checkpoint stays.
  *
  * @param config The experiment (seed, rollout, objective, train; `model` must match the policy).
  * @param options Initial policy, tokenizer, problems, reward, run directory, `onStep`.
  * @returns The trained policy and the metrics.
  * @throws {RangeError} On an empty problem set, a model/config mismatch, PPO without a value
- *   head, or a run directory holding a different config.
+ *   head, a run directory holding a different config, or a non-finite loss or gradient (the
+ *   step and the last good checkpoint are named).
  */
 export async function train<P extends TrainProblem>(
   config: ExperimentConfig,
@@ -187,7 +214,7 @@ export async function train<P extends TrainProblem>(
 ): Promise<TrainResult> {
   const { policy: initial, tokenizer, problems, evalProblems = [], outDir, onStep, signal } =
     options;
-  const reward: RewardFunction<P> = options.reward ?? defaultReward;
+  const reward: Reward<P> = options.reward ?? MATH_REWARD;
   if (problems.length === 0) {
     throw new RangeError(`Cannot train: problems is empty, got 0 problems`);
   }
@@ -249,8 +276,24 @@ export async function train<P extends TrainProblem>(
         await appendTrainRecord(metricsPath, { kind: "eval", metrics: evaluation });
       }
     }
-    for (let step = start + 1; step <= trainConfig.steps; step++) {
-      if (signal?.aborted) break;
+    let saved = start;
+    const lastGood = (): string =>
+      outDir === undefined
+        ? "no run directory, so nothing was saved"
+        : saved > 0
+        ? `the last good checkpoint, step ${saved}, stays in ${outDir}`
+        : `no checkpoint was saved in ${outDir}`;
+    const save = async (step: number): Promise<void> => {
+      if (outDir === undefined) return;
+      await saveTrainCheckpoint(outDir, policy, {
+        step,
+        actor: optimizer.actor.state(),
+        critic: optimizer.critic?.state() ?? null,
+        log: { steps, evals },
+      });
+      saved = step;
+    };
+    for (let step = start + 1; step <= trainConfig.steps && !signal?.aborted; step++) {
       const t0 = performance.now();
       const chosen = stepProblemIndices(step, {
         seed: config.seed,
@@ -266,7 +309,15 @@ export async function train<P extends TrainProblem>(
         a.promptIndex - b.promptIndex || a.sampleIndex - b.sampleIndex
       );
       const t1 = performance.now();
-      const rewards = rollouts.map((r) => reward(r, chosen[r.promptIndex]));
+      const rewards = rollouts.map((r) => reward.grade(r, chosen[r.promptIndex]));
+      const bad = rewards.findIndex((r) => !Number.isFinite(r));
+      if (bad >= 0) {
+        const r = rollouts[bad];
+        throw new RangeError(
+          `Cannot train: reward "${reward.name}" gave ${rewards[bad]} at step ${step} for sample ` +
+            `${r.sampleIndex} of prompt ${JSON.stringify(r.prompt)}; ${lastGood()}`,
+        );
+      }
       const t2 = performance.now();
       const update = trainStep(policy, { rollouts, rewards }, {
         objective,
@@ -276,6 +327,13 @@ export async function train<P extends TrainProblem>(
         groupSize,
       });
       const t3 = performance.now();
+      if (![update.loss, update.gradNorm, update.weightNorm].every(Number.isFinite)) {
+        throw new RangeError(
+          `Cannot train: step ${step} gave a non-finite loss, gradient or weights, got loss ` +
+            `${update.loss}, gradient norm ${update.gradNorm} and weight norm ` +
+            `${update.weightNorm} (learning rate ${trainConfig.learningRate}); ${lastGood()}`,
+        );
+      }
       let evaluation: EvalMetrics | undefined;
       if (
         evalProblems.length > 0 &&
@@ -309,16 +367,8 @@ export async function train<P extends TrainProblem>(
       };
       steps.push(metrics);
       if (evaluation !== undefined) evals.push(evaluation);
-      if (
-        outDir !== undefined &&
-        (step % trainConfig.checkpointEvery === 0 || step === trainConfig.steps)
-      ) {
-        await saveTrainCheckpoint(outDir, policy, {
-          step,
-          actor: optimizer.actor.state(),
-          critic: optimizer.critic?.state() ?? null,
-          log: { steps, evals },
-        });
+      if (step % trainConfig.checkpointEvery === 0 || step === trainConfig.steps) {
+        await save(step);
         metrics.seconds.checkpoint = (performance.now() - t4) / 1000;
         metrics.seconds.total = (performance.now() - t0) / 1000;
       }
@@ -329,6 +379,11 @@ export async function train<P extends TrainProblem>(
         }
       }
       onStep?.(metrics, evaluation);
+      // A stop (abort) checkpoints the step it finished, so resuming loses nothing.
+      if (signal?.aborted) {
+        if (saved < step) await save(step);
+        break;
+      }
     }
   } catch (error) {
     policy.dispose();

@@ -49,6 +49,8 @@ export type UpdateMetrics =
   & {
     /** Token-mean log π − log π_ref over all rollouts; null without a reference policy. */
     klToInitial: number | null;
+    /** Global L2 norm of the actor's weights after the update (finite unless it blew up). */
+    weightNorm: number;
     /** Seconds in the teacher-forced passes and in the updates. */
     seconds: { logProbs: number; update: number };
   };
@@ -369,12 +371,18 @@ export function trainStep(
     tf.dispose(grads);
   }
 
-  // One host read for the step's update statistics.
+  // One host read for the step's update statistics (and the weights' norm, which catches an
+  // update that left them non-finite).
   const steps = minis.length;
-  const [totals, normSum] = steps === 0 ? [new Float32Array(6), 0] : tf.tidy(() => [
-    tf.addN(stats).dataSync() as Float32Array,
-    tf.sum(tf.stack(norms)).dataSync()[0],
-  ]) as [Float32Array, number];
+  const [totals, normSum, weightNorm] = tf.tidy(() => {
+    const weightSquares = tf.addN(actor.variables.map((v) => tf.sum(tf.square(v)))); // []
+    const read = tf.concat([
+      steps === 0 ? tf.zeros([6]) : tf.addN(stats), // [6]
+      tf.reshape(steps === 0 ? tf.scalar(0) : tf.sum(tf.stack(norms)), [1]),
+      tf.reshape(tf.sqrt(weightSquares), [1]),
+    ]).dataSync() as Float32Array; // [8]
+    return [read.subarray(0, 6), read[6], read[7]];
+  }) as [Float32Array, number, number];
   tf.dispose([...stats, ...norms]);
   const perStep = (x: number) => (steps === 0 ? 0 : x / steps);
   return {
@@ -387,6 +395,7 @@ export function trainStep(
     valueLoss: perStep(totals[4]),
     clipFraction: trainedTokens > 0 ? totals[5] / trainedTokens : 0,
     gradNorm: perStep(normSum),
+    weightNorm,
     klToInitial,
     seconds: {
       logProbs: (afterLogProbs - started) / 1000,

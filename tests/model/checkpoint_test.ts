@@ -122,3 +122,71 @@ Deno.test("loadPolicy() rejects corrupted or mismatched checkpoints, saying what
     });
   });
 });
+
+Deno.test("a checkpoint whose weights, config or alphabet changed on disk does not load", async (t) => {
+  const alphabet = "abcdef";
+  const save = async (dir: string) => {
+    using policy = Policy.create(CONFIG, { seed: 4 });
+    await savePolicy(policy, dir, { tokenizerAlphabet: alphabet });
+  };
+  const editConfig = async (dir: string, edit: (file: Record<string, unknown>) => void) => {
+    const file = JSON.parse(await Deno.readTextFile(`${dir}/${CONFIG_FILE}`));
+    edit(file);
+    await Deno.writeTextFile(`${dir}/${CONFIG_FILE}`, JSON.stringify(file));
+  };
+  const editWeights = async (dir: string, edit: (data: Float32Array) => void) => {
+    const bytes = await Deno.readFile(`${dir}/${WEIGHTS_FILE}`);
+    const entries = decodeSafetensors(bytes);
+    for (const entry of Object.values(entries)) edit(entry.data);
+    await Deno.writeFile(`${dir}/${WEIGHTS_FILE}`, encodeSafetensors(entries));
+  };
+  await t.step("an unchanged checkpoint loads and reports its fingerprint", async () => {
+    await withDir(async (dir) => {
+      await save(dir);
+      const loaded = await loadCheckpoint(dir);
+      loaded.policy.dispose();
+      assert.match(loaded.fingerprint, /^[0-9a-f]{16}$/);
+      const saved = JSON.parse(await Deno.readTextFile(`${dir}/${CONFIG_FILE}`));
+      assert.equal(saved.fingerprint, loaded.fingerprint);
+    });
+  });
+  await t.step("NaN weights are refused, naming the file and the tensor", async () => {
+    await withDir(async (dir) => {
+      await save(dir);
+      await editWeights(dir, (data) => data[1] = NaN);
+      await assert.rejects(
+        loadCheckpoint(dir),
+        /model\.safetensors: wte holds 1 non-finite value\(s\) \(first: NaN at 1\)/,
+      );
+    });
+  });
+  await t.step("finite random bytes in place of the weights fail the fingerprint", async () => {
+    await withDir(async (dir) => {
+      await save(dir);
+      await editWeights(dir, (data) => data.forEach((_, i) => data[i] = Math.sin(i)));
+      await assert.rejects(loadCheckpoint(dir), /changed after it was saved/);
+    });
+  });
+  await t.step("a config edited to 4 heads instead of 2 fails the fingerprint", async () => {
+    await withDir(async (dir) => {
+      await save(dir);
+      await editConfig(dir, (file) => ((file.model as ModelConfig).heads = 4));
+      await assert.rejects(loadCheckpoint(dir), /changed after it was saved/);
+    });
+  });
+  await t.step("an alphabet with two symbols swapped fails the fingerprint", async () => {
+    await withDir(async (dir) => {
+      await save(dir);
+      await editConfig(dir, (file) => (file.tokenizerAlphabet = "bacdef"));
+      await assert.rejects(loadCheckpoint(dir), /changed after it was saved/);
+    });
+  });
+  await t.step("non-finite weights are never saved", async () => {
+    await withDir(async (dir) => {
+      using policy = Policy.create(CONFIG, { seed: 4 });
+      policy.params["head.w"].assign(policy.params["head.w"].mul(Infinity));
+      await assert.rejects(savePolicy(policy, dir), /Cannot save a policy to .*head\.w holds/);
+      await assert.rejects(Deno.stat(`${dir}/${WEIGHTS_FILE}`), Deno.errors.NotFound);
+    });
+  });
+});

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
+import { codeFingerprint } from "../../lib/_io/code_fingerprint.ts";
+import { hashKey } from "../../lib/_io/cache.ts";
 import { initBackend } from "../../lib/engine/backend.ts";
-import { runTraining } from "../../lib/train/run_training.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
+import { loadRunPolicy, runTraining, trainingKey } from "../../lib/train/run_training.ts";
 import { COPY_TASK, copyTaskConfig } from "../_helpers.ts";
+
+await initBackend();
 
 const TOKENIZER = charTokenizer(COPY_TASK.alphabet);
 const PROBLEMS = COPY_TASK.problems;
-const reward = COPY_TASK.reward;
 const CONFIG = await copyTaskConfig({ kind: "nsr" }, {
   steps: 3,
   promptsPerStep: 2,
@@ -16,30 +19,122 @@ const CONFIG = await copyTaskConfig({ kind: "nsr" }, {
   checkpointEvery: 1,
 });
 
-Deno.test("runTraining() reuses a finished run with the same key and separates other keys", async () => {
-  await initBackend();
+Deno.test("runTraining() reuses a finished run with the same key", async () => {
   const cacheDir = await Deno.makeTempDir();
   using policy = Policy.create(CONFIG.model, { seed: 0 });
-  const options = {
-    policy,
-    policyId: "toy",
-    tokenizer: TOKENIZER,
-    problems: PROBLEMS,
-    reward,
-    cacheDir,
-  };
+  const options = { policy, tokenizer: TOKENIZER, problems: PROBLEMS, reward: COPY_TASK.reward };
   let calls = 0;
-  const first = await runTraining(CONFIG, { ...options, label: "nsr", onStep: () => calls++ });
-  assert.equal(first.steps.length, 3);
-  assert.equal(calls, 3);
-  const again = await runTraining(CONFIG, { ...options, label: "nsr", onStep: () => calls++ });
+  const first = await runTraining(CONFIG, {
+    ...options,
+    cacheDir,
+    label: "nsr",
+    onStep: () => calls++,
+  });
+  assert.deepEqual([first.steps.length, calls], [3, 3]);
+  const again = await runTraining(CONFIG, {
+    ...options,
+    cacheDir,
+    label: "nsr",
+    onStep: () => calls++,
+  });
   assert.equal(calls, 3, "a finished run is not retrained");
   assert.equal(again.dir, first.dir);
-  assert.deepEqual(
-    again.steps.map((s) => s.samplesTrained),
-    first.steps.map((s) => s.samplesTrained),
+  const withoutTimes = (steps: typeof first.steps) => steps.map(({ seconds: _, ...rest }) => rest);
+  assert.deepEqual(withoutTimes(again.steps), withoutTimes(first.steps));
+  const key = JSON.parse(await Deno.readTextFile(`${first.dir}/key.json`));
+  assert.deepEqual(key, JSON.parse(JSON.stringify(await trainingKey(CONFIG, options))));
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
+Deno.test("trainingKey() changes with every input a run's numbers depend on", async (t) => {
+  using policy = Policy.create(CONFIG.model, { seed: 0 });
+  using other = Policy.create(CONFIG.model, { seed: 1 });
+  const base = { policy, tokenizer: TOKENIZER, problems: PROBLEMS, reward: COPY_TASK.reward };
+  const hash = async (config = CONFIG, options = base) =>
+    await hashKey(await trainingKey(config, options));
+  const reference = await hash();
+  await t.step("an unchanged run has the same key", async () => {
+    assert.equal(await hash(), reference);
+  });
+  await t.step("the config (seed, learning rate)", async () => {
+    assert.notEqual(await hash({ ...CONFIG, seed: 2 }), reference);
+    assert.notEqual(
+      await hash({ ...CONFIG, train: { ...CONFIG.train, learningRate: 2e-3 } }),
+      reference,
+    );
+  });
+  await t.step("the starting weights", async () => {
+    assert.notEqual(await hash(CONFIG, { ...base, policy: other }), reference);
+  });
+  await t.step("the tokenizer's symbols", async () => {
+    assert.notEqual(await hash(CONFIG, { ...base, tokenizer: charTokenizer("1023") }), reference);
+  });
+  await t.step("the reward: same name, other code", async () => {
+    const name = COPY_TASK.reward.name;
+    const one = await hash(CONFIG, { ...base, reward: { name, grade: () => 1 } });
+    const zero = await hash(CONFIG, { ...base, reward: { name, grade: () => 0 } });
+    assert.notEqual(one, zero);
+    assert.notEqual(one, reference);
+  });
+  await t.step("the data: any field of a problem, not only its prompt", async () => {
+    const problems = PROBLEMS.map((p, i) => ({ ...p, target: i }));
+    const moved = problems.map((p, i) => ({ ...p, target: i + 1 }));
+    assert.notEqual(
+      await hash(CONFIG, { ...base, problems }),
+      await hash(CONFIG, { ...base, problems: moved }),
+    );
+  });
+  await t.step(
+    "the code: the key holds the fingerprint of the trainer's module graph",
+    async () => {
+      const key = await trainingKey(CONFIG, base);
+      const url = new URL("../../lib/train/run_training.ts", import.meta.url);
+      assert.equal(key.code, await codeFingerprint([url]));
+    },
   );
-  const other = await runTraining({ ...CONFIG, seed: 2 }, { ...options, label: "nsr" });
-  assert.notEqual(other.dir, first.dir);
+});
+
+Deno.test("runTraining() never returns one reward's run for another with the same name", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  using policy = Policy.create(CONFIG.model, { seed: 0 });
+  const options = { policy, tokenizer: TOKENIZER, problems: PROBLEMS, cacheDir, label: "r" };
+  const one = await runTraining(CONFIG, { ...options, reward: { name: "c", grade: () => 1 } });
+  const zero = await runTraining(CONFIG, { ...options, reward: { name: "c", grade: () => 0 } });
+  assert.notEqual(one.dir, zero.dir);
+  assert.deepEqual(one.steps.map((s) => s.correctRatio), [1, 1, 1]);
+  assert.deepEqual(zero.steps.map((s) => s.correctRatio), [0, 0, 0]);
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
+Deno.test("loadRunPolicy() loads the trained weights of a run's last step", async (t) => {
+  const cacheDir = await Deno.makeTempDir();
+  const config = await copyTaskConfig({ kind: "psr" }, {
+    steps: 2,
+    promptsPerStep: 2,
+    miniBatches: 1,
+    learningRate: 1e-2,
+    checkpointEvery: 1,
+  });
+  using start = Policy.create(config.model, { seed: 0 });
+  const run = await runTraining(config, {
+    policy: start,
+    tokenizer: TOKENIZER,
+    problems: PROBLEMS,
+    reward: COPY_TASK.reward,
+    cacheDir,
+    label: "psr",
+  });
+  await t.step("the step is the run's last and the weights moved from the start", async () => {
+    const { policy, step } = await loadRunPolicy(run);
+    using trained = policy;
+    assert.equal(step, 2);
+    assert.deepEqual(trained.config, start.config);
+    const before = start.actorVariables.map((v) => v.dataSync());
+    const after = trained.actorVariables.map((v) => v.dataSync());
+    assert.ok(before.some((w, i) => w.some((x, j) => x !== after[i][j])));
+  });
+  await t.step("a directory without a checkpoint is refused, naming it", async () => {
+    await assert.rejects(() => loadRunPolicy({ dir: cacheDir }), /no checkpoint in/);
+  });
   await Deno.remove(cacheDir, { recursive: true });
 });

@@ -194,8 +194,11 @@ Deno.test("trainStep() follows the paper's update loop", async (t) => {
 const TOY_TOKENIZER = charTokenizer("0123");
 // Copy the prompt's digit: reward 1 when the response starts with it (about 1/7 at init).
 const TOY_PROBLEMS = ["0", "1", "2", "3"].map((d) => ({ prompt: d, gold: d }));
-const toyReward = (rollout: Rollout, problem: { gold?: string }): number =>
-  rollout.response.startsWith(problem.gold ?? "") ? 1 : 0;
+const toyReward = {
+  name: "copy-digit",
+  grade: (rollout: Rollout, problem: { gold?: string }): number =>
+    rollout.response.startsWith(problem.gold ?? "") ? 1 : 0,
+};
 
 function toyConfig(
   objective: Record<string, unknown>,
@@ -290,7 +293,8 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
     const log = await readTrainLog(`${root}/resumed/metrics.jsonl`);
     assert.deepEqual(withoutTimes(log.steps), withoutTimes(whole.steps));
     assert.deepEqual(log.evals.map((e) => e.step), [0, 2, 4]);
-    // Stopped by its signal after step 3 (checkpoint at 2), then resumed: step 3 is redone.
+    // Stopped by its signal during step 3 (checkpoints every 2): step 3 is checkpointed, so a
+    // resumed run trains only step 4 and ends where the uninterrupted one did.
     const controller = new AbortController();
     const stopped = await train(config, {
       ...options,
@@ -300,7 +304,15 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
     });
     assert.equal(stopped.steps.length, 3);
     stopped.policy.dispose();
-    const again = await train(config, { ...options, outDir: `${root}/aborted` });
+    const latest = JSON.parse(await Deno.readTextFile(`${root}/aborted/checkpoints/latest.json`));
+    assert.equal(latest.step, 3);
+    const redone: number[] = [];
+    const again = await train(config, {
+      ...options,
+      outDir: `${root}/aborted`,
+      onStep: (m) => redone.push(m.step),
+    });
+    assert.deepEqual(redone, [4]);
     assert.deepEqual(withoutTimes(again.steps), withoutTimes(whole.steps));
     assert.deepEqual(weightsOf(again.policy), weightsOf(whole.policy));
     again.policy.dispose();
@@ -309,6 +321,45 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
     await assert.rejects(
       train({ ...config, seed: 9 }, { ...options, outDir: `${root}/resumed` }),
       /config.json differs from this config beyond train.steps/,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train() stops at the first non-finite number and keeps the last good checkpoint", async (t) => {
+  const root = await Deno.makeTempDir();
+  try {
+    using initial = Policy.create(toyConfig({ kind: "grpo" }).model, { seed: 1 });
+    const options = { policy: initial, tokenizer: TOY_TOKENIZER, problems: TOY_PROBLEMS };
+    await t.step("learning rate 1e308: the update's weights are caught at step 1", async () => {
+      const config = toyConfig({ kind: "reinforce" }, { learningRate: 1e308, miniBatches: 1 });
+      await assert.rejects(
+        train(config, { ...options, reward: toyReward, outDir: `${root}/lr` }),
+        /Cannot train: step 1 gave a non-finite loss, gradient or weights, got .* weight norm (Infinity|NaN) .*no checkpoint was saved/,
+      );
+      await assert.rejects(Deno.stat(`${root}/lr/checkpoints/latest.json`), Deno.errors.NotFound);
+    });
+    await t.step(
+      "a NaN reward at step 3: the error names it, step 2's checkpoint stays",
+      async () => {
+        const config = toyConfig({ kind: "grpo" }, { steps: 6, checkpointEvery: 2 });
+        let calls = 0;
+        const batch = config.train.promptsPerStep * config.rollout.samplesPerPrompt;
+        const reward = {
+          name: "breaks",
+          grade: (r: Rollout, p: { gold?: string }) =>
+            ++calls > 2 * batch ? NaN : toyReward.grade(r, p),
+        };
+        await assert.rejects(
+          train(config, { ...options, reward, outDir: `${root}/nan` }),
+          /reward "breaks" gave NaN at step 3 for sample 0 of prompt .*the last good checkpoint, step 2, stays/,
+        );
+        const { loadTrainCheckpoint } = await import("../../lib/train/train_checkpoint.ts");
+        const loaded = await loadTrainCheckpoint(`${root}/nan`);
+        assert.equal(loaded?.checkpoint.step, 2);
+        loaded?.policy.dispose();
+      },
     );
   } finally {
     await Deno.remove(root, { recursive: true });
