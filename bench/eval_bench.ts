@@ -89,7 +89,7 @@ print(`eval_grade_and_score_${name}`, seconds, "s");
 print(`eval_grading_throughput_${name}`, samples.length / seconds, "samples/s");
 print(`eval_passk_curve_${problems.length}_problems_1000_resamples`, scoringMs, "ms");
 console.error(
-  `[eval_bench] pass@1 ${result.curve[0].passAtK.toFixed(3)}, reasons ${
+  `[eval_bench] pass@1 ${result.curve[0].estimate.toFixed(3)}, reasons ${
     JSON.stringify(result.reasons)
   }`,
 );

@@ -2,9 +2,16 @@
 // deno task bench: runs every bench/*_bench.ts in its own process, one after another, and prints
 // their results, one JSON object per line: {"bench": name, "value": number, "unit": unit, ...}.
 // A comparison against a reference measured in the same run is its own line with unit "ratio".
-// Usage: deno task bench [name-filter]
+// Usage: deno task bench [name-filter...]
+import { parseCommandLine } from "../lib/_io/cli.ts";
+
+const { positionals: filters } = parseCommandLine(Deno.args, {}, {
+  usage: "deno task bench [name-filter...]",
+  description: "Runs every bench/*_bench.ts whose name contains all the filters, one process " +
+    "each, and prints one JSON result per line.",
+  positionals: { name: "name-filter...", help: "Run only benches whose file names contain these." },
+});
 const benchDir = new URL("./", import.meta.url).pathname;
-const filters = Deno.args;
 const files = [...Deno.readDirSync(benchDir)]
   .map((entry) => entry.name)
   .filter((name) => name.endsWith("_bench.ts") && filters.every((f) => name.includes(f)))

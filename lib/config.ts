@@ -13,18 +13,21 @@ const positive = (): z.ZodNumber => z.number().gt(0);
 const positiveInt = (): z.ZodNumber => z.number().int().gt(0);
 const probability = (): z.ZodNumber => z.number().min(0).max(1);
 
-/** Sizes of the decoder-only transformer policy. Defaults are the benchmark reference model. */
+/**
+ * Sizes of the decoder-only transformer policy. Defaults are the shipped base model
+ * (`data/base`: the Countdown alphabet's 25 symbols plus PAD, BOS and EOS, 0.2M parameters).
+ */
 export const ModelConfigSchema = z.strictObject({
   /** Number of token ids, special tokens included. */
-  vocabSize: positiveInt().default(32),
+  vocabSize: positiveInt().default(28),
   /** Residual stream width D. */
-  width: positiveInt().default(128),
+  width: positiveInt().default(64),
   /** Number of transformer blocks. */
   layers: positiveInt().default(4),
   /** Attention heads H; must divide `width`. */
   heads: positiveInt().default(4),
   /** Hidden width of each block's MLP. */
-  mlpWidth: positiveInt().default(512),
+  mlpWidth: positiveInt().default(256),
   /** Maximum sequence length (prompt + response) in tokens. */
   context: positiveInt().default(48),
   /**
@@ -64,8 +67,8 @@ export const RolloutConfigSchema = z.strictObject({
   topK: z.number().int().min(0).default(0),
   /** Take the arg-max token instead of sampling. */
   greedy: z.boolean().default(false),
-  /** Maximum number of generated tokens per response. */
-  maxNewTokens: positiveInt().default(32),
+  /** Maximum number of generated tokens per response (a Countdown response and its EOS). */
+  maxNewTokens: positiveInt().default(39),
 });
 /** Sampling settings, defaults applied (fields documented on the schema). */
 export type RolloutConfig = {
@@ -225,9 +228,15 @@ const SCHEMAS_MATCH_TYPES: [
 ] = [true, true, true, true, true];
 void SCHEMAS_MATCH_TYPES;
 
+// JSON.stringify writes NaN and ±Infinity as "null": name them as they are.
+function describeValue(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length > 0 ? issue.path.join(".") : "config";
-  const got = "input" in issue ? `, got ${JSON.stringify(issue.input) ?? String(issue.input)}` : "";
+  const got = "input" in issue ? `, got ${describeValue(issue.input)}` : "";
   switch (issue.code) {
     case "too_small": {
       const op = issue.inclusive ? ">=" : ">";
@@ -282,4 +291,208 @@ export function parseExperimentConfig(input: unknown): ExperimentConfig {
   if (result.success) return result.data;
   const lines = result.error.issues.map(describeIssue);
   throw new TypeError(`Cannot parse experiment config: ${lines.join("; ")}`);
+}
+
+// --- the reproduction protocol ------------------------------------------------------------------
+
+const seedList = (): z.ZodArray<z.ZodNumber> => z.array(z.number().int().min(0)).min(1);
+const changes = (): z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>> =>
+  z.record(z.string(), z.unknown()).optional();
+
+/** One method of a protocol: its changes to the shared experiment config, section by section. */
+export const MethodChangesSchema = z.strictObject({
+  /** The objective: `kind` and its own fields (the shared clip, entropy bonus, aggregation stay). */
+  objective: z.record(z.string(), z.unknown()),
+  /** Changes to the model (PPO: `valueHead: "separate"`). */
+  model: changes(),
+  /** Changes to the rollouts. */
+  rollout: changes(),
+  /** Changes to the training loop (e.g. `miniBatches`). */
+  train: changes(),
+});
+/** One method's changes (fields documented on the schema). */
+export type MethodChanges = {
+  objective: Record<string, unknown>;
+  model?: Record<string, unknown>;
+  rollout?: Record<string, unknown>;
+  train?: Record<string, unknown>;
+};
+
+/**
+ * The reproduction protocol (lib/protocol/run_protocol.ts documents each step): which problems
+ * train, how the one learning rate is chosen, the methods, the ablations, the evaluation, and the
+ * movement gate. Notebooks 02 and 04 share one, committed as `data/protocol.json`.
+ */
+export const ProtocolConfigSchema = z.strictObject({
+  /** Training seeds of the main grid. */
+  seeds: seedList(),
+  /** The shared experiment config every method starts from (its learning rate is replaced). */
+  experiment: ExperimentConfigSchema,
+  /** The training pool: train-split problems the base solves often enough. */
+  pool: z.strictObject({
+    /** How many train-split problems (from the start of the split) are screened. */
+    candidates: positiveInt(),
+    /** Samples per problem (T = 1) that estimate the base's pass rate. */
+    samples: positiveInt().default(16),
+    /** A problem joins the pool when its estimated pass rate is at least this. */
+    minPassRate: probability().default(0.25),
+    /** Seed of the screening samples. */
+    seed: z.number().int().min(0).default(0),
+  }),
+  /** The learning rate: standard RL (the calibration method) must clearly learn at it. */
+  calibration: z.strictObject({
+    /** The method calibrated on (standard RL, not a method under test). */
+    method: z.string().default("GRPO"),
+    /** Candidate rates, ascending; the smallest that qualifies is chosen. */
+    rates: z.array(positive()).min(1),
+    /** RL steps of each calibration run. */
+    steps: positiveInt(),
+    /** Seed of the calibration runs. */
+    seed: z.number().int().min(0).default(0),
+    /** A rate qualifies when the training correct ratio rises by at least this. */
+    minRise: probability().default(0.1),
+  }),
+  /** The main grid: method name → its changes. */
+  methods: z.record(z.string(), MethodChangesSchema),
+  /** Ablations, each on its own seeds; each may be left out (the prior-strength study runs none). */
+  ablations: z.strictObject({
+    /** W-REINFORCE's λ (the main run is λ = its own). */
+    lambda: z.strictObject({
+      method: z.string().default("W-REINFORCE"),
+      values: z.array(z.number().min(0)).min(1),
+      seeds: seedList(),
+    }).optional(),
+    /** Long runs: `factor` × the main runs' steps. */
+    long: z.strictObject({
+      methods: z.array(z.string()).min(1),
+      factor: z.number().int().min(2),
+      seeds: seedList(),
+    }).optional(),
+    /** The same methods with another number of mini-batches per rollout batch. */
+    miniBatches: z.strictObject({
+      methods: z.array(z.string()).min(1),
+      value: positiveInt(),
+      seeds: seedList(),
+    }).optional(),
+  }),
+  /** Held-out evaluation. */
+  evaluation: z.strictObject({
+    /** Problems per tier (from the start of each tier). */
+    problemsPerTier: positiveInt(),
+    /** Held-out problems for greedy accuracy during training (the end of tier A). */
+    validationProblems: positiveInt(),
+    /** Samples per problem at the primary setting. */
+    samples: positiveInt(),
+    /** The primary setting's temperature (1.0: the tiny model's tail lives there). */
+    temperature: positive().default(1),
+    /** The primary setting's nucleus threshold. */
+    topP: z.number().gt(0).max(1).default(1),
+    /** The paper's setting, for a Table-1-style table on some seeds of the main grid. */
+    table: z.strictObject({
+      samples: positiveInt(),
+      temperature: positive().default(0.6),
+      topP: z.number().gt(0).max(1).default(0.95),
+      seeds: seedList(),
+    }),
+  }),
+  /** Comparison claims are judged only when the calibration method moved this much. */
+  gate: z.strictObject({
+    /** Its KL to the base (nats per token, last step) must be at least this. */
+    minKl: z.number().min(0),
+    /** Its Pass@1 gain over the base must be significant on these tiers. */
+    tiers: z.array(z.string()).min(1),
+  }),
+  /** Bootstrap resamples of every interval. */
+  resamples: positiveInt().default(1000),
+});
+/** The reproduction protocol, defaults applied (fields documented on the schema). */
+export type ProtocolConfig = {
+  seeds: number[];
+  experiment: ExperimentConfig;
+  pool: { candidates: number; samples: number; minPassRate: number; seed: number };
+  calibration: { method: string; rates: number[]; steps: number; seed: number; minRise: number };
+  methods: Record<string, MethodChanges>;
+  ablations: {
+    lambda?: { method: string; values: number[]; seeds: number[] };
+    long?: { methods: string[]; factor: number; seeds: number[] };
+    miniBatches?: { methods: string[]; value: number; seeds: number[] };
+  };
+  evaluation: {
+    problemsPerTier: number;
+    validationProblems: number;
+    samples: number;
+    temperature: number;
+    topP: number;
+    table: { samples: number; temperature: number; topP: number; seeds: number[] };
+  };
+  gate: { minKl: number; tiers: string[] };
+  resamples: number;
+};
+const PROTOCOL_MATCHES_TYPE: [
+  Same<ProtocolConfig, z.output<typeof ProtocolConfigSchema>>,
+  Same<MethodChanges, z.output<typeof MethodChangesSchema>>,
+] = [true, true];
+void PROTOCOL_MATCHES_TYPE;
+
+/**
+ * Parses untyped input (e.g. one profile of `data/protocol.json`) into a {@link ProtocolConfig}.
+ *
+ * @param input Anything.
+ * @returns The typed protocol.
+ * @throws {TypeError} Naming each bad field and its value.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.throws(() => parseProtocolConfig({ seeds: [] }), /seeds must be >= 1/);
+ * ```
+ */
+export function parseProtocolConfig(input: unknown): ProtocolConfig {
+  const result = ProtocolConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(describeIssue);
+  throw new TypeError(`Cannot parse protocol config: ${lines.join("; ")}`);
+}
+
+// --- the prior-strength study ---------------------------------------------------------------
+
+/**
+ * The prior-strength study (notebook 05, `data/prior_study.json`): the reproduction protocol,
+ * with its own seeds and methods and no ablations, run on each of several bases of the same
+ * task, tokenizer and architecture.
+ */
+export const PriorStudyConfigSchema = z.strictObject({
+  /** The bases, weakest prior first: a name and a checkpoint directory (relative to the repo). */
+  bases: z.array(z.strictObject({ name: z.string().min(1), dir: z.string().min(1) })).min(2),
+  /** The protocol's methods this study trains (a subset of `data/protocol.json`'s). */
+  methods: z.array(z.string()).min(1),
+  /** Training seeds per base. */
+  seeds: seedList(),
+});
+/** The prior-strength study (fields documented on the schema). */
+export type PriorStudyConfig = {
+  bases: { name: string; dir: string }[];
+  methods: string[];
+  seeds: number[];
+};
+const PRIOR_STUDY_MATCHES_TYPE: Same<PriorStudyConfig, z.output<typeof PriorStudyConfigSchema>> =
+  true;
+void PRIOR_STUDY_MATCHES_TYPE;
+
+/**
+ * Parses untyped input (one profile of `data/prior_study.json`) into a {@link PriorStudyConfig}.
+ *
+ * @param input Anything.
+ * @returns The typed study.
+ * @throws {TypeError} Naming each bad field and its value.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.throws(() => parsePriorStudyConfig({ bases: [], methods: ["NSR"], seeds: [0] }), /bases/);
+ * ```
+ */
+export function parsePriorStudyConfig(input: unknown): PriorStudyConfig {
+  const result = PriorStudyConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(describeIssue);
+  throw new TypeError(`Cannot parse prior-study config: ${lines.join("; ")}`);
 }

@@ -14,6 +14,8 @@ export type Progress = {
   total: number;
   /** Short text shown after the counts. */
   detail?: string;
+  /** The reporter's own estimate of the seconds left (else one is made from done / total). */
+  remainingSeconds?: number | null;
 };
 
 /** Options of {@link progressReporter}. */
@@ -68,12 +70,12 @@ function formatSeconds(seconds: number): string {
  * ```
  */
 export function formatProgress(label: string, progress: Progress, elapsedMs: number): string {
-  const { done, total, detail } = progress;
+  const { done, total, detail, remainingSeconds } = progress;
   const fraction = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(fraction * 20);
   const bar = "#".repeat(filled) + ".".repeat(20 - filled);
   const elapsed = elapsedMs / 1000;
-  const left = done > 0 ? (elapsed * (total - done)) / done : Infinity;
+  const left = remainingSeconds ?? (done > 0 ? (elapsed * (total - done)) / done : Infinity);
   const eta = done >= total ? "done" : `~${formatSeconds(left)} left`;
   const tail = detail === undefined ? "" : `, ${detail}`;
   return `${label} [${bar}] ${done}/${total} ${formatSeconds(elapsed)}, ${eta}${tail}`;
@@ -81,10 +83,15 @@ export function formatProgress(label: string, progress: Progress, elapsedMs: num
 
 let displayCounter = 0;
 
+/** The environment variable naming a file that receives every rendered progress line. */
+export const PROGRESS_FILE_ENV = "RLVR_PROGRESS_FILE";
+
 /**
  * Makes an `onProgress` callback that renders progress in place: inside Deno's Jupyter kernel as
  * one display updated by its display id, elsewhere as a line on stderr (rewritten in place on a
- * terminal, printed at most every 5 s otherwise, as in CI logs).
+ * terminal, printed at most every 5 s otherwise, as in CI logs). When the environment variable
+ * `RLVR_PROGRESS_FILE` names a file, every rendered line is also written there (replacing the
+ * last), so a job running notebooks headless can show what they are doing.
  *
  * @param label What is progressing, e.g. `"pretrain"`.
  * @param options Target, render interval and clock.
@@ -116,7 +123,15 @@ export function progressReporter(
   let shown = false;
   let lastLine = "";
 
+  const progressFile = Deno.env.get(PROGRESS_FILE_ENV);
   const render = (line: string, fraction: number, finished: boolean): void => {
+    if (progressFile !== undefined && progressFile !== "") {
+      try {
+        Deno.writeTextFileSync(progressFile, `${line}\n`);
+      } catch {
+        // A progress line is a courtesy: never fail the work for it.
+      }
+    }
     if (target === "jupyter" && kernel !== undefined) {
       const html = `<div style="font-family:monospace"><progress value="${fraction}" max="1" ` +
         `style="width:200px"></progress> ${line.replace(/</g, "&lt;")}</div>`;

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../lib/_io/cli.ts";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { parquetWriteBuffer } from "hyparquet-writer";
@@ -49,11 +49,16 @@ function chooseRows(file: string, rows: readonly Record<string, unknown>[]): num
 }
 
 async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      from: { type: "string", default: Deno.env.get("RLVR_DATASETS") ?? "../shared/datasets" },
+  const { values } = parseCommandLine(args, {
+    from: {
+      type: "string",
+      default: Deno.env.get("RLVR_DATASETS") ?? "../shared/datasets",
+      placeholder: "DIR",
+      help: "Folder of the full parquet files; $RLVR_DATASETS sets the default.",
     },
+  }, {
+    usage: "deno task build:datasets [--from DIR]",
+    description: "Writes the committed sample of the paper's datasets, data/datasets/sample/.",
   });
   const from = values.from.replace(/\/?$/, "/");
   for (const file of DATASET_FILES) {

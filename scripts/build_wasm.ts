@@ -2,6 +2,7 @@
 // lib/model/attention_wasm.ts, the base64 module that lib/model/cached_attention.ts loads.
 // tests/cached_attention_test.ts checks that the committed file is what this writes.
 import wabtInit from "wabt";
+import { parseCommandLine } from "../lib/_io/cli.ts";
 import { encodeBase64 } from "../lib/engine/cached_attention.ts";
 import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 
@@ -32,6 +33,10 @@ export async function attentionWasmModule(): Promise<string> {
 }
 
 if (import.meta.main) {
+  parseCommandLine(Deno.args, {}, {
+    usage: "deno task build:wasm",
+    description: "Assembles lib/engine/attention.wat into lib/engine/attention_wasm.ts.",
+  });
   await writeTextFileAtomic(TARGET.pathname, await attentionWasmModule());
   Deno.stderr.writeSync(new TextEncoder().encode(`wrote ${TARGET.pathname}\n`));
 }

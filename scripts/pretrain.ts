@@ -1,10 +1,12 @@
-// Pretrains the miniature's base model from its seed and ships it: supervised next-token
-// training on the teacher's responses to the training split, then the checkpoint
-// (model.safetensors + config.json) and the loss curve (pretrain_history.json) in --out.
-// Usage: deno task pretrain [--out data/base] [--steps 1000] [--seed 0] [--workers 2]
+// Pretrains the miniature's base model from its seed: supervised next-token training on the
+// teacher's responses to the training split, then the checkpoint (model.safetensors + config.json)
+// and the loss curve (pretrain_history.json) in --out.
+// Usage: deno task pretrain [--out out/pretrain] [--steps 1000] [--seed 0] [--workers 2]
 //   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--corpus-keep all|hits]
-//   [--init DIR]
-//   [--width 64] [--layers 4] [--heads 4] [--mlp-width 256]
+//   [--init DIR] [--width 64] [--layers 4] [--heads 4] [--mlp-width 256] [--overwrite-base]
+// (`--help` lists every flag.) --out defaults to out/pretrain, so a trial run never touches the
+// shipped base: writing into data/base (its weights, or with --evaluate its passk.json and
+// smoke.json) takes both `--out data/base` and `--overwrite-base`.
 // --init DIR continues from the checkpoint in DIR (fresh optimizer and schedule, the corpus and
 // batch order of --seed) instead of a fresh initialisation; the metadata keeps DIR's command, so a
 // staged base records every stage that rebuilds it.
@@ -12,10 +14,17 @@
 // answers are then misconceptions and slips), drawn from --corpus-samples responses per problem.
 // --workers N computes each step's gradient in N Web Workers (GradientPool); 0 = this thread.
 // The weights are deterministic for a given seed and worker count.
+// SIGINT (Ctrl-C) or SIGTERM stops training cleanly within a few steps: the weights and loss curve
+// so far are saved to --out with `interrupted` in the metadata (to out/pretrain-interrupted when
+// --out is the shipped base, which only a finished run replaces), and the command exits with 130
+// or 143. A second signal exits at once without saving. (lib/train/pretrain.ts takes no abort
+// signal: the script stops it by throwing from onStep, so the optimizer state is not saved and
+// --init continues with a fresh one.)
 // Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
-//   deno task pretrain --evaluate [--samples 256] [--problems 200] [--temperature 1] [--top-p 1]
-//   [--file passk.json]
-import { parseArgs } from "node:util";
+//   deno task pretrain --evaluate [--out DIR] [--samples 256] [--problems 200] [--temperature 1]
+//   [--top-p 1] [--file passk.json]
+import { resolve } from "node:path";
+import { parseCommandLine, USAGE_EXIT_CODE } from "../lib/_io/cli.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
 import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
@@ -24,9 +33,10 @@ import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { countParams } from "../lib/model/params.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
-import { pretrain } from "../lib/train/pretrain.ts";
+import { pretrain, type PretrainRecord } from "../lib/train/pretrain.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
-import { CORPUS_KEEPS, type CorpusKeep, teacherCorpus } from "../lib/tasks/corpus.ts";
+import { BASE_MODEL_DIR } from "../lib/tasks/base_model.ts";
+import { CORPUS_KEEPS, teacherCorpus } from "../lib/tasks/corpus.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
 import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
@@ -35,58 +45,105 @@ import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
 // (the prototype's, ≈ 0.2M parameters, the shipped base's) and which teacher responses the corpus
 // keeps.
 const OPTIONAL_FLAGS = {
-  width: "64",
-  layers: "4",
-  heads: "4",
-  "mlp-width": "256",
+  width: 64,
+  layers: 4,
+  heads: 4,
+  "mlp-width": 256,
   "corpus-keep": "all",
 } as const;
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    out: { type: "string", default: "data/base" },
-    steps: { type: "string", default: "1000" },
-    workers: { type: "string", default: "2" },
-    batch: { type: "string", default: "64" },
-    lr: { type: "string", default: "2e-3" },
-    warmup: { type: "string", default: "100" },
-    "corpus-samples": { type: "string", default: "64" },
-    "corpus-keep": { type: "string", default: OPTIONAL_FLAGS["corpus-keep"] },
-    width: { type: "string", default: OPTIONAL_FLAGS.width },
-    layers: { type: "string", default: OPTIONAL_FLAGS.layers },
-    heads: { type: "string", default: OPTIONAL_FLAGS.heads },
-    "mlp-width": { type: "string", default: OPTIONAL_FLAGS["mlp-width"] },
-    seed: { type: "string", default: "0" },
-    init: { type: "string" },
-    evaluate: { type: "boolean", default: false },
-    samples: { type: "string", default: "256" },
-    problems: { type: "string", default: "200" },
-    temperature: { type: "string", default: "1" },
-    "top-p": { type: "string", default: "1" },
-    file: { type: "string", default: "passk.json" },
+const DEFAULT_OUT = "out/pretrain";
+/** Where an interrupted run goes when --out is the shipped base. */
+const INTERRUPTED_OUT = "out/pretrain-interrupted";
+const FLAGS = {
+  out: {
+    type: "string",
+    default: DEFAULT_OUT,
+    placeholder: "DIR",
+    help: "Checkpoint folder (read by --evaluate). data/base also needs --overwrite-base.",
   },
+  "overwrite-base": {
+    type: "boolean",
+    help: "Allow --out data/base: replace the shipped base (or its Pass@k files).",
+  },
+  steps: { type: "integer", default: 1000, min: 1, help: "Optimizer steps." },
+  seed: { type: "integer", default: 0, min: 0, help: "Seed of corpus, init and batch order." },
+  workers: { type: "integer", default: 2, min: 0, help: "Gradient workers (0: this thread)." },
+  batch: { type: "integer", default: 64, min: 1, help: "Sequences per step." },
+  lr: { type: "number", default: 2e-3, min: 0, help: "Peak learning rate." },
+  warmup: { type: "integer", default: 100, min: 0, help: "Warm-up steps." },
+  "corpus-samples": {
+    type: "integer",
+    default: 64,
+    min: 1,
+    help: "Teacher responses per training problem.",
+  },
+  "corpus-keep": {
+    type: "enum",
+    values: CORPUS_KEEPS,
+    default: OPTIONAL_FLAGS["corpus-keep"],
+    help: "Which teacher responses the corpus keeps.",
+  },
+  init: { type: "string", placeholder: "DIR", help: "Continue from this checkpoint." },
+  width: { type: "integer", default: OPTIONAL_FLAGS.width, min: 1, help: "Model width." },
+  layers: { type: "integer", default: OPTIONAL_FLAGS.layers, min: 1, help: "Layers." },
+  heads: { type: "integer", default: OPTIONAL_FLAGS.heads, min: 1, help: "Attention heads." },
+  "mlp-width": {
+    type: "integer",
+    default: OPTIONAL_FLAGS["mlp-width"],
+    min: 1,
+    help: "MLP hidden width.",
+  },
+  evaluate: { type: "boolean", help: "Evaluate the checkpoint in --out instead of training." },
+  samples: { type: "integer", default: 256, min: 1, help: "--evaluate: samples per problem." },
+  problems: { type: "integer", default: 200, min: 1, help: "--evaluate: problems per tier." },
+  temperature: { type: "number", default: 1, min: 0, help: "--evaluate: temperature." },
+  "top-p": { type: "number", default: 1, min: 0, max: 1, help: "--evaluate: top-p." },
+  file: {
+    type: "string",
+    default: "passk.json",
+    placeholder: "NAME",
+    help: "--evaluate: result file in --out.",
+  },
+} as const;
+const { values } = parseCommandLine(Deno.args, FLAGS, {
+  usage: "deno task pretrain [flags]  |  deno task pretrain --evaluate [--out DIR] [flags]",
+  description: "Pretrains the Countdown base model (or, with --evaluate, measures its Pass@k).",
 });
 const log = (line: string): void => {
   Deno.stderr.writeSync(new TextEncoder().encode(`[pretrain] ${line}\n`));
 };
-const seed = Number(values.seed);
-if (!(CORPUS_KEEPS as readonly string[]).includes(values["corpus-keep"]!)) {
-  throw new RangeError(
-    `--corpus-keep must be one of ${CORPUS_KEEPS.join(", ")}, got "${values["corpus-keep"]}"`,
-  );
+
+/** Whether a folder is the shipped base, data/base (by path, and by real path when it exists). */
+function isShippedBase(dir: string): boolean {
+  const real = (path: string): string => {
+    try {
+      return Deno.realPathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  return resolve(dir) === resolve(BASE_MODEL_DIR) || real(dir) === real(BASE_MODEL_DIR);
 }
-const steps = Number(values.steps);
-const workers = Number(values.workers);
+const outIsBase = isShippedBase(values.out);
+if (outIsBase && !values["overwrite-base"]) {
+  log(
+    `Cannot write into ${values.out}: it is the shipped base model, data/base; pass ` +
+      `--overwrite-base with --out ${values.out} to replace it, or choose another --out ` +
+      `(default ${DEFAULT_OUT})`,
+  );
+  Deno.exit(USAGE_EXIT_CODE);
+}
+const { seed, steps, workers } = values;
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
 // parseExperimentConfig rejects bad sizes, naming the field; the context fits BOS + prompt +
 // longest response + EOS.
 const model = parseExperimentConfig({
   model: {
     vocabSize: tokenizer.vocabSize,
-    width: Number(values.width),
-    layers: Number(values.layers),
-    heads: Number(values.heads),
-    mlpWidth: Number(values["mlp-width"]),
+    width: values.width,
+    layers: values.layers,
+    heads: values.heads,
+    mlpWidth: values["mlp-width"],
     context: 48,
   },
 }).model;
@@ -99,14 +156,16 @@ const extraFlags = Object.entries(OPTIONAL_FLAGS)
 const settings = {
   seed,
   steps,
-  batchSize: Number(values.batch),
-  learningRate: Number(values.lr),
-  warmupSteps: Number(values.warmup),
+  batchSize: values.batch,
+  learningRate: values.lr,
+  warmupSteps: values.warmup,
   weightDecay: 0.01,
   gradClip: 1,
-  samplesPerProblem: Number(values["corpus-samples"]),
-  corpusKeep: values["corpus-keep"] as CorpusKeep,
+  samplesPerProblem: values["corpus-samples"],
+  corpusKeep: values["corpus-keep"],
 };
+// The command records the learning rate as written in the shipped commands (2e-3, 1e-3).
+const lrText = values.lr.toExponential().replace("e+", "e");
 
 const backend = await initBackend();
 if (values.evaluate) {
@@ -149,21 +208,49 @@ await using pool = workers > 0
   ? await GradientPool.create({ loss, workers, backend: backend.backend })
   : undefined;
 log(workers > 0 ? `gradients in ${workers} workers` : "gradients in this thread");
-const history = await pretrain(policy, corpus, {
-  ...settings,
-  pool,
-  seed: deriveSeed(seed, "batches"),
-  tokenizer,
-  onStep: (r) => {
-    if (r.step % 50 === 0 || r.step === 1) {
-      log(
-        `step ${r.step}/${steps} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toExponential(2)} ${
-          r.seconds.toFixed(0)
-        } s`,
-      );
-    }
-  },
-});
+// SIGINT / SIGTERM: finish the step in progress, then save what there is (see the header).
+class Interrupted extends Error {}
+let stopSignal: Deno.Signal | undefined;
+const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+const onSignal = (signal: Deno.Signal) => (): void => {
+  if (stopSignal !== undefined) {
+    log(`${signal} again: exiting without saving`);
+    Deno.exit(signal === "SIGTERM" ? 143 : 130);
+  }
+  stopSignal = signal;
+  log(`${signal}: stopping after this step and saving the checkpoint (again to exit at once)`);
+};
+const handlers = signals.map((signal) => [signal, onSignal(signal)] as const);
+for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
+const history: PretrainRecord[] = [];
+try {
+  await pretrain(policy, corpus, {
+    ...settings,
+    pool,
+    seed: deriveSeed(seed, "batches"),
+    tokenizer,
+    onStep: (r) => {
+      history.push(r);
+      if (r.step % 50 === 0 || r.step === 1 || stopSignal !== undefined) {
+        log(
+          `step ${r.step}/${steps} loss ${r.loss.toFixed(4)} lr ${
+            r.learningRate.toExponential(2)
+          } ${r.seconds.toFixed(0)} s`,
+        );
+      }
+      // pretrain() takes no abort signal: leaving through onStep stops it between two steps.
+      if (stopSignal !== undefined) throw new Interrupted();
+    },
+  });
+} catch (error) {
+  if (!(error instanceof Interrupted)) throw error;
+}
+for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+const interrupted = stopSignal === undefined
+  ? undefined
+  : { signal: stopSignal, step: history.length, of: steps };
+// Only a finished run replaces the shipped base.
+const outDir = interrupted !== undefined && outIsBase ? INTERRUPTED_OUT : values.out;
 const last = history.slice(-50);
 const finalLoss = last.reduce((s, r) => s + r.loss, 0) / last.length;
 const seconds = history[history.length - 1].seconds;
@@ -175,18 +262,19 @@ const earlier: HistoryRow[] = init === undefined
   : JSON.parse(await Deno.readTextFile(`${values.init}/pretrain_history.json`));
 const offset = earlier.at(-1) ?? { step: 0, loss: 0, seconds: 0 };
 const totalSeconds = offset.seconds + seconds;
-await Deno.mkdir(values.out!, { recursive: true });
-await savePolicy(policy, values.out!, {
+await Deno.mkdir(outDir, { recursive: true });
+await savePolicy(policy, outDir, {
   tokenizerAlphabet: COUNTDOWN_ALPHABET,
   metadata: {
     kind: "countdown-base",
     command: [
       ...(init === undefined ? [] : [String(init.metadata.command)]),
-      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${values.lr} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${extraFlags}${
+      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${lrText} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${extraFlags}${
         init === undefined ? "" : ` --init ${values.init}`
       }`,
     ].join(" && "),
     pretrain: { ...settings, workers },
+    ...(interrupted === undefined ? {} : { interrupted }),
     ...(init === undefined ? {} : { init: init.metadata }),
     corpusRows: corpus.length,
     finalLoss,
@@ -197,7 +285,7 @@ await savePolicy(policy, values.out!, {
   },
 });
 await writeTextFileAtomic(
-  `${values.out}/pretrain_history.json`,
+  `${outDir}/pretrain_history.json`,
   JSON.stringify(
     [
       ...earlier,
@@ -210,21 +298,21 @@ await writeTextFileAtomic(
   ) + "\n",
 );
 log(
-  `done: mean loss of the last 50 steps ${finalLoss.toFixed(4)}, ${
-    seconds.toFixed(0)
-  } s; saved to ${values.out}`,
+  `${interrupted === undefined ? "done" : `interrupted at step ${history.length}/${steps}`}: ` +
+    `mean loss of the last 50 steps ${finalLoss.toFixed(4)}, ${seconds.toFixed(0)} s; ` +
+    `saved to ${outDir}`,
 );
+if (interrupted !== undefined) Deno.exit(interrupted.signal === "SIGTERM" ? 143 : 130);
 
 async function evaluateBase(): Promise<void> {
-  const { policy, metadata } = await loadCheckpoint(values.out!);
+  const { policy, metadata } = await loadCheckpoint(values.out);
   using base = policy;
-  const samples = Number(values.samples);
-  const temperature = Number(values.temperature);
-  const topP = Number(values["top-p"]);
+  const { samples, temperature } = values;
+  const topP = values["top-p"];
   const result: Record<string, Record<string, number>> = {};
   const started = performance.now();
   for (const tier of TIER_NAMES) {
-    const problems = (await loadCountdownSplit(tier)).slice(0, Number(values.problems));
+    const problems = (await loadCountdownSplit(tier)).slice(0, values.problems);
     const summary = await evaluateCountdown(base, problems, {
       samples,
       temperature,
@@ -234,7 +322,7 @@ async function evaluateBase(): Promise<void> {
     });
     const round = (x: number) => +x.toFixed(4);
     result[tier] = {
-      ...Object.fromEntries(Object.entries(summary.passAtK).map(([k, v]) => [k, round(v)])),
+      ...Object.fromEntries(summary.curve.map((p) => [String(p.k), round(p.estimate)])),
       entropy: round(summary.entropy),
       distinctCorrect: round(summary.distinctCorrect),
     };
@@ -256,7 +344,7 @@ async function evaluateBase(): Promise<void> {
     tokenizer,
     ks: [1],
   });
-  const smokeRecord = { ...smoke, backend: backend.backend, pass1: smokeSummary.passAtK["1"] };
+  const smokeRecord = { ...smoke, backend: backend.backend, pass1: smokeSummary.curve[0].estimate };
   await writeTextFileAtomic(`${values.out}/smoke.json`, JSON.stringify(smokeRecord) + "\n");
   log(
     `wrote ${values.out}/${values.file}: n = ${samples}, T = ${temperature}, top-p ${topP}, ${values.problems} problems per tier, base ${

@@ -1,34 +1,47 @@
-// The main job: runs every notebook in notebooks/ headless in the profile RLVR_PROFILE names
+// deno-lint-ignore-file no-console -- a command reports its progress
+// The main job: runs the notebooks in notebooks/ headless in the profile RLVR_PROFILE names
 // (default full) and writes to out/: executed notebooks and their HTML exports, every figure as
-// SVG, and report.html. Usage: deno task repro [--out DIR] [--jobs N] [notebook-name-filter]
-// --jobs N runs up to N notebooks side by side (default: one per core); a notebook that reuses
-// another's cached runs (metadata rlvr.after) runs after it in the same lane (lib/notebook_lanes.ts).
-import { parseArgs } from "node:util";
-import {
-  missingNotebookTools,
-  planLanes,
-  readLaneNotebook,
-  readProfile,
-  reportHtml,
-  runNotebook,
-} from "../mod.ts";
-import type { ReportEntry } from "../mod.ts";
+// SVG, report.html and summary.json. Usage: deno task repro [--out DIR] [--jobs N] [filter...]
+// Extended studies (metadata rlvr.extended, e.g. 05) run only when a filter names them.
+// --jobs N runs up to N notebooks side by side; a notebook that reuses another's cached runs
+// (metadata rlvr.after) runs after it in the same lane (lib/job/notebook_lanes.ts). While they
+// run, a line per running notebook is printed at least every 30 s (what it is doing, elapsed,
+// time left), from the progress file each notebook's reporter writes.
+import { resolve } from "node:path";
+import { parseCommandLine } from "../lib/_io/cli.ts";
+import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
+import { planLanes, readLaneNotebook } from "../lib/job/notebook_lanes.ts";
+import { missingNotebookTools, runNotebook } from "../lib/job/notebook_runner.ts";
+import { type ReportEntry, reportHtml } from "../lib/job/report.ts";
+import { mergeSummary } from "../lib/job/summary.ts";
+import { PROGRESS_FILE_ENV } from "../lib/progress.ts";
+import { readProfile } from "../lib/protocol/profile.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  options: {
-    out: { type: "string", default: "out" },
-    jobs: { type: "string", default: String(navigator.hardwareConcurrency) },
+const { values, positionals } = parseCommandLine(Deno.args, {
+  out: { type: "string", default: "out", placeholder: "DIR", help: "Output folder." },
+  jobs: {
+    type: "integer",
+    default: navigator.hardwareConcurrency,
+    min: 1,
+    help: "Notebooks run side by side (the default is one per core).",
   },
-  allowPositionals: true,
+}, {
+  usage: "deno task repro [--out DIR] [--jobs N] [notebook-name-filter...]",
+  description: "Runs notebooks 00-04 (or those whose names contain all the filters, extended " +
+    "studies such as 05 included) in the RLVR_PROFILE profile (default full), and writes the " +
+    "executed notebooks, figures, report.html and summary.json.",
+  positionals: {
+    name: "notebook-name-filter...",
+    help: "Run only notebooks whose names contain these.",
+  },
 });
-const outDir = values.out!;
+const outDir = values.out;
 const CELL_TIMEOUT_SECONDS = 6 * 3600;
-const jobs = Number(values.jobs);
+const PRINT_EVERY_MS = 30_000;
 const profile = readProfile();
-const log = (line: string): void => {
-  Deno.stderr.writeSync(new TextEncoder().encode(`[repro] ${line}\n`));
-};
+const log = (line: string): void => console.error(`[repro] ${line}`);
+const minutes = (ms: number): string =>
+  `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}s`;
 
 const missing = await missingNotebookTools();
 if (missing !== undefined) {
@@ -36,54 +49,104 @@ if (missing !== undefined) {
   Deno.exit(1);
 }
 const notebookDir = new URL("../notebooks/", import.meta.url).pathname;
-const names = [...Deno.readDirSync(notebookDir)]
-  .map((entry) => entry.name)
-  .filter((name) => name.endsWith(".ipynb") && positionals.every((p) => name.includes(p)))
-  .sort();
-await Deno.mkdir(`${outDir}/figures`, { recursive: true });
-
-const lanes = planLanes(
-  await Promise.all(names.map((name) => readLaneNotebook(`${notebookDir}${name}`))),
-  jobs,
+const summaryDir = new URL("../out/summary/", import.meta.url).pathname;
+const candidates = await Promise.all(
+  [...Deno.readDirSync(notebookDir)]
+    .map((entry) => entry.name)
+    .filter((name) => name.endsWith(".ipynb") && positionals.every((p) => name.includes(p)))
+    .sort()
+    .map((name) => readLaneNotebook(`${notebookDir}${name}`)),
 );
+const chosen = candidates.filter((n) => !n.extended || positionals.length > 0);
+const names = chosen.map((n) => n.name);
+await Deno.mkdir(`${outDir}/figures`, { recursive: true });
+await Deno.mkdir(`${outDir}/progress`, { recursive: true });
+for (const name of names) {
+  await Deno.remove(`${summaryDir}${name.slice(0, 2)}.json`).catch(() => {});
+}
+
+const lanes = planLanes(chosen, values.jobs);
 log(
   `${names.length} notebook(s) in ${lanes.length} lane(s): ${
     lanes.map((l) => l.join(" → ")).join(" | ")
   }`,
 );
 const started = performance.now();
+const running = new Map<string, { file: string; since: number }>();
+const lastPrinted = new Map<string, { line: string; at: number }>();
+const ticker = setInterval(() => {
+  const now = performance.now();
+  for (const [name, { file, since }] of running) {
+    let line = "";
+    try {
+      line = Deno.readTextFileSync(file).trim();
+    } catch {
+      line = "starting";
+    }
+    const previous = lastPrinted.get(name);
+    if (previous !== undefined && previous.line === line && now - previous.at < PRINT_EVERY_MS) {
+      continue;
+    }
+    lastPrinted.set(name, { line, at: now });
+    log(`${minutes(now - started)} ${name} (${minutes(now - since)}): ${line}`);
+  }
+}, 5_000);
+
 const byName = new Map<string, ReportEntry>();
 let startedCount = 0;
-await Promise.all(lanes.map(async (lane) => {
-  for (const name of lane) {
-    const i = startedCount++;
-    log(`(${i + 1}/${names.length}) running ${name} in the ${profile} profile`);
-    const run = await runNotebook(`${notebookDir}${name}`, {
-      outDir: `${outDir}/notebooks`,
-      profile,
-      html: true,
-      // One cell of the full profile trains and evaluates every method × seed: allow hours.
-      cellTimeoutSeconds: CELL_TIMEOUT_SECONDS,
-    });
-    const stem = name.replace(/\.ipynb$/, "");
-    for (const fig of run.figures) {
-      await Deno.writeTextFile(`${outDir}/figures/${stem}_${fig.name}.svg`, fig.svg);
+try {
+  await Promise.all(lanes.map(async (lane) => {
+    for (const name of lane) {
+      const i = startedCount++;
+      const stem = name.replace(/\.ipynb$/, "");
+      const progressFile = resolve(outDir, "progress", `${stem}.txt`);
+      log(`(${i + 1}/${names.length}) running ${name} in the ${profile} profile`);
+      running.set(name, { file: progressFile, since: performance.now() });
+      const run = await runNotebook(`${notebookDir}${name}`, {
+        outDir: `${outDir}/notebooks`,
+        profile,
+        html: true,
+        // One cell of the full profile runs the whole protocol: allow hours.
+        cellTimeoutSeconds: CELL_TIMEOUT_SECONDS,
+        env: { [PROGRESS_FILE_ENV]: progressFile },
+      });
+      running.delete(name);
+      for (const fig of run.figures) {
+        await Deno.writeTextFile(`${outDir}/figures/${stem}_${fig.name}.svg`, fig.svg);
+      }
+      const status = run.errors.length === 0 ? "ok" : `${run.errors.length} error(s)`;
+      log(
+        `(${i + 1}/${names.length}) ${name}: ${status}, ${run.seconds.toFixed(0)} s, ` +
+          `${run.figures.length} figure(s)`,
+      );
+      for (const error of run.errors) log(`${name}: ${error}`);
+      byName.set(name, { name, run, htmlExport: `notebooks/${stem}.html` });
     }
-    const status = run.errors.length === 0 ? "ok" : `${run.errors.length} error(s)`;
-    log(
-      `(${i + 1}/${names.length}) ${name}: ${status}, ${run.seconds.toFixed(0)} s, ` +
-        `${run.figures.length} figure(s)`,
-    );
-    for (const error of run.errors) log(`${name}: ${error}`);
-    byName.set(name, { name, run, htmlExport: `notebooks/${stem}.html` });
-  }
-}));
+  }));
+} finally {
+  clearInterval(ticker);
+}
 const entries = names.map((name) => byName.get(name)!);
-const minutes = (performance.now() - started) / 60_000;
+const elapsedMinutes = (performance.now() - started) / 60_000;
 const subtitle = `Profile ${profile}, ${new Date().toISOString()}, ` +
-  `${names.length} notebook(s) in ${minutes.toFixed(1)} min (${lanes.length} lane(s))`;
-const tmp = `${outDir}/report.html.tmp`;
-await Deno.writeTextFile(tmp, reportHtml(entries, { subtitle }));
-await Deno.rename(tmp, `${outDir}/report.html`);
-log(`wrote ${outDir}/report.html (${minutes.toFixed(1)} min)`);
+  `${names.length} notebook(s) in ${elapsedMinutes.toFixed(1)} min (${lanes.length} lane(s))`;
+await writeTextFileAtomic(`${outDir}/report.html`, reportHtml(entries, { subtitle }));
+
+const parts: Record<string, Record<string, unknown>> = {};
+for (const name of names) {
+  const path = `${summaryDir}${name.slice(0, 2)}.json`;
+  try {
+    parts[name.slice(0, 2)] = JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    // A notebook that tests no claim writes no part.
+  }
+}
+const summary = mergeSummary(parts, {
+  profile,
+  date: new Date().toISOString(),
+  runtimeMinutes: elapsedMinutes,
+  notebookSeconds: Object.fromEntries(entries.map((e) => [e.name, e.run.seconds])),
+});
+await writeTextFileAtomic(`${outDir}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+log(`wrote ${outDir}/report.html and ${outDir}/summary.json (${elapsedMinutes.toFixed(1)} min)`);
 if (entries.some((entry) => entry.run.errors.length > 0)) Deno.exit(1);

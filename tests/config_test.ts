@@ -37,6 +37,23 @@ Deno.test("parseExperimentConfig() keeps per-kind fields of the objective", asyn
   });
 });
 
+Deno.test("parseExperimentConfig() shows NaN and infinities as such, not as null", async (t) => {
+  const cases: [number, RegExp][] = [
+    [NaN, /train\.learningRate must be a number, got NaN$/],
+    [Infinity, /train\.learningRate must be a number, got Infinity$/],
+    [-Infinity, /train\.learningRate must be a number, got -Infinity$/],
+  ];
+  for (const [value, pattern] of cases) {
+    await t.step(String(value), () => {
+      assert.throws(() => parseExperimentConfig({ train: { learningRate: value } }), (error) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, pattern);
+        return true;
+      });
+    });
+  }
+});
+
 Deno.test("parseExperimentConfig() names the field and the value it rejects", async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ rollout: { temperature: -1 } }, /rollout\.temperature must be > 0, got -1/],

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { Interval } from "../eval/passk.ts";
 import * as tf from "@tensorflow/tfjs";
 import { sequenceLogProbs } from "../model/log_probs.ts";
 import { Policy } from "../model/policy.ts";
@@ -23,7 +24,6 @@ import { forwardLogits } from "../model/transformer.ts";
 import { claimFromInterval, type ClaimRecord, combineClaims } from "../protocol/claims.ts";
 import {
   type BootstrapOptions,
-  type Interval,
   meanDifferenceInterval,
   meanInterval,
   pearson,

@@ -77,6 +77,23 @@ export type BackendInfo = {
   fallbackReason?: string;
 };
 
+/**
+ * Every backend {@link initBackend} knows: `wasm` and `cpu` always start; the others only where
+ * their optional package (or `navigator.gpu`) is available.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(BACKEND_NAMES.slice(0, 2), ["wasm", "cpu"]);
+ * ```
+ */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "wasm",
+  "cpu",
+  "tensorflow",
+  "tensorflow-gpu",
+  "webgpu",
+];
 const MATMUL_CHOICES: readonly MatMulChoice[] = ["auto", "openblas", "backend"];
 const ATTENTION_CHOICES: readonly AttentionChoice[] = ["auto", "simd", "backend"];
 let activeMatMul: MatMulEngine = "backend";
@@ -138,13 +155,30 @@ export function kernelCacheKey(): { matmul?: string; attention?: string } {
   };
 }
 
+/** Checks a choice, naming the action, the option (or variable), the value and the valid ones. */
+function checkChoice<T extends string>(
+  action: string,
+  option: string,
+  value: unknown,
+  choices: readonly T[],
+): T {
+  if (!(choices as readonly unknown[]).includes(value)) {
+    throw new RangeError(
+      `Cannot ${action}: ${option} must be one of ${choices.join(", ")}, ` +
+        `got ${JSON.stringify(value) ?? String(value)}`,
+    );
+  }
+  return value as T;
+}
+
 /** An engine choice: the option, else the environment variable, else `auto`; checked. */
 function engineChoice<T extends string>(
   option: T | undefined,
+  name: string,
   variable: string,
   choices: readonly T[],
 ): T {
-  if (option !== undefined) return option;
+  if (option !== undefined) return checkChoice("select an engine", name, option, choices);
   let env: string | undefined;
   try {
     env = Deno.env.get(variable);
@@ -152,13 +186,7 @@ function engineChoice<T extends string>(
     env = undefined; // no --allow-env: the default
   }
   if (env === undefined || env === "") return "auto" as T;
-  if (!(choices as readonly string[]).includes(env)) {
-    throw new RangeError(
-      `Cannot select an engine: ${variable} must be one of ${choices.join(", ")}, ` +
-        `got ${JSON.stringify(env)}`,
-    );
-  }
-  return env as T;
+  return checkChoice("select an engine", variable, env, choices);
 }
 
 /** Turns the SIMD attention kernel on or off for wasm; returns what is active and why not. */
@@ -241,6 +269,9 @@ async function threadsOf(backend: BackendName): Promise<number> {
  *
  * @param options Which backend, whether to fall back to `cpu`, and who computes matrix products.
  * @returns The active backend, its thread count, its matmul engine and whether it fell back.
+ * @throws {RangeError} When `backend`, `matmul` or `attention` is not one of its choices (the
+ *   message names the option, the value and the valid ones), or `RLVR_MATMUL` /
+ *   `RLVR_ATTENTION` holds an unknown value.
  * @throws {Error} When the backend cannot start and `fallback` is false, or `matmul` is
  *   `openblas` and OpenBLAS cannot load.
  * @example
@@ -252,8 +283,14 @@ async function threadsOf(backend: BackendName): Promise<number> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const { backend = "wasm", fallback = true } = options;
-  const choice = engineChoice(options.matmul, "RLVR_MATMUL", MATMUL_CHOICES);
-  const attentionChoice = engineChoice(options.attention, "RLVR_ATTENTION", ATTENTION_CHOICES);
+  checkChoice("select a backend", "backend", backend, BACKEND_NAMES);
+  const choice = engineChoice(options.matmul, "matmul", "RLVR_MATMUL", MATMUL_CHOICES);
+  const attentionChoice = engineChoice(
+    options.attention,
+    "attention",
+    "RLVR_ATTENTION",
+    ATTENTION_CHOICES,
+  );
   activeMatMul = "backend";
   activeAttention = "backend";
   useSimdAttention(false);

@@ -2,9 +2,9 @@
  * Native matrix products for the wasm backend: its `BatchMatMul` kernel computed by OpenBLAS
  * (`cblas_sgemm`) through Deno's FFI, directly on the tensors' memory in the wasm heap.
  *
- * Why: XNNPACK's wasm SIMD kernels are 128 bits wide and reach about 6.5 GFLOP/s on one core
- * here, while OpenBLAS uses the CPU's native vector units (AVX2 / AVX-512): 41–54 GFLOP/s on the
- * same core for the policy's shapes (measured 2026-11-26, one thread each). Matrix products
+ * Why: XNNPACK's wasm SIMD kernels are 128 bits wide, while OpenBLAS uses the CPU's native
+ * vector units (AVX2 / AVX-512), several times faster on the policy's shapes (the README's
+ * benchmark section has the figures). Matrix products
  * are about two thirds of a training step, so this is the largest single lever on CPU speed.
  *
  * The library is optional: {@link loadOpenBlas} says why it could not load (no library, no FFI

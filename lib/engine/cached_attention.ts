@@ -4,15 +4,15 @@
  *
  * Why: with tfjs ops the step is a concat per cache, a broadcast multiply and sum for the scores,
  * two transposes around a softmax, and a depthwise convolution for the weighted values: about
- * 6.5 ms per layer and step for 256 sequences of the reference model, half of all sampling time
- * (measured 2026-11-26). The kernel does the same arithmetic in one pass over the cache.
+ * half of all sampling time (the README's benchmark section has the figures). The kernel does the
+ * same arithmetic in one pass over the cache.
  *
  * Inputs and outputs match `attendStep` in transformer.ts: past keys and values `[P, N, d]`
  * (N = B·H), this step's scaled query and its key and value `[B, D]`; it returns the extended
  * caches `[P + 1, N, d]` and the mixed values `[B, D]`. With the attribute `filled` = P, the
  * caches are instead buffers of more positions that the sampler owns: the kernel writes row P
- * in place and returns only the mixed values, so a step copies no cache (a copy of two growing
- * caches per layer and step was 40% of the kernel's time). Scores and weighted sums accumulate in
+ * in place and returns only the mixed values, so a step copies no cache (copying two growing
+ * caches per layer and step cost more than the attention itself). Scores and weighted sums accumulate in
  * float32 like the tfjs path, in another order, so results agree to float rounding (tested).
  *
  * A second kernel, {@link KEEP_ROWS_KERNEL}, drops finished sequences from such a cache by block
@@ -147,8 +147,8 @@ type KeepRowsArgs = {
 /**
  * Keeps batch rows `keep` (ascending) of a cache `[positions, B·H, d]`: `[positions, rows·H, d]`
  * by block copies of the first `filled` positions (runs of consecutive kept rows move as one
- * block); the rest is zeroed. tf.gather does the same element by element, and was a sixth of
- * all sampling time (measured 2026-11-26).
+ * block); the rest is zeroed. tf.gather does the same element by element, a large share of
+ * sampling time.
  */
 function keepRows({ inputs, backend, attrs }: KeepRowsArgs): tf.TensorInfo {
   const { x } = inputs;

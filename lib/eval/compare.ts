@@ -15,7 +15,13 @@
  * @module
  */
 
-import { passAtK, type PassAtKPoint, type ProblemCounts } from "./passk.ts";
+import {
+  type Interval,
+  passAtK,
+  type PassAtKPoint,
+  type ProblemCounts,
+  quantile,
+} from "./passk.ts";
 import { type Prng, randomInt, seededPrng } from "../random.ts";
 
 /** Counts of one method on one tier: `results[seed][problem]`, the same problems in every seed. */
@@ -29,28 +35,6 @@ export type BootstrapOptions = {
   readonly confidence?: number;
   /** Source of randomness. Default `seededPrng(0)`, so results are repeatable. */
   readonly prng?: Prng;
-};
-
-/** An estimate with its interval, for any scalar (a mean, a difference, a correlation). */
-export type Interval = {
-  /** The point estimate. */
-  readonly estimate: number;
-  /** Lower end of the interval. */
-  readonly lower: number;
-  /** Upper end of the interval. */
-  readonly upper: number;
-};
-
-/** One k of a paired difference of Pass@k between two methods (fractions, method − base). */
-export type PassAtKDifference = {
-  /** The number of attempts k. */
-  readonly k: number;
-  /** Pass@k of the method minus Pass@k of the base, in [−1, 1]. */
-  readonly difference: number;
-  /** Lower end of the bootstrap percentile interval. */
-  readonly lower: number;
-  /** Upper end of the bootstrap percentile interval. */
-  readonly upper: number;
 };
 
 /**
@@ -214,6 +198,36 @@ export function bootstrapPassAtK(
       return flat;
     })
   );
+  const joint = resampleProblemMeans(values, counts.map((seeds) => seeds.length), m, {
+    resamples,
+    prng,
+  });
+  return {
+    ks: [...ks],
+    methods,
+    problems: m,
+    seeds: Object.fromEntries(methods.map((method, g) => [method, counts[g].length])),
+    confidence,
+    resamples,
+    estimates: Object.fromEntries(methods.map((method, g) => [method, joint.estimates[g]])),
+    draws: Object.fromEntries(methods.map((method, g) => [method, joint.draws[g]])),
+  };
+}
+
+/**
+ * The two-level bootstrap of {@link bootstrapPassAtK} on any per-problem values: for group g and
+ * quantity j, `values[g][j][s * M + i]` is the value on problem i of seed s. Each draw resamples
+ * the M problems once (shared by every group and quantity) and each group's seeds separately (a
+ * group with one seed keeps it); its value is the mean over drawn seeds of the mean over drawn
+ * problems. Returns the estimates (plain means) and the draws, per group and quantity.
+ */
+function resampleProblemMeans(
+  values: readonly (readonly Float64Array[])[],
+  seedCounts: readonly number[],
+  m: number,
+  options: { resamples: number; prng: Prng },
+): { estimates: number[][]; draws: Float64Array[][] } {
+  const { resamples, prng } = options;
   const estimates = values.map((perK) => perK.map((flat) => mean(flat)));
   const draws = values.map((perK) => perK.map(() => new Float64Array(resamples)));
   const problemWeights = new Uint32Array(m);
@@ -222,7 +236,7 @@ export function bootstrapPassAtK(
     problemWeights.fill(0);
     for (let i = 0; i < m; i++) problemWeights[randomInt(prng, m)]++;
     values.forEach((perK, g) => {
-      const seedCount = counts[g].length;
+      const seedCount = seedCounts[g];
       const seedWeights = new Uint32Array(seedCount);
       // A single evaluation stays fixed without a draw, so one seed reproduces passAtKCurve.
       if (seedCount === 1) seedWeights[0] = 1;
@@ -241,17 +255,98 @@ export function bootstrapPassAtK(
       });
     });
   }
+  return { estimates, draws };
+}
+
+/** Per-seed, per-problem values of one quantity: `values[seed][problem]`. */
+export type SeedProblemValues = readonly (readonly number[])[];
+
+/**
+ * The joint bootstrap of several methods' per-problem quantities (an entropy, a greedy
+ * accuracy, a count of distinct correct answers), by the scheme of {@link bootstrapPassAtK}:
+ * problems resampled once per draw for every method and quantity (paired), seeds per method.
+ *
+ * @param groups Method → quantity → per-seed, per-problem values (the same problems, in the same
+ *   order, in every seed of every method).
+ * @param options Bootstrap settings.
+ * @returns Estimates and draws, per method and quantity.
+ * @throws {RangeError} If there are no methods, a method lacks a quantity, or the numbers of
+ *   problems differ.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const boot = bootstrapProblemMeans({ a: { h: [[1, 2], [3, 4]] }, b: { h: [[0, 0]] } }, { resamples: 10 });
+ * assert.deepEqual(boot.estimates.a, { h: 2.5 });
+ * assert.equal(boot.draws.b.h.length, 10);
+ * ```
+ */
+export function bootstrapProblemMeans(
+  groups: Readonly<Record<string, Readonly<Record<string, SeedProblemValues>>>>,
+  options: BootstrapOptions = {},
+): ProblemMeansBootstrap {
+  const { resamples = 1000, confidence = 0.95, prng = seededPrng(0) } = options;
+  checkBootstrapOptions("bootstrap problem means", resamples, confidence);
+  const methods = Object.keys(groups);
+  if (methods.length === 0) throw new RangeError("Cannot bootstrap problem means: got 0 methods");
+  const quantities = Object.keys(groups[methods[0]]);
+  const m = groups[methods[0]][quantities[0]]?.[0]?.length ?? 0;
+  const values = methods.map((method) =>
+    quantities.map((q) => {
+      const seeds = groups[method][q];
+      if (seeds === undefined || seeds.length === 0) {
+        throw new RangeError(
+          `Cannot bootstrap problem means: method "${method}" has no values of "${q}"`,
+        );
+      }
+      const flat = new Float64Array(seeds.length * m);
+      seeds.forEach((row, s) => {
+        if (row.length !== m) {
+          throw new RangeError(
+            `Cannot bootstrap problem means: every seed needs ${m} problems, got ${row.length} for "${method}" seed ${s}`,
+          );
+        }
+        flat.set(row, s * m);
+      });
+      return flat;
+    })
+  );
+  const seedCounts = methods.map((method) => groups[method][quantities[0]].length);
+  const joint = resampleProblemMeans(values, seedCounts, m, { resamples, prng });
+  const record = <T>(perMethod: T[][]) =>
+    Object.fromEntries(
+      methods.map((method, g) => [
+        method,
+        Object.fromEntries(quantities.map((q, j) => [q, perMethod[g][j]])),
+      ]),
+    );
   return {
-    ks: [...ks],
     methods,
+    quantities,
     problems: m,
-    seeds: Object.fromEntries(methods.map((method, g) => [method, counts[g].length])),
     confidence,
     resamples,
-    estimates: Object.fromEntries(methods.map((method, g) => [method, estimates[g]])),
-    draws: Object.fromEntries(methods.map((method, g) => [method, draws[g]])),
+    estimates: record(joint.estimates),
+    draws: record(joint.draws),
   };
 }
+
+/** What {@link bootstrapProblemMeans} returns: per method and quantity, estimate and draws. */
+export type ProblemMeansBootstrap = {
+  /** Method names, in input order. */
+  readonly methods: readonly string[];
+  /** Quantity names, in input order. */
+  readonly quantities: readonly string[];
+  /** Number of problems M. */
+  readonly problems: number;
+  /** Coverage of intervals derived from the draws. */
+  readonly confidence: number;
+  /** Number of draws. */
+  readonly resamples: number;
+  /** Method → quantity → estimate (mean over seeds of the mean over problems). */
+  readonly estimates: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Method → quantity → the draws. */
+  readonly draws: Readonly<Record<string, Readonly<Record<string, Float64Array>>>>;
+};
 
 /**
  * One method's Pass@k curve from a joint bootstrap: the multi-seed estimate and its interval.
@@ -265,7 +360,7 @@ export function bootstrapPassAtK(
  * import assert from "node:assert/strict";
  * const boot = bootstrapPassAtK({ nsr: [[{ n: 2, c: 1 }], [{ n: 2, c: 2 }]] }, [1]);
  * const [point] = bootstrapCurve(boot, "nsr");
- * assert.equal(point.passAtK, 0.75);
+ * assert.equal(point.estimate, 0.75);
  * assert.ok(point.lower >= 0.5 && point.upper <= 1);
  * ```
  */
@@ -274,7 +369,7 @@ export function bootstrapCurve(boot: PassAtKBootstrap, method: string): PassAtKP
   const draws = methodField(boot, method, "draws");
   return boot.ks.map((k, j) => {
     const { lower, upper } = percentileInterval(draws[j], estimates[j], boot.confidence);
-    return { k, passAtK: estimates[j], lower, upper };
+    return { k, estimate: estimates[j], lower, upper };
   });
 }
 
@@ -285,7 +380,7 @@ export function bootstrapCurve(boot: PassAtKBootstrap, method: string): PassAtKP
  *
  * @param boot A bootstrap from {@link bootstrapPassAtK}.
  * @param pair The `method` and the `base` it is compared with.
- * @returns One {@link PassAtKDifference} per k.
+ * @returns One point per k: the difference and its interval (a curve of differences).
  * @throws {RangeError} If either name is not in the bootstrap.
  * @example
  * ```ts
@@ -293,14 +388,14 @@ export function bootstrapCurve(boot: PassAtKBootstrap, method: string): PassAtKP
  * const base = [[{ n: 2, c: 0 }, { n: 2, c: 1 }]];
  * const nsr = [[{ n: 2, c: 1 }, { n: 2, c: 2 }]];
  * const [d] = bootstrapDifference(bootstrapPassAtK({ base, nsr }, [1]), { method: "nsr", base: "base" });
- * assert.equal(d.difference, 0.5);
+ * assert.equal(d.estimate, 0.5);
  * assert.deepEqual([d.lower, d.upper], [0.5, 0.5]); // every problem gains 0.5
  * ```
  */
 export function bootstrapDifference(
   boot: PassAtKBootstrap,
   pair: { readonly method: string; readonly base: string },
-): PassAtKDifference[] {
+): PassAtKPoint[] {
   const { method, base } = pair;
   const a = methodField(boot, method, "estimates"), b = methodField(boot, base, "estimates");
   const drawsA = methodField(boot, method, "draws"), drawsB = methodField(boot, base, "draws");
@@ -308,7 +403,7 @@ export function bootstrapDifference(
     const draws = drawsA[j].map((value, r) => value - drawsB[j][r]);
     const difference = a[j] - b[j];
     const { lower, upper } = percentileInterval(draws, difference, boot.confidence);
-    return { k, difference, lower, upper };
+    return { k, estimate: difference, lower, upper };
   });
 }
 
@@ -327,7 +422,7 @@ export function bootstrapDifference(
  * import assert from "node:assert/strict";
  * const seeds = [[{ n: 4, c: 1 }, { n: 4, c: 3 }], [{ n: 4, c: 2 }, { n: 4, c: 2 }]];
  * const [point] = multiSeedPassAtKCurve(seeds, [1], { resamples: 100 });
- * assert.equal(point.passAtK, 0.5);
+ * assert.equal(point.estimate, 0.5);
  * ```
  */
 export function multiSeedPassAtKCurve(
@@ -477,14 +572,6 @@ function mean(values: ArrayLike<number>): number {
   let total = 0;
   for (let i = 0; i < values.length; i++) total += values[i];
   return total / values.length;
-}
-
-// Linear interpolation between order statistics (Hyndman & Fan type 7), as in passk.ts.
-function quantile(sorted: Float64Array, q: number): number {
-  const position = (sorted.length - 1) * q;
-  const below = Math.floor(position);
-  const above = Math.min(below + 1, sorted.length - 1);
-  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { passAtKCurve, type PassAtKPoint } from "./passk.ts";
+import { passAtKCurve, type PassAtKPoint, powersOfTwoUpTo } from "./passk.ts";
 import type { Progress } from "../progress.ts";
 import type { Prng } from "../random.ts";
 import { type Verdict, type VerdictReason, verify } from "../verifier/verify.ts";
@@ -82,7 +82,7 @@ const MAX_IDS_IN_MESSAGE = 5;
  * ];
  * const result = evaluateSamples(samples, problems, { resamples: 0 });
  * assert.deepEqual(result.problems, [{ problemId: "0", n: 2, c: 1 }]);
- * assert.deepEqual(result.curve.map((p) => p.passAtK), [0.5, 1]);
+ * assert.deepEqual(result.curve.map((p) => p.estimate), [0.5, 1]);
  * ```
  */
 export function evaluateSamples(
@@ -154,12 +154,6 @@ export function evaluateSamples(
     reasons,
     unsampledProblemIds,
   };
-}
-
-function powersOfTwoUpTo(n: number): number[] {
-  const ks: number[] = [];
-  for (let k = 1; k <= n; k *= 2) ks.push(k);
-  return ks;
 }
 
 function listIds(ids: readonly string[]): string {

@@ -24,7 +24,7 @@ import type { PassAtKRow } from "./passk.ts";
  *   ks: [1, 2],
  *   datasets: { MATH: { passAtK: { NSR: [75.7, 82.4] } } },
  * });
- * assert.deepEqual(rows[1], { dataset: "MATH", method: "NSR", k: 2, passAtK: 0.824 });
+ * assert.deepEqual(rows[1], { dataset: "MATH", method: "NSR", k: 2, estimate: 0.824, lower: 0.824, upper: 0.824 });
  * ```
  */
 export function paperTableToRows(table: unknown): PassAtKRow[] {
@@ -57,7 +57,10 @@ export function paperTableToRows(table: unknown): PassAtKRow[] {
           }`,
         );
       }
-      ks.forEach((k, i) => rows.push({ dataset, method, k, passAtK: toFraction(values[i], unit) }));
+      ks.forEach((k, i) => {
+        const estimate = toFraction(values[i], unit);
+        rows.push({ dataset, method, k, estimate, lower: estimate, upper: estimate });
+      });
     }
   }
   return rows;

@@ -19,32 +19,35 @@ export type ProblemCounts = {
   readonly problemId?: string;
 };
 
-/** One point of a Pass@k curve: the mean over problems and its bootstrap interval (fractions). */
-export type PassAtKPoint = {
-  /** The number of attempts k. */
-  readonly k: number;
-  /** Mean over problems of the unbiased Pass@k, in [0, 1]. */
-  readonly passAtK: number;
-  /** Lower end of the bootstrap percentile interval. */
+/**
+ * An estimate with its interval: the one interval type of the toolkit (a mean, a difference, a
+ * correlation, a point of a Pass@k curve). A value known without error has lower = upper =
+ * estimate.
+ */
+export type Interval = {
+  /** The point estimate. */
+  readonly estimate: number;
+  /** Lower end of the interval. */
   readonly lower: number;
-  /** Upper end of the bootstrap percentile interval. */
+  /** Upper end of the interval. */
   readonly upper: number;
 };
 
-/** A tidy row for tables and plots: one (dataset, method, k) with Pass@k as a fraction. */
-export type PassAtKRow = {
+/**
+ * One point of a Pass@k curve: k, and Pass@k (a fraction in [0, 1]: the mean over problems, or
+ * a difference of two such means) with its interval. A curve is `PassAtKPoint[]`.
+ */
+export type PassAtKPoint = Interval & {
+  /** The number of attempts k. */
+  readonly k: number;
+};
+
+/** A tidy row for tables and plots: one point of the curve of a method on a dataset. */
+export type PassAtKRow = PassAtKPoint & {
   /** Dataset or tier name, e.g. "MATH". */
   readonly dataset: string;
   /** Method name, e.g. "NSR". */
   readonly method: string;
-  /** The number of attempts k. */
-  readonly k: number;
-  /** Pass@k as a fraction in [0, 1]. */
-  readonly passAtK: number;
-  /** Lower end of the interval (fraction), when there is one. */
-  readonly lower?: number;
-  /** Upper end of the interval (fraction), when there is one. */
-  readonly upper?: number;
 };
 
 /**
@@ -132,7 +135,7 @@ export type PassAtKCurveOptions = {
  * ```ts
  * import assert from "node:assert/strict";
  * const curve = passAtKCurve([{ n: 4, c: 1 }, { n: 4, c: 0 }], [1, 4], { resamples: 50 });
- * assert.deepEqual(curve.map((p) => p.passAtK), [0.125, 0.5]);
+ * assert.deepEqual(curve.map((p) => p.estimate), [0.125, 0.5]);
  * assert.ok(curve[1].lower <= 0.5 && curve[1].upper >= 0.5);
  * ```
  */
@@ -191,11 +194,11 @@ export function passAtKCurve(
   }
   const alpha = (1 - confidence) / 2;
   return ks.map((k, j) => {
-    if (resamples === 0) return { k, passAtK: means[j], lower: means[j], upper: means[j] };
+    if (resamples === 0) return { k, estimate: means[j], lower: means[j], upper: means[j] };
     const sorted = draws[j].sort();
     return {
       k,
-      passAtK: means[j],
+      estimate: means[j],
       lower: quantile(sorted, alpha),
       upper: quantile(sorted, 1 - alpha),
     };
@@ -211,11 +214,11 @@ export function passAtKCurve(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const rows = curveToRows([{ k: 1, passAtK: 0.5, lower: 0.4, upper: 0.6 }], {
+ * const rows = curveToRows([{ k: 1, estimate: 0.5, lower: 0.4, upper: 0.6 }], {
  *   dataset: "MATH",
  *   method: "NSR",
  * });
- * assert.deepEqual(rows[0], { dataset: "MATH", method: "NSR", k: 1, passAtK: 0.5, lower: 0.4, upper: 0.6 });
+ * assert.deepEqual(rows[0], { dataset: "MATH", method: "NSR", k: 1, estimate: 0.5, lower: 0.4, upper: 0.6 });
  * ```
  */
 export function curveToRows(
@@ -223,14 +226,24 @@ export function curveToRows(
   labels: { readonly dataset: string; readonly method: string },
 ): PassAtKRow[] {
   const { dataset, method } = labels;
-  return curve.map(({ k, passAtK, lower, upper }) => ({
-    dataset,
-    method,
-    k,
-    passAtK,
-    lower,
-    upper,
-  }));
+  return curve.map((point) => ({ dataset, method, ...point }));
+}
+
+/**
+ * The ks of a Pass@k curve with n samples per problem: 1, 2, 4, … up to n.
+ *
+ * @param n Samples per problem.
+ * @returns The powers of two ≤ n.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(powersOfTwoUpTo(10), [1, 2, 4, 8]);
+ * ```
+ */
+export function powersOfTwoUpTo(n: number): number[] {
+  const ks: number[] = [];
+  for (let k = 1; k <= n; k *= 2) ks.push(k);
+  return ks;
 }
 
 function sum(values: readonly number[]): number {
@@ -239,8 +252,20 @@ function sum(values: readonly number[]): number {
   return total;
 }
 
-// Linear interpolation between order statistics (Hyndman & Fan type 7, numpy's default).
-function quantile(sorted: Float64Array, q: number): number {
+/**
+ * The q-quantile of sorted values by linear interpolation between order statistics (Hyndman &
+ * Fan type 7, numpy's default): the percentile intervals of every bootstrap here.
+ *
+ * @param sorted Values in ascending order (at least one).
+ * @param q The quantile, in [0, 1].
+ * @returns The interpolated value.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(quantile(Float64Array.from([1, 2, 3, 4]), 0.5), 2.5);
+ * ```
+ */
+export function quantile(sorted: Float64Array, q: number): number {
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
   const above = Math.min(below + 1, sorted.length - 1);

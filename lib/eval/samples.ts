@@ -1,6 +1,8 @@
 /**
  * Sample files: one JSON object per line, `{ "problemId": …, "response": … }`, the response being
- * a model's full text for that problem. Other fields on a line are allowed and ignored.
+ * a model's full text for that problem. Other fields on a line are allowed and ignored (`sampleToFile`
+ * in lib/rollout/sample_to_file.ts, which samples an endpoint into such a file problem by problem,
+ * adds `sampleIndex` and `truncated`).
  *
  * @module
  */

@@ -13,6 +13,8 @@ export type LaneNotebook = {
   readonly name: string;
   /** File name of the notebook it must run after (in the same lane). */
   readonly after?: string;
+  /** An extended study (`"rlvr": { "extended": true }`): run only when asked for by name. */
+  readonly extended?: boolean;
 };
 
 /**
@@ -81,7 +83,7 @@ export function planLanes(notebooks: readonly LaneNotebook[], jobs: number): str
 }
 
 /**
- * Reads a notebook's `metadata.rlvr.after` (see the module doc).
+ * Reads a notebook's `metadata.rlvr.after` and `metadata.rlvr.extended` (see the module doc).
  *
  * @param path The notebook file.
  * @returns Its {@link LaneNotebook} (the name is the file's base name).
@@ -98,6 +100,11 @@ export function planLanes(notebooks: readonly LaneNotebook[], jobs: number): str
 export async function readLaneNotebook(path: string): Promise<LaneNotebook> {
   const notebook = JSON.parse(await Deno.readTextFile(path));
   const after = notebook?.metadata?.rlvr?.after;
+  const extended = notebook?.metadata?.rlvr?.extended === true;
   const name = path.slice(path.lastIndexOf("/") + 1);
-  return typeof after === "string" ? { name, after } : { name };
+  return {
+    name,
+    ...(typeof after === "string" ? { after } : {}),
+    ...(extended ? { extended } : {}),
+  };
 }

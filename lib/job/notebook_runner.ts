@@ -54,6 +54,8 @@ export type RunNotebookOptions = {
    * Default 1. Cached training runs make a re-run cheap.
    */
   retries?: number;
+  /** More environment variables for the kernel (e.g. `RLVR_PROGRESS_FILE`). Default none. */
+  env?: Record<string, string>;
 };
 
 type Cell = { cell_type: string; source?: string | string[]; outputs?: Output[] };
@@ -175,11 +177,12 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
 const DROPPED = "no output from its display call";
 
 // A cell whose last top-level statement starts with one of these calls displays something.
-const DISPLAY_CALL = /^(show|table|passAtKTable|claimsTable)\(/;
+// (`figure(…)`, `passAtKFigure(…)`, `curvesFigure(…)`, `table(…)`, `movementTable(…)`, …).
+const DISPLAY_CALL = /^([a-zA-Z]*(Figure|Table)|figure|table)\(/;
 
 /**
- * The code cells of an executed notebook that end in a display call (`show(…)`, `table(…)`,
- * `passAtKTable(…)`, `claimsTable(…)` as the last statement starting in column 0) yet have no
+ * The code cells of an executed notebook that end in a display call (a figure or a table:
+ * `figure(…)`, `…Figure(…)`, `table(…)`, `…Table(…)` as the last statement starting in column 0) yet have no
  * output: a loaded Deno kernel has been seen to report such a cell idle without its result, and
  * nbclient then saves the cell empty without an error.
  *
@@ -189,7 +192,7 @@ const DISPLAY_CALL = /^(show|table|passAtKTable|claimsTable)\(/;
  * ```ts
  * import assert from "node:assert/strict";
  * const cells = [
- *   { cell_type: "code", source: "const x = 1;\nshow(fig)", outputs: [] },
+ *   { cell_type: "code", source: "const x = 1;\npassAtKFigure(rows)", outputs: [] },
  *   { cell_type: "code", source: "table(rows)", outputs: [{ output_type: "execute_result" }] },
  *   { cell_type: "code", source: "const t = table(rows);", outputs: [] },
  * ];
@@ -203,7 +206,8 @@ export function droppedDisplays(
     if (cell.cell_type !== "code" || (cell.outputs ?? []).length > 0) return [];
     const lines = joinText(cell.source).split("\n").filter((line) => /^[^\s})\]]/.test(line));
     const last = lines.at(-1) ?? "";
-    return DISPLAY_CALL.test(last) && !last.trimEnd().endsWith(";")
+    // (A trailing semicolon does not stop Deno's kernel from displaying the value; deno fmt adds one.)
+    return DISPLAY_CALL.test(last)
       ? [
         `cell ${index}: ${DROPPED} (${last.slice(0, 40)}…): the kernel reported it idle without it`,
       ]
@@ -231,7 +235,7 @@ async function runOnce(path: string, options: RunNotebookOptions): Promise<Noteb
     String(cellTimeoutSeconds),
     "--iopub-timeout",
     String(IOPUB_TIMEOUT_SECONDS),
-  ], { [PROFILE_ENV]: profile });
+  ], { ...options.env, [PROFILE_ENV]: profile });
   const seconds = (performance.now() - started) / 1000;
   if (execution.code !== 0) {
     const at = execution.stderr.indexOf(CELL_ERROR_MARKER);

@@ -1,5 +1,4 @@
-// Policy weights as they cross a Web Worker boundary (structured clone), and the start-up of a
-// pool's workers. Private file.
+// Policy weights as they cross a Web Worker boundary (structured clone). Private file.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
 import { paramSpecs } from "./params.ts";
@@ -34,39 +33,4 @@ export function fromWire(
   } finally {
     tf.dispose(Object.values(values));
   }
-}
-
-/**
- * Starts `count` module workers from `url`, sends each `init`, and waits until each answers
- * `{ type: "ready" }`. An `{ type: "error", message }` answer or a start-up error rejects, and
- * then every worker is terminated, so a failed start leaves nothing running.
- */
-export async function startWorkers(
-  url: string,
-  count: number,
-  init: unknown,
-  label: string,
-): Promise<Worker[]> {
-  const list = Array.from({ length: count }, () => new Worker(url, { type: "module" }));
-  try {
-    await Promise.all(list.map((worker) =>
-      new Promise<void>((resolve, reject) => {
-        worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
-          if (event.data.type === "ready") resolve();
-          else if (event.data.type === "error") {
-            reject(new Error(`Cannot start a ${label} worker: ${event.data.message}`));
-          }
-        };
-        worker.onerror = (event: ErrorEvent) => {
-          event.preventDefault();
-          reject(new Error(`Cannot start a ${label} worker: ${event.message}`));
-        };
-        worker.postMessage(init);
-      })
-    ));
-  } catch (error) {
-    list.forEach((worker) => worker.terminate());
-    throw error;
-  }
-  return list;
 }

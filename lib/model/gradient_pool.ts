@@ -12,7 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, currentMatMul, type MatMulChoice } from "../engine/backend.ts";
 import type { GradientRequest, GradientResponse } from "./_gradient_worker.ts";
-import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
+import { startWorkers } from "../_io/start_workers.ts";
+import { toWire, type WireWeights } from "./_wire.ts";
 import type { TfTensor } from "./params.ts";
 import type { Policy } from "./policy.ts";
 

@@ -44,8 +44,8 @@ function matMulT<T extends tf.Tensor>(a: T, b: T, transposeA: boolean, transpose
 
 /**
  * Sums `[N, O]` over its rows: `[O]`. tfjs-wasm reduces over a leading axis by transposing first;
- * with OpenBLAS a product with a row of ones is faster (bias and gain gradients were 14% of a
- * training step, measured 2026-11-26).
+ * with OpenBLAS a product with a row of ones is faster (bias and gain gradients were a sizeable
+ * part of a training step).
  */
 function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   if (currentMatMul() !== "openblas") return tf.sum(x, 0);
@@ -119,7 +119,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
 
 /**
  * `a[n] · b[n]` for every n, as one depthwise convolution. The wasm backend's BatchMatMul
- * takes a slow scalar path for batch > 1 (measured 3–4× slower than this here), while its
+ * takes a slow scalar path for batch > 1 (several times slower than this), while its
  * depthwise convolution runs through XNNPACK: with channels c = n, the input
  * `[1, M, I, N]` (a, transposed) and the filter `[1, I, N, O]` (b, transposed), a "valid"
  * convolution of width I gives out[0, m, 0, n·O + o] = Σ_i a[n, m, i] · b[n, i, o], exactly.

@@ -281,8 +281,8 @@ export function sampleSequences(
 
 /**
  * Drop finished rows from the batch once at most this fraction of it is still running. With block
- * copies, 0.625 to 0.875 sampled equally fast (341–348 ms for a batch of 128 base-model samples,
- * measured 2026-11-26); 0.5 was slower (398 ms).
+ * copies, thresholds from 0.625 to 0.875 sample about equally fast and 0.5 is slower (the
+ * README's benchmark section has the figures).
  */
 const COMPACT_FRACTION = 0.625;
 

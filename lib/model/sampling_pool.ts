@@ -1,7 +1,7 @@
 /**
  * {@link SamplingPool}: long-lived Web Workers, each with its own tfjs wasm instance, that
  * split a sampling batch between them. tfjs runs wasm single-threaded under Deno, so this is
- * how sampling uses more than one core (measured 1.45× with two workers on two idle cores).
+ * how sampling uses more than one core.
  *
  * @module
  */
@@ -13,7 +13,8 @@ import {
   type MatMulChoice,
 } from "../engine/backend.ts";
 import type { WorkerRequest, WorkerResponse } from "./_sampling_worker.ts";
-import { startWorkers, toWire, type WireWeights } from "./_wire.ts";
+import { startWorkers } from "../_io/start_workers.ts";
+import { toWire, type WireWeights } from "./_wire.ts";
 import type { Policy } from "./policy.ts";
 import type { SampledSequence, SampleOptions } from "./sample.ts";
 

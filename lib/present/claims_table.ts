@@ -10,6 +10,8 @@ const VERDICT_STYLE: Readonly<Record<ClaimVerdict, string>> = {
   "reproduced": "background:#d9f2d9",
   "not reproduced": "background:#f8d7d7",
   "inconclusive": "background:#fff3cd",
+  "not tested": "background:#e8e8e8",
+  "not testable": "background:#e8e8e8",
 };
 
 /**

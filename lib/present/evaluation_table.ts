@@ -18,7 +18,7 @@ import type { EvaluationResult } from "../eval/evaluate.ts";
  * const table = formatEvaluationTable({
  *   samples: 4,
  *   problems: [{ problemId: "0", n: 4, c: 1 }],
- *   curve: [{ k: 1, passAtK: 0.25, lower: 0.25, upper: 0.25 }],
+ *   curve: [{ k: 1, estimate: 0.25, lower: 0.25, upper: 0.25 }],
  *   confidence: 0.95,
  *   reasons: { equivalent: 1, "no-answer": 3 },
  *   unsampledProblemIds: [],
@@ -32,9 +32,9 @@ export function formatEvaluationTable(result: EvaluationResult): string {
   const percent = (x: number): string => (100 * x).toFixed(1);
   const level = `${+(100 * confidence).toFixed(2)}% interval`;
   const lines = [`${"k".padStart(5)}  ${"pass@k".padStart(7)}  ${level}`];
-  for (const { k, passAtK, lower, upper } of curve) {
+  for (const { k, estimate, lower, upper } of curve) {
     lines.push(
-      `${String(k).padStart(5)}  ${percent(passAtK).padStart(7)}  [${percent(lower)}, ${
+      `${String(k).padStart(5)}  ${percent(estimate).padStart(7)}  [${percent(lower)}, ${
         percent(upper)
       }]`,
     );

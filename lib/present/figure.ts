@@ -16,7 +16,7 @@ import type { PassAtKRow } from "../eval/passk.ts";
 export type Marks = unknown[];
 
 /** A rendered figure as plain strings. */
-export type Figure = {
+export type Figure = Displayable & {
   /** The figure as HTML (title, legend and SVG); what a notebook shows inline. */
   readonly html: string;
   /** A standalone SVG document of the same figure (title and legend drawn in SVG). */
@@ -151,36 +151,23 @@ export function figure(marks: Marks, options: FigureOptions = {}): Figure {
   const svg = `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" ` +
     `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">` +
     `<rect width="100%" height="100%" fill="white"/>${header.join("")}${bare.outerHTML}</svg>`;
-  return { html: plotEl.outerHTML, svg, width, height };
+  const html = plotEl.outerHTML;
+  return {
+    html,
+    svg,
+    width,
+    height,
+    // A figure is the last expression of a cell: Deno's kernel displays it through this bundle.
+    [Symbol.for("Jupyter.display")]: () => ({
+      "text/html": html,
+      "image/svg+xml": svg,
+      "text/plain": `Figure ${width}×${height}`,
+    }),
+  };
 }
 
 /** What Deno's Jupyter kernel displays: a MIME bundle behind `Symbol.for("Jupyter.display")`. */
 export type Displayable = { [key: symbol]: () => Record<string, string> };
-
-/**
- * Wraps a figure for inline display in Deno's Jupyter kernel: the last expression of a cell, or
- * `Deno.jupyter.display(show(fig))`. The bundle holds `text/html` (kept by nbconvert's HTML
- * export) and `image/svg+xml`.
- *
- * @param fig A figure from {@link figure}.
- * @returns A displayable object.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import * as Plot from "@observablehq/plot";
- * const bundle = show(figure([Plot.dot([[1, 2]])]))[Symbol.for("Jupyter.display")]();
- * assert.ok(bundle["text/html"].includes("<svg"));
- * ```
- */
-export function show(fig: Figure): Displayable {
-  return {
-    [Symbol.for("Jupyter.display")]: () => ({
-      "text/html": fig.html,
-      "image/svg+xml": fig.svg,
-      "text/plain": `Figure ${fig.width}×${fig.height}`,
-    }),
-  };
-}
 
 const FONT_PATHS = [
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -316,7 +303,7 @@ export type PassAtKMarksOptions = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const rows = [{ dataset: "MATH", method: "NSR", k: 1, passAtK: 0.5, lower: 0.4, upper: 0.6 }];
+ * const rows = [{ dataset: "MATH", method: "NSR", k: 1, estimate: 0.5, lower: 0.4, upper: 0.6 }];
  * assert.equal(passAtKMarks(rows).length, 3);
  * assert.equal(passAtKMarks(rows, { band: false }).length, 2);
  * ```
@@ -330,18 +317,25 @@ export function passAtKMarks(
   const fx = facet ?? undefined;
   const percent = (value: number): number => 100 * value;
   const marks: Marks = [];
-  const withInterval = sorted.filter((row) => row.lower !== undefined && row.upper !== undefined);
+  // A band for each curve with an interval somewhere (a curve known without error, such as the
+  // paper's published numbers, has lower = upper everywhere and gets none).
+  const banded = new Set(
+    sorted.filter((row) => row.lower < row.upper).map((row) =>
+      (row as Record<string, unknown>)[series]
+    ),
+  );
+  const withInterval = sorted.filter((row) => banded.has((row as Record<string, unknown>)[series]));
   if (band && withInterval.length > 0) {
     marks.push(Plot.areaY(withInterval, {
       x: "k",
-      y1: (row: PassAtKRow) => percent(row.lower!),
-      y2: (row: PassAtKRow) => percent(row.upper!),
+      y1: (row: PassAtKRow) => percent(row.lower),
+      y2: (row: PassAtKRow) => percent(row.upper),
       fill: series,
       fillOpacity: 0.18,
       fx,
     }));
   }
-  const y = (row: PassAtKRow): number => percent(row.passAtK);
+  const y = (row: PassAtKRow): number => percent(row.estimate);
   marks.push(Plot.lineY(sorted, { x: "k", y, stroke: series, fx }));
   marks.push(Plot.dot(sorted, { x: "k", y, fill: series, r: 2, fx }));
   return marks;
@@ -357,7 +351,7 @@ export function passAtKMarks(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const rows = [1, 2, 4].map((k) => ({ dataset: "MATH", method: "NSR", k, passAtK: k / 5 }));
+ * const rows = [1, 2, 4].map((k) => ({ dataset: "MATH", method: "NSR", k, estimate: k / 5, lower: k / 5, upper: k / 5 }));
  * const fig = passAtKFigure(rows, { title: "Pass@k" });
  * assert.match(fig.svg, /Pass@k \(%\)</);
  * ```

@@ -140,8 +140,8 @@ export type PassAtKTableOptions = {
  * ```ts
  * import assert from "node:assert/strict";
  * const t = passAtKTable([
- *   { dataset: "A", method: "NSR", k: 1, passAtK: 0.5, lower: 0.4, upper: 0.61 },
- *   { dataset: "A", method: "NSR", k: 2, passAtK: 0.7 },
+ *   { dataset: "A", method: "NSR", k: 1, estimate: 0.5, lower: 0.4, upper: 0.61 },
+ *   { dataset: "A", method: "NSR", k: 2, estimate: 0.7, lower: 0.7, upper: 0.7 },
  * ]);
  * assert.match(t.text, /NSR +50\.0 \[40\.0, 61\.0\] +70\.0$/m);
  * ```
@@ -175,20 +175,20 @@ export function passAtKTable(
   const best = new Map<string, number>(); // best mean per (dataset, k)
   for (const row of rows) {
     const key = JSON.stringify([row.dataset, row.k]);
-    best.set(key, Math.max(best.get(key) ?? -Infinity, row.passAtK));
+    best.set(key, Math.max(best.get(key) ?? -Infinity, row.estimate));
   }
   const percent = (value: number): string => (100 * value).toFixed(digits);
   const text = (value: unknown): string => {
     if (value === undefined) return "";
-    const { passAtK, lower, upper } = value as PassAtKRow;
-    if (lower === undefined || upper === undefined) return percent(passAtK);
-    return `${percent(passAtK)} [${percent(lower)}, ${percent(upper)}]`;
+    const { estimate, lower, upper } = value as PassAtKRow;
+    if (lower === upper) return percent(estimate);
+    return `${percent(estimate)} [${percent(lower)}, ${percent(upper)}]`;
   };
   const html = (value: unknown): string => {
     if (value === undefined) return "";
     const row = value as PassAtKRow;
-    const isBest = highlightBest && row.passAtK === best.get(JSON.stringify([row.dataset, row.k]));
-    const mean = isBest ? `<b>${percent(row.passAtK)}</b>` : percent(row.passAtK);
+    const isBest = highlightBest && row.estimate === best.get(JSON.stringify([row.dataset, row.k]));
+    const mean = isBest ? `<b>${percent(row.estimate)}</b>` : percent(row.estimate);
     if (row.lower === undefined || row.upper === undefined) return mean;
     return `${mean} <small>[${percent(row.lower)}, ${percent(row.upper)}]</small>`;
   };

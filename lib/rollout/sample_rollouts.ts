@@ -9,43 +9,14 @@ import { Policy } from "../model/policy.ts";
 import { type SampledSequence, sampleSequences } from "../model/sample.ts";
 import type { SamplingPool } from "../model/sampling_pool.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
-import { type CompletionChoice, type OpenAiEndpoint, requestCompletions } from "./openai_client.ts";
+import type { OpenAiEndpoint } from "./openai_client.ts";
 import { deriveSeed, seededPrng } from "../random.ts";
+import { PartialSamplingError, type Rollout } from "./rollout.ts";
+import { sampleEndpointPrompts } from "./_sample_endpoint.ts";
 
 export type { OpenAiEndpoint } from "./openai_client.ts";
-
-/**
- * One sampled response.
- *
- * Convention: a response that stops on its own ends with EOS. The EOS id IS in
- * `responseTokens` (and has a log-prob, so the trainer learns to stop) but is NOT in the
- * `response` text. `promptTokens` is exactly what the model saw: BOS, then the prompt's ids;
- * `[...promptTokens, ...responseTokens]` is the sequence to score with `sequenceLogProbs`.
- */
-export type Rollout = {
-  /** Index of the prompt in the `prompts` argument. */
-  promptIndex: number;
-  /** Index of this sample among the prompt's `samplesPerPrompt`. */
-  sampleIndex: number;
-  prompt: string;
-  /** Decoded response, without EOS. */
-  response: string;
-  /** BOS + prompt ids (local policy); empty for an endpoint without a tokenizer. */
-  promptTokens: number[];
-  /**
-   * Generated ids, EOS included when the response stopped on its own. From an endpoint: the
-   * tokenizer's encoding of the text (plus EOS when it stopped), or empty without a tokenizer.
-   */
-  responseTokens: number[];
-  /** log π(token) at temperature 1, one per response token. */
-  logProbs: number[];
-  /** log q(token) under the distribution actually sampled from (0 for greedy). */
-  samplingLogProbs: number[];
-  /** Entropy (nats) of π at temperature 1 before each response token. */
-  entropies: number[];
-  /** True when the response hit `maxNewTokens` (or the context) without EOS. */
-  truncated: boolean;
-};
+export { PartialSamplingError } from "./rollout.ts";
+export type { PromptFailure, Rollout } from "./rollout.ts";
 
 /** Progress of {@link sampleRollouts}. */
 export type RolloutProgress = { done: number; total: number };
@@ -136,70 +107,27 @@ async function sampleLocal(
   return rollouts;
 }
 
-/** −Σ p log p over the alternatives the server reported (a lower bound on the entropy). */
-function entropyFromTop(top: Record<string, number>): number {
-  return Object.values(top).reduce((h, lp) => h - Math.exp(lp) * lp, 0);
-}
-
-function toRollout(
-  choice: CompletionChoice,
-  ids: { promptIndex: number; sampleIndex: number; prompt: string },
-  tokenizer: Tokenizer | undefined,
-): Rollout {
-  const stopped = choice.finishReason === "stop";
-  return {
-    ...ids,
-    response: choice.text,
-    promptTokens: tokenizer ? [tokenizer.bos, ...tokenizer.encode(ids.prompt)] : [],
-    responseTokens: tokenizer
-      ? [...tokenizer.encode(choice.text), ...(stopped ? [tokenizer.eos] : [])]
-      : [],
-    logProbs: choice.tokenLogprobs,
-    samplingLogProbs: choice.samplingLogprobs ?? choice.tokenLogprobs,
-    entropies: choice.entropies ?? choice.topLogprobs.map(entropyFromTop),
-    truncated: choice.finishReason === "length",
-  };
-}
-
 async function sampleRemote(
   endpoint: OpenAiEndpoint,
   prompts: readonly string[],
   options: SampleRolloutsOptions,
 ): Promise<Rollout[]> {
-  const { samplesPerPrompt, temperature, topP, topK, greedy, maxNewTokens, seed, tokenizer } =
-    options;
   const { onProgress } = options;
-  const { concurrency = 4, topLogprobs = 5 } = endpoint;
   const results: Rollout[][] = new Array(prompts.length);
-  let next = 0;
   let done = 0;
-  let failed = false; // after one failure, the other workers stop taking prompts
-  const worker = async (): Promise<void> => {
-    while (next < prompts.length && !failed) {
-      const promptIndex = next++;
-      const prompt = prompts[promptIndex];
-      const choices = await requestCompletions(endpoint, {
-        prompt,
-        n: samplesPerPrompt,
-        temperature: greedy ? 0 : temperature,
-        top_p: topP,
-        max_tokens: maxNewTokens,
-        logprobs: topLogprobs,
-        seed: deriveSeed(seed, `prompt/${promptIndex}`),
-        ...(topK > 0 ? { top_k: topK } : {}),
-      }).catch((error) => {
-        failed = true;
-        throw error;
-      });
-      results[promptIndex] = choices.map((choice, sampleIndex) =>
-        toRollout(choice, { promptIndex, sampleIndex, prompt }, tokenizer)
-      );
-      done += choices.length;
-      onProgress?.({ done, total: prompts.length * samplesPerPrompt });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  return results.flat();
+  const failures = await sampleEndpointPrompts(endpoint, prompts, {
+    ...options,
+    onPrompt: (promptIndex, rollouts) => {
+      results[promptIndex] = rollouts;
+      done += rollouts.length;
+      onProgress?.({ done, total: prompts.length * options.samplesPerPrompt });
+    },
+  });
+  const rollouts = results.flat(); // the holes of failed prompts vanish
+  if (failures.length > 0) {
+    throw new PartialSamplingError(endpoint.baseUrl, prompts.length, rollouts, failures);
+  }
+  return rollouts;
 }
 
 /**
@@ -220,14 +148,19 @@ async function sampleRemote(
  * `logProbs` are the server's `token_logprobs`, one per token it reports; `samplingLogProbs`
  * and `entropies` come from the `sampling_logprobs`/`entropies` extension fields that
  * `deno task serve` sends, else they fall back to `token_logprobs` and to −Σ p log p over the
- * reported top alternatives (a lower bound). A missing sample is an error, never a gap.
+ * reported top alternatives (a lower bound). A missing sample is an error, never a gap, and so
+ * are a duplicate choice index and a null, NaN, infinite or positive log-prob. Sampling is not
+ * all-or-nothing: a prompt that fails after its retries does not stop the others, and the
+ * {@link PartialSamplingError} thrown at the end carries the rollouts of every prompt that
+ * completed and names each prompt that failed.
  *
  * @param source A {@link Policy}, or an {@link OpenAiEndpoint}.
  * @param prompts Prompt texts.
  * @param options Rollout config, `seed`, `tokenizer`, `batchSize`, `onProgress`.
  * @returns `prompts.length · samplesPerPrompt` rollouts ordered by prompt, then sample.
  * @throws {TypeError} Without a tokenizer for a local policy, or on an unknown character.
- * @throws {Error} When an endpoint fails after its retries or answers malformed data.
+ * @throws {PartialSamplingError} When an endpoint fails some prompts after their retries or
+ *   answers malformed data for them; it carries the other prompts' rollouts.
  * @example
  * ```ts
  * import assert from "node:assert/strict";

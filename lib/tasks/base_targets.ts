@@ -98,7 +98,7 @@ export function basePassKRows(
           `Cannot read base curves: ${tier}.${k} must be a fraction in [0, 1], got ${value}`,
         );
       }
-      rows.push({ dataset: tier, method, k, passAtK: value });
+      rows.push({ dataset: tier, method, k, estimate: value, lower: value, upper: value });
     }
   }
   return rows;

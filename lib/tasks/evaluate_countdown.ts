@@ -9,7 +9,7 @@
 import type { Policy } from "../model/policy.ts";
 import type { SamplingPool } from "../model/sampling_pool.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
-import { passAtK } from "../eval/passk.ts";
+import { passAtKCurve, type PassAtKPoint, powersOfTwoUpTo } from "../eval/passk.ts";
 import { type RolloutProgress, sampleRollouts } from "../rollout/sample_rollouts.ts";
 import { type CountdownProblem, countdownPrompt, MAX_RESPONSE_CHARS } from "./countdown.ts";
 import { gradeCountdown } from "./countdown_grade.ts";
@@ -22,12 +22,14 @@ export type CountdownProblemResult = {
   readonly c: number;
   /** Distinct correct response texts among the samples. */
   readonly distinctCorrect: number;
+  /** Mean token entropy (nats, at temperature 1) over this problem's sampled tokens. */
+  readonly entropy: number;
 };
 
-/** A tier's summary: Pass@k per k (keys are k as strings), entropy and diversity. */
+/** A tier's summary: the Pass@k curve, entropy and diversity. */
 export type CountdownSummary = {
-  /** Unbiased Pass@k averaged over problems, per k. */
-  readonly passAtK: Readonly<Record<string, number>>;
+  /** Unbiased Pass@k averaged over problems, per k (its interval: over problems, 1,000 draws). */
+  readonly curve: readonly PassAtKPoint[];
   /** Mean entropy (nats, at temperature 1) over every sampled response token. */
   readonly entropy: number;
   /** Mean number of distinct correct responses over the problems solved at least once. */
@@ -52,7 +54,7 @@ export type EvaluateCountdownOptions = {
   ks?: readonly number[];
   /**
    * Sequences per forward batch (split between the pool's workers). Default 512: 256 rows per
-   * worker of a 2-worker pool sample 1.3× faster than 128 (measured 2026-11-26).
+   * worker of a 2-worker pool sample faster than 128 (the README's benchmark section).
    */
   batchSize?: number;
   /** Called as batches finish. */
@@ -70,8 +72,8 @@ export type EvaluateCountdownOptions = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const s = summarizeCountdown([{ n: 4, c: 2, distinctCorrect: 2 }, { n: 4, c: 0, distinctCorrect: 0 }], { ks: [1, 4], entropy: 0.5 });
- * assert.deepEqual(s.passAtK, { "1": 0.25, "4": 0.5 });
+ * const s = summarizeCountdown([{ n: 4, c: 2, distinctCorrect: 2, entropy: 0.5 }, { n: 4, c: 0, distinctCorrect: 0, entropy: 0.5 }], { ks: [1, 4], entropy: 0.5 });
+ * assert.deepEqual(s.curve.map((p) => p.estimate), [0.25, 0.5]);
  * assert.equal(s.distinctCorrect, 2);
  * ```
  */
@@ -80,16 +82,12 @@ export function summarizeCountdown(
   options: { ks: readonly number[]; entropy: number },
 ): CountdownSummary {
   const { ks, entropy } = options;
-  const passAtKByK: Record<string, number> = {};
-  for (const k of ks) {
-    passAtKByK[String(k)] = problems.reduce((s, p) => s + passAtK(p.n, p.c, k), 0) /
-      problems.length;
-  }
+  const curve = passAtKCurve(problems, ks);
   const solved = problems.filter((p) => p.c > 0);
   const distinctCorrect = solved.length === 0
     ? 0
     : solved.reduce((s, p) => s + p.distinctCorrect, 0) / solved.length;
-  return { passAtK: passAtKByK, entropy, distinctCorrect, problems };
+  return { curve, entropy, distinctCorrect, problems };
 }
 
 /**
@@ -112,7 +110,7 @@ export function summarizeCountdown(
  * using policy = Policy.create(config, { seed: 0 });
  * const options = { samples: 2, temperature: 1, topP: 1, seed: 0, tokenizer };
  * const summary = await evaluateCountdown(policy, [{ digits: [3, 9, 2, 5], target: 42 }], options);
- * assert.equal(summary.passAtK["1"], 0); // an untrained model writes noise
+ * assert.equal(summary.curve[0].estimate, 0); // an untrained model writes noise
  * ```
  */
 export async function evaluateCountdown(
@@ -141,18 +139,25 @@ export async function evaluateCountdown(
   let tokenCount = 0;
   const correct: Set<string>[] = problems.map(() => new Set());
   const counts = problems.map(() => 0);
+  const entropySums = problems.map(() => 0);
+  const tokenCounts = problems.map(() => 0);
   for (const r of rollouts) {
-    for (const h of r.entropies) entropySum += h;
-    tokenCount += r.entropies.length;
+    for (const h of r.entropies) entropySums[r.promptIndex] += h;
+    tokenCounts[r.promptIndex] += r.entropies.length;
     if (!r.truncated && gradeCountdown(problems[r.promptIndex], r.response).correct) {
       counts[r.promptIndex]++;
       correct[r.promptIndex].add(r.response);
     }
   }
+  for (let i = 0; i < problems.length; i++) {
+    entropySum += entropySums[i];
+    tokenCount += tokenCounts[i];
+  }
   const results = problems.map((_, i) => ({
     n: samples,
     c: counts[i],
     distinctCorrect: correct[i].size,
+    entropy: tokenCounts[i] === 0 ? 0 : entropySums[i] / tokenCounts[i],
   }));
   return summarizeCountdown(results, {
     ks,
@@ -160,8 +165,65 @@ export async function evaluateCountdown(
   });
 }
 
-function powersOfTwoUpTo(n: number): number[] {
-  const ks: number[] = [];
-  for (let k = 1; k <= n; k *= 2) ks.push(k);
-  return ks;
+/** One problem's greedy response: whether it is right and how uncertain the policy was. */
+export type CountdownGreedyResult = {
+  /** 1 if the greedy response is graded correct, else 0. */
+  readonly correct: number;
+  /** Mean token entropy (nats, at temperature 1) along the greedy response. */
+  readonly entropy: number;
+  /** Its length in tokens. */
+  readonly length: number;
+};
+
+/**
+ * Decodes each problem greedily once and grades it: the paper's held-out "test entropy" is the
+ * entropy along such responses (Fig. 4). BOUNDARY: plain data out.
+ *
+ * @param policy The model.
+ * @param problems The problems.
+ * @param options The task's `tokenizer` and a `seed` (greedy decoding draws nothing, but the
+ *   sampler takes one).
+ * @returns One result per problem, in input order.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Policy } from "../model/policy.ts";
+ * import { charTokenizer } from "../model/tokenizer.ts";
+ * import { COUNTDOWN_ALPHABET } from "./countdown.ts";
+ * const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
+ * const config = { vocabSize: tokenizer.vocabSize, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 48, valueHead: "none" } as const;
+ * using policy = Policy.create(config, { seed: 0 });
+ * const [result] = await greedyCountdown(policy, [{ digits: [3, 9, 2, 5], target: 42 }], { tokenizer, seed: 0 });
+ * assert.equal(result.correct, 0);
+ * ```
+ */
+export async function greedyCountdown(
+  policy: Policy,
+  problems: readonly CountdownProblem[],
+  options: { tokenizer: Tokenizer; seed: number; pool?: SamplingPool },
+): Promise<CountdownGreedyResult[]> {
+  const { tokenizer, seed, pool } = options;
+  const rollouts = await sampleRollouts(policy, problems.map(countdownPrompt), {
+    samplesPerPrompt: 1,
+    temperature: 1,
+    topP: 1,
+    topK: 0,
+    greedy: true,
+    maxNewTokens: MAX_RESPONSE_CHARS + 1,
+    seed,
+    tokenizer,
+    batchSize: 512,
+    pool,
+  });
+  const results: CountdownGreedyResult[] = new Array(problems.length);
+  for (const r of rollouts) {
+    const right = !r.truncated && gradeCountdown(problems[r.promptIndex], r.response).correct;
+    const n = r.entropies.length;
+    results[r.promptIndex] = {
+      correct: right ? 1 : 0,
+      entropy: n === 0 ? 0 : r.entropies.reduce((a, h) => a + h, 0) / n,
+      length: r.responseTokens.length,
+    };
+  }
+  return results;
 }

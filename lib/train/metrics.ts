@@ -33,6 +33,10 @@ export type EvalMetrics = {
   entropy: number;
   /** Mean greedy response length in tokens. */
   meanResponseLength: number;
+  /** Per held-out prompt, in order: 1 if its greedy response earns reward 1, else 0. */
+  greedyCorrect: number[];
+  /** Per held-out prompt, in order: mean token entropy (nats) along its greedy response. */
+  greedyEntropies: number[];
 };
 
 /** Everything logged for one RL step. */
@@ -45,6 +49,8 @@ export type StepMetrics = {
   fullySolvedRatio: number;
   /** Fraction of prompts whose samples are all wrong. */
   allWrongRatio: number;
+  /** Per prompt of the step, in order: how many of its samples are correct. */
+  groupCorrect: number[];
   /** Mean reward over the samples. */
   meanReward: number;
   /** Samples the objective trained on (PSR: correct ones, NSR: wrong ones, others: all). */
@@ -57,8 +63,12 @@ export type StepMetrics = {
   truncationRate: number;
   /** Token-mean policy entropy (nats) of the rollouts. */
   rolloutEntropy: number;
-  /** Token-mean of log π − log π_initial over the rollouts' tokens (k1 estimate of the KL). */
-  klToInitial: number;
+  /**
+   * Token-mean of log π − log π_initial over the rollouts' tokens (k1 estimate of the KL). Measured
+   * at the first step and every `evalEvery` steps (null in between) unless the objective needs
+   * the reference every step anyway (GRPO's KL loss, PPO's KL reward).
+   */
+  klToInitial: number | null;
   /** Token-mean fraction of trained tokens whose ratio was clipped. */
   clipFraction: number;
   /** Mean over optimizer steps of the actor's gradient norm before clipping. */
@@ -88,6 +98,7 @@ export type RolloutStats = Pick<
   | "correctRatio"
   | "fullySolvedRatio"
   | "allWrongRatio"
+  | "groupCorrect"
   | "meanReward"
   | "meanResponseLength"
   | "truncationRate"
@@ -110,7 +121,8 @@ export type GradedSample = {
  * @param samples The rollouts.
  * @param rewards One reward per rollout (correct means reward 1).
  * @param options `groupSize`, the samples per prompt.
- * @returns Correct / fully-solved / all-wrong ratios, length, truncation and entropy.
+ * @returns Correct / fully-solved / all-wrong ratios, correct counts per prompt, length,
+ *   truncation and entropy.
  * @throws {RangeError} If the counts disagree or `groupSize` does not divide them.
  * @example
  * ```ts
@@ -137,8 +149,10 @@ export function rolloutStats(
   const groups = n / groupSize;
   let fullySolved = 0;
   let allWrong = 0;
+  const groupCorrect: number[] = [];
   for (let g = 0; g < groups; g++) {
     const correct = rewards.slice(g * groupSize, (g + 1) * groupSize).filter((r) => r === 1).length;
+    groupCorrect.push(correct);
     if (correct === groupSize) fullySolved++;
     if (correct === 0) allWrong++;
   }
@@ -152,6 +166,7 @@ export function rolloutStats(
     correctRatio: rewards.filter((r) => r === 1).length / n,
     fullySolvedRatio: fullySolved / groups,
     allWrongRatio: allWrong / groups,
+    groupCorrect,
     meanReward: rewards.reduce((a, r) => a + r, 0) / n,
     meanResponseLength: tokens / n,
     truncationRate: samples.filter((s) => s.truncated).length / n,
@@ -170,7 +185,7 @@ export function rolloutStats(
  * ```ts
  * import assert from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
- * await appendTrainRecord(`${dir}/metrics.jsonl`, { kind: "eval", metrics: { step: 0, greedyAccuracy: 0.5, entropy: 1, meanResponseLength: 3 } });
+ * await appendTrainRecord(`${dir}/metrics.jsonl`, { kind: "eval", metrics: { step: 0, greedyAccuracy: 0.5, entropy: 1, meanResponseLength: 3, greedyCorrect: [1, 0], greedyEntropies: [1, 1] } });
  * assert.equal((await readTrainLog(`${dir}/metrics.jsonl`)).evals.length, 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -189,7 +204,7 @@ export async function appendTrainRecord(path: string, record: TrainRecord): Prom
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const log = parseTrainLog('{"kind":"eval","metrics":{"step":0,"greedyAccuracy":1,"entropy":0,"meanResponseLength":2}}\n{"kind":"st');
+ * const log = parseTrainLog('{"kind":"eval","metrics":{"step":0,"greedyAccuracy":1,"entropy":0,"meanResponseLength":2,"greedyCorrect":[1],"greedyEntropies":[0]}}\n{"kind":"st');
  * assert.equal(log.evals[0].greedyAccuracy, 1);
  * assert.equal(log.steps.length, 0);
  * ```
@@ -267,4 +282,24 @@ export function formatTrainLog(log: { steps: StepMetrics[]; evals: EvalMetrics[]
   }
   for (const metrics of evals) records.push({ kind: "eval", metrics });
   return records.map((r) => JSON.stringify(r) + "\n").join("");
+}
+
+/**
+ * The KL to the initial policy at the last step where it was measured (see
+ * {@link StepMetrics.klToInitial}); 0 for a run without steps.
+ *
+ * @param steps A run's step metrics, in order.
+ * @returns The last measured KL (nats per token).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(lastKlToInitial([{ klToInitial: 0.01 }, { klToInitial: 0.02 }, { klToInitial: null }]), 0.02);
+ * ```
+ */
+export function lastKlToInitial(steps: readonly Pick<StepMetrics, "klToInitial">[]): number {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const kl = steps[i].klToInitial;
+    if (kl !== null) return kl;
+  }
+  return 0;
 }

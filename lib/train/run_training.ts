@@ -18,7 +18,7 @@ import { policyFingerprint } from "../model/policy_fingerprint.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
 import { type Reward, train, type TrainProblem, type TrainResult } from "./train.ts";
-import { loadTrainCheckpoint } from "./train_checkpoint.ts";
+import { copyLatestCheckpoint, loadTrainCheckpoint } from "./train_checkpoint.ts";
 
 /** Options of {@link runTraining}. */
 export type RunTrainingOptions<P extends TrainProblem> = {
@@ -40,6 +40,12 @@ export type RunTrainingOptions<P extends TrainProblem> = {
   onStep?: (metrics: StepMetrics, evaluation?: EvalMetrics) => void;
   /** Stops cleanly after the current step (which is checkpointed) when aborted. */
   signal?: AbortSignal;
+  /**
+   * A run directory of the same config with fewer `train.steps`: when this run has no checkpoint
+   * yet, it starts from that run's last one (a long run continues a main run; the result equals
+   * an uninterrupted run).
+   */
+  continueFrom?: string;
 };
 
 /** What {@link runTraining} returns: plain data, and where the run's checkpoints are. */
@@ -144,10 +150,11 @@ export async function runTraining<P extends TrainProblem>(
   options: RunTrainingOptions<P>,
 ): Promise<TrainingRun> {
   const { policy, tokenizer, problems, evalProblems = [], reward, cacheDir } = options;
-  const { label, onStep, signal } = options;
+  const { label, onStep, signal, continueFrom } = options;
   const key = await trainingKey(config, options);
   const dir = `${cacheDir.replace(/\/$/, "")}/${label}-${await hashKey(key)}`;
   await Deno.mkdir(dir, { recursive: true });
+  if (continueFrom !== undefined) await copyLatestCheckpoint(continueFrom, dir);
   await writeTextFileAtomic(`${dir}/key.json`, JSON.stringify(key, null, 1) + "\n");
   const result: TrainResult = await train(config, {
     policy,

@@ -156,28 +156,29 @@ async function evaluateGreedy<P extends TrainProblem>(
   context: { config: ExperimentConfig; tokenizer: Tokenizer; reward: Reward<P> },
 ): Promise<EvalMetrics> {
   const { config, tokenizer, reward } = context;
-  const rollouts = await sampleRollouts(policy, problems.map((p) => p.prompt), {
+  const sampled = await sampleRollouts(policy, problems.map((p) => p.prompt), {
     ...config.rollout,
     greedy: true,
     samplesPerPrompt: 1,
     seed: deriveSeed(config.seed, `eval/${step}`),
     tokenizer,
   });
-  let correct = 0;
-  let entropy = 0;
-  let length = 0;
-  for (const r of rollouts) {
-    if (reward.grade(r, problems[r.promptIndex]) === 1) correct++;
-    const n = r.entropies.length;
-    entropy += n > 0 ? r.entropies.reduce((a, h) => a + h, 0) / n : 0;
-    length += r.responseTokens.length;
-  }
+  const rollouts = [...sampled].sort((a, b) => a.promptIndex - b.promptIndex);
+  const greedyCorrect = rollouts.map((
+    r,
+  ) => (reward.grade(r, problems[r.promptIndex]) === 1 ? 1 : 0));
+  const greedyEntropies = rollouts.map((r) =>
+    r.entropies.length > 0 ? r.entropies.reduce((a, h) => a + h, 0) / r.entropies.length : 0
+  );
   const count = rollouts.length;
+  const mean = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / count;
   return {
     step,
-    greedyAccuracy: correct / count,
-    entropy: entropy / count,
-    meanResponseLength: length / count,
+    greedyAccuracy: mean(greedyCorrect),
+    entropy: mean(greedyEntropies),
+    meanResponseLength: mean(rollouts.map((r) => r.responseTokens.length)),
+    greedyCorrect,
+    greedyEntropies,
   };
 }
 
@@ -319,11 +320,17 @@ export async function train<P extends TrainProblem>(
         );
       }
       const t2 = performance.now();
+      // The reference's forward pass is a tenth of a step: run it only where the objective needs
+      // it (GRPO, PPO) or the KL metric is logged (the first step and every evalEvery steps; not
+      // "the last step", so that a longer run logs the same numbers as the shorter one it
+      // continues).
+      const measured = step === 1 || step % trainConfig.evalEvery === 0;
+      const needsReference = objective.kind === "grpo" || objective.kind === "ppo";
       const update = trainStep(policy, { rollouts, rewards }, {
         objective,
         train: trainConfig,
         optimizer,
-        reference: initial,
+        reference: needsReference || measured ? initial : undefined,
         groupSize,
       });
       const t3 = performance.now();
@@ -347,7 +354,7 @@ export async function train<P extends TrainProblem>(
         ...rolloutStats(rollouts, rewards, { groupSize }),
         samplesTrained: update.samplesTrained,
         optimizerSteps: update.optimizerSteps,
-        klToInitial: update.klToInitial ?? 0,
+        klToInitial: needsReference || measured ? update.klToInitial : null,
         clipFraction: update.clipFraction,
         gradNorm: update.gradNorm,
         loss: update.loss,

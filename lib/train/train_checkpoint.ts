@@ -153,3 +153,57 @@ export async function loadTrainCheckpoint(
     },
   };
 }
+
+/**
+ * Seeds an empty run directory with another run's latest checkpoint (and its log), so that
+ * `train` there resumes from it: how a longer run of the same config continues a shorter one
+ * instead of redoing its steps. Copies under a temporary name, then renames, as a checkpoint
+ * is written. Does nothing when `to` already holds a checkpoint.
+ *
+ * @param from A run directory with a checkpoint.
+ * @param to The run directory to seed (created if needed).
+ * @returns The step the copied checkpoint holds, or null when `to` had its own.
+ * @throws {RangeError} If `from` holds no checkpoint.
+ */
+export async function copyLatestCheckpoint(from: string, to: string): Promise<number | null> {
+  const target = join(to, "checkpoints");
+  try {
+    await Deno.stat(join(target, "latest.json"));
+    return null;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  let latest: { step: number; dir: string };
+  try {
+    latest = JSON.parse(await Deno.readTextFile(join(from, "checkpoints", "latest.json")));
+  } catch {
+    throw new RangeError(`Cannot continue a run: ${from} holds no checkpoint`);
+  }
+  await Deno.mkdir(target, { recursive: true });
+  const temporary = await Deno.makeTempDir({
+    dir: target,
+    prefix: `.${latest.dir}.`,
+    suffix: ".tmp",
+  });
+  try {
+    await copyTree(join(from, "checkpoints", latest.dir), temporary);
+    await Deno.remove(join(target, latest.dir), { recursive: true }).catch(() => {});
+    await Deno.rename(temporary, join(target, latest.dir));
+  } catch (error) {
+    await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  for (const file of ["metrics.jsonl", "config.json"]) {
+    await Deno.copyFile(join(from, file), join(to, file));
+  }
+  await writeTextFileAtomic(join(target, "latest.json"), JSON.stringify(latest) + "\n");
+  return latest.step;
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
+    else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}

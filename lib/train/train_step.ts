@@ -130,7 +130,7 @@ export type TrainStepOptions = {
   train: Pick<TrainConfig, "miniBatches" | "microBatchSize" | "gradClip">;
   /** The optimizers of `policy`. */
   optimizer: PolicyOptimizer;
-  /** The reference (initial) policy: GRPO's KL loss, PPO's KL reward and the KL metric. */
+  /** The reference (initial) policy: GRPO's KL loss, PPO's KL reward and the KL metric (null without it). */
   reference?: Policy;
   /** Samples per prompt (GRPO's group). */
   groupSize: number;

@@ -44,6 +44,8 @@ const POINT_SPAN = 2;
 const NEAR_ZERO_SCALE = 1e-6;
 
 function isClose(a: Complex, b: Complex, tolerance: number): boolean {
+  // An infinite or NaN part would make the test below pass (∞ ≤ tolerance · ∞): never close.
+  if (![a.re, a.im, b.re, b.im].every(Number.isFinite)) return false;
   const scale = Math.max(Math.hypot(a.re, a.im), Math.hypot(b.re, b.im), NEAR_ZERO_SCALE);
   return Math.hypot(a.re - b.re, a.im - b.im) <= tolerance * scale;
 }
@@ -62,7 +64,11 @@ function valueAt(
   env: ReadonlyMap<string, Complex>,
   budget: Budget,
 ): Complex | null {
-  if (leaf.literal) return { re: rationalToNumber(leaf.literal), im: 0 };
+  if (leaf.literal) {
+    // A literal beyond the double range has no floating-point value to compare (never ±Infinity).
+    const re = rationalToNumber(leaf.literal);
+    return re === null ? null : { re, im: 0 };
+  }
   return leaf.math === null ? null : numericValue(leaf.math, env, budget);
 }
 

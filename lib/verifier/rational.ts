@@ -107,23 +107,32 @@ export function isRationalEqual(a: Rational, b: Rational): boolean {
 }
 
 /**
- * The nearest double to a rational (±Infinity or 0 for huge or tiny values).
+ * The nearest double to a rational, or `null` when no double carries its value: a magnitude
+ * beyond the double range (it would overflow to ±Infinity, and `1e309` would then compare equal
+ * to `\infty` or to `2e309`), or a non-zero value that would underflow to 0.
  *
  * @param a A rational.
- * @returns Its floating-point value.
+ * @returns Its floating-point value, or `null` when it overflows or underflows.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(rationalToNumber(rational(3n, 4n)!), 0.75);
+ * assert.equal(rationalToNumber(rational(10n ** 309n, 1n)!), null);
  * ```
  */
-export function rationalToNumber(a: Rational): number {
+export function rationalToNumber(a: Rational): number | null {
   const n = Number(a.num), d = Number(a.den);
-  if (Number.isFinite(n) && Number.isFinite(d)) return n / d;
-  // Both huge: scale down by a common power of ten before dividing.
-  const shift = BigInt(Math.max(a.num.toString().length, a.den.toString().length) - 300);
-  const scale = 10n ** (shift > 0n ? shift : 0n);
-  return Number(a.num / scale) / Number(a.den / scale);
+  let value: number;
+  if (Number.isFinite(n) && Number.isFinite(d)) {
+    value = n / d;
+  } else {
+    // Both huge: scale down by a common power of ten before dividing.
+    const shift = BigInt(Math.max(a.num.toString().length, a.den.toString().length) - 300);
+    const scale = 10n ** (shift > 0n ? shift : 0n);
+    value = Number(a.num / scale) / Number(a.den / scale);
+  }
+  if (!Number.isFinite(value) || (value === 0 && a.num !== 0n)) return null;
+  return value;
 }
 
 /**

@@ -30,7 +30,7 @@ Deno.test("bootstrapPassAtK() estimates the mean over seeds of the mean over pro
     const curve = bootstrapCurve(boot, "nsr");
     assert.deepEqual(
       curve.map((p) => [p.lower, p.upper]),
-      curve.map((p) => [p.passAtK, p.passAtK]),
+      curve.map((p) => [p.estimate, p.estimate]),
     );
   });
 
@@ -95,7 +95,7 @@ Deno.test("bootstrapPassAtK() aligns problems by id and rejects mismatches", asy
   await t.step("order does not matter", () => {
     const boot = bootstrapPassAtK({ a, b: shuffled }, [1], { resamples: 40 });
     const [d] = bootstrapDifference(boot, { method: "a", base: "b" });
-    assert.deepEqual(d, { k: 1, difference: 0, lower: 0, upper: 0 });
+    assert.deepEqual(d, { k: 1, estimate: 0, lower: 0, upper: 0 });
   });
 
   await t.step("an unknown id is named", () => {
@@ -126,7 +126,7 @@ Deno.test("bootstrapDifference() pairs problems: a per-problem constant gain has
   const method = [base[0].map(({ n, c }) => ({ n, c: c + 2 }))];
   const boot = bootstrapPassAtK({ base, method }, [1], { resamples: 200 });
   const [d] = bootstrapDifference(boot, { method: "method", base: "base" });
-  assertClose(d.difference, 0.25, 1e-12);
+  assertClose(d.estimate, 0.25, 1e-12);
   assertClose(d.lower, 0.25, 1e-12);
   assertClose(d.upper, 0.25, 1e-12);
   // Each curve alone is wide, because problems differ.
@@ -182,7 +182,7 @@ Deno.test("bootstrapDifference() recovers a known difference and covers it at ab
     const boot = bootstrapPassAtK({ base, method }, ks, { resamples: 200 });
     bootstrapDifference(boot, { method: "method", base: "base" }).forEach((d) => {
       const truth = trueDifference(d.k, seedEffect);
-      assertClose(d.difference, truth, 0.015, `difference at k=${d.k}`);
+      assertClose(d.estimate, truth, 0.015, `difference at k=${d.k}`);
       assert.ok(d.upper - d.lower < 0.05, `interval at k=${d.k}: ${d.lower}..${d.upper}`);
     });
   });
@@ -199,7 +199,7 @@ Deno.test("bootstrapDifference() recovers a known difference and covers it at ab
       const boot = bootstrapPassAtK({ base, method }, ks, { resamples: 300, prng });
       bootstrapDifference(boot, { method: "method", base: "base" }).forEach((d, j) => {
         if (d.lower <= truth[j] && truth[j] <= d.upper) covered[j]++;
-        bias[j] += (d.difference - truth[j]) / replicates;
+        bias[j] += (d.estimate - truth[j]) / replicates;
       });
     }
     covered.forEach((count, j) => {

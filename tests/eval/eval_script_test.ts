@@ -48,7 +48,7 @@ Deno.test("scripts/eval.ts prints the table and writes results and figure", asyn
         n: 2,
         c: 1,
       }]);
-      assert.deepEqual(results.rows.map((r: { k: number; passAtK: number }) => [r.k, r.passAtK]), [
+      assert.deepEqual(results.rows.map((r: { k: number; estimate: number }) => [r.k, r.estimate]), [
         [1, 0.5],
         [2, 1],
       ]);
@@ -79,4 +79,98 @@ Deno.test("scripts/eval.ts prints the table and writes results and figure", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("scripts/eval.ts grades a Countdown dataset with the Countdown grader", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Rows as in data/tasks/*.jsonl: the problem id is the row's id.
+    await Deno.writeTextFile(
+      `${dir}/tier.jsonl`,
+      '{"id":"2359>42","digits":[3,9,2,5],"target":42,"solutions":9,"teacherPass1":0.5}\n' +
+        '{"id":"1234>24","digits":[2,3,4,1],"target":24,"solutions":22,"teacherPass1":0.3}\n',
+    );
+    const samples = [
+      ["2359>42", "9*5=45,45-3=42\\boxed{42}"], // right working, right answer
+      ["2359>42", "9*5=45,45-2=42\\boxed{42}"], // the target boxed after a wrong step
+      ["1234>24", "2*3=6,6*4=24\\boxed{24}"], // 2*3*4 = 24, right
+      ["1234>24", "\\boxed{24}"], // no working at all
+    ].map(([problemId, response]) => JSON.stringify({ problemId, response })).join("\n");
+    await Deno.writeTextFile(`${dir}/s.jsonl`, samples + "\n");
+    const base = ["--samples", `${dir}/s.jsonl`, "--dataset", `${dir}/tier.jsonl`];
+
+    await t.step("a boxed target with wrong working counts as wrong", async () => {
+      const { code, stdout, stderr } = await runEval([...base, "--out", `${dir}/out`]);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /by the countdown grader/);
+      assert.match(stdout, /countdown grades \(answer and working\): .*wrong-working 1/);
+      const results = JSON.parse(await Deno.readTextFile(`${dir}/out/results.json`));
+      assert.equal(results.task, "countdown");
+      assert.deepEqual(results.problems, [
+        { problemId: "2359>42", n: 2, c: 1 },
+        { problemId: "1234>24", n: 2, c: 1 },
+      ]);
+      assert.deepEqual(results.countdownReasons, {
+        correct: 2,
+        "wrong-working": 1,
+        "invalid-working": 1,
+      });
+    });
+    await t.step("--task countdown agrees; --task math is refused for Countdown rows", async () => {
+      const agree = await runEval([...base, "--task", "countdown", "--out", `${dir}/out2`]);
+      assert.equal(agree.code, 0, agree.stderr);
+      const { code, stderr } = await runEval([...base, "--task", "math"]);
+      assert.equal(code, 1);
+      assert.match(stderr, /with --task math: its rows are Countdown problems/);
+    });
+    await t.step("a dataset mixing Countdown and math rows is ambiguous", async () => {
+      await Deno.writeTextFile(
+        `${dir}/mixed.jsonl`,
+        '{"id":"2359>42","digits":[3,9,2,5],"target":42}\n{"question":"1+1?","gold":"2"}\n',
+      );
+      const { code, stderr } = await runEval([
+        "--samples",
+        `${dir}/s.jsonl`,
+        "--dataset",
+        `${dir}/mixed.jsonl`,
+      ]);
+      assert.equal(code, 1);
+      assert.match(stderr, /the task is ambiguous, the rows mix Countdown problems/);
+    });
+    await t.step("a verl-style Countdown dataset is refused", async () => {
+      const row = {
+        data_source: "countdown",
+        prompt: [{ role: "user", content: "Make 42 from 3 9 2 5" }],
+        reward_model: { ground_truth: { target: "42" } },
+      };
+      await Deno.writeTextFile(`${dir}/verl.jsonl`, JSON.stringify(row) + "\n");
+      const { code, stderr } = await runEval([
+        "--samples",
+        `${dir}/s.jsonl`,
+        "--dataset",
+        `${dir}/verl.jsonl`,
+      ]);
+      assert.equal(code, 1);
+      assert.match(stderr, /verl-style Countdown dataset/);
+    });
+    await t.step("--task takes only math or countdown, exit 2", async () => {
+      const { code, stderr } = await runEval([...base, "--task", "chess"]);
+      assert.equal(code, 2);
+      assert.match(stderr, /--task must be one of math, countdown, got "chess"/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scripts/eval.ts rejects unknown flags and stray arguments, exit 2", async () => {
+  const typo = await runEval(["--sample", "s.jsonl", "--dataset", "d.jsonl"]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown flag --sample \(did you mean --samples\?\)/);
+  const stray = await runEval(["--samples", "s.jsonl", "--dataset", "d.jsonl", "extra"]);
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /unexpected argument "extra"/);
+  const help = await runEval(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: deno task eval[^]*--task math\|countdown/);
 });

@@ -47,7 +47,7 @@ Deno.test("evaluateSamples() counts per problem, scores Pass@k and counts reason
   ]);
   assert.deepEqual(result.reasons, { "equivalent": 4, "not-equivalent": 6, "no-answer": 2 });
   assert.deepEqual(result.curve.map((p) => p.k), [1, 2, 4]);
-  for (const { k, passAtK: value, lower, upper } of result.curve) {
+  for (const { k, estimate: value, lower, upper } of result.curve) {
     assertClose(value, (passAtK(4, 3, k) + passAtK(4, 0, k) + passAtK(4, 1, k)) / 3, 1e-15);
     assert.ok(lower <= value && value <= upper);
   }
@@ -145,7 +145,7 @@ Deno.test("the pipeline round-trips a sample file against real AIME 2025 golds (
       4,
       4,
     ]]);
-    assertClose(result.curve[0].passAtK, 10 / 20, 1e-15);
+    assertClose(result.curve[0].estimate, 10 / 20, 1e-15);
     assert.equal(result.reasons["equivalent"], 10);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -8,7 +8,7 @@ const TABLE1 = JSON.parse(
 Deno.test("data/paper/table1.json holds the paper's Table 1", async (t) => {
   const rows = paperTableToRows(TABLE1);
   const value = (dataset: string, method: string, k: number): number | undefined =>
-    rows.find((r) => r.dataset === dataset && r.method === method && r.k === k)?.passAtK;
+    rows.find((r) => r.dataset === dataset && r.method === method && r.k === k)?.estimate;
   await t.step("3 datasets × 6 methods × 9 ks, in percent", () => {
     assert.equal(TABLE1.unit, "percent");
     assert.equal(rows.length, 3 * 6 * 9);
@@ -39,7 +39,14 @@ Deno.test("data/paper/table1.json holds the paper's Table 1", async (t) => {
 
 Deno.test("paperTableToRows() keeps fractions and rejects bad shapes", () => {
   const table = { unit: "fraction", ks: [1], datasets: { T: { passAtK: { NSR: [0.5] } } } };
-  assert.deepEqual(paperTableToRows(table), [{ dataset: "T", method: "NSR", k: 1, passAtK: 0.5 }]);
+  assert.deepEqual(paperTableToRows(table), [{
+    dataset: "T",
+    method: "NSR",
+    k: 1,
+    estimate: 0.5,
+    lower: 0.5,
+    upper: 0.5,
+  }]);
   assert.throws(() => paperTableToRows({ ...table, unit: "ratio" }), /unit must be/);
   assert.throws(
     () => paperTableToRows({ ...table, datasets: { T: { passAtK: { NSR: [0.5, 0.6] } } } }),

@@ -140,10 +140,10 @@ Deno.test("passAtK() throws RangeError naming the values", async (t) => {
 Deno.test("passAtKCurve() means over problems with differing n", () => {
   const results = [{ n: 4, c: 2 }, { n: 8, c: 0 }, { n: 2, c: 2 }];
   const curve = passAtKCurve(results, [1, 2], { resamples: 0 });
-  assertClose(curve[0].passAtK, (0.5 + 0 + 1) / 3, 1e-15);
-  assertClose(curve[1].passAtK, (5 / 6 + 0 + 1) / 3, 1e-15);
-  assert.equal(curve[0].lower, curve[0].passAtK);
-  assert.equal(curve[1].upper, curve[1].passAtK);
+  assertClose(curve[0].estimate, (0.5 + 0 + 1) / 3, 1e-15);
+  assertClose(curve[1].estimate, (5 / 6 + 0 + 1) / 3, 1e-15);
+  assert.equal(curve[0].lower, curve[0].estimate);
+  assert.equal(curve[1].upper, curve[1].estimate);
 });
 
 Deno.test("passAtKCurve() rejects a k larger than a problem's n, naming the problem", () => {
@@ -168,7 +168,7 @@ Deno.test("passAtKCurve() is seeded and its interval brackets the mean", () => {
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, other);
   for (const point of a) {
-    assert.ok(point.lower < point.passAtK && point.passAtK < point.upper, JSON.stringify(point));
+    assert.ok(point.lower < point.estimate && point.estimate < point.upper, JSON.stringify(point));
   }
 });
 
@@ -202,7 +202,7 @@ Deno.test("passAtKCurve() interval covers the true value at about the nominal ra
 Deno.test("curveToRows() labels every point", () => {
   const curve = passAtKCurve([{ n: 2, c: 1 }], [1, 2], { resamples: 0 });
   assert.deepEqual(curveToRows(curve, { dataset: "AMC23", method: "PSR" }), [
-    { dataset: "AMC23", method: "PSR", k: 1, passAtK: 0.5, lower: 0.5, upper: 0.5 },
-    { dataset: "AMC23", method: "PSR", k: 2, passAtK: 1, lower: 1, upper: 1 },
+    { dataset: "AMC23", method: "PSR", k: 1, estimate: 0.5, lower: 0.5, upper: 0.5 },
+    { dataset: "AMC23", method: "PSR", k: 2, estimate: 1, lower: 1, upper: 1 },
   ]);
 });

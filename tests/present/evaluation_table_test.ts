@@ -6,8 +6,8 @@ const RESULT: EvaluationResult = {
   samples: 10,
   problems: [{ problemId: "a", n: 4, c: 1 }, { problemId: "b", n: 6, c: 6 }],
   curve: [
-    { k: 1, passAtK: 0.625, lower: 0.25, upper: 1 },
-    { k: 4, passAtK: 1, lower: 1, upper: 1 },
+    { k: 1, estimate: 0.625, lower: 0.25, upper: 1 },
+    { k: 4, estimate: 1, lower: 1, upper: 1 },
   ],
   confidence: 0.9,
   reasons: { "equivalent": 7, "not-equivalent": 2, "budget-exceeded": 1 },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { figure, saveFigure, seriesMarks, show } from "../../lib/present/figure.ts";
+import { figure, saveFigure, seriesMarks } from "../../lib/present/figure.ts";
 
 const rows = [
   { step: 0, value: 0.1, series: "psr" },
@@ -25,9 +25,9 @@ Deno.test("figure() renders a standalone SVG with title and legend", () => {
   assert.ok(fig.width === 640 && fig.height > 360);
 });
 
-Deno.test("show() gives Jupyter both inline HTML and SVG", () => {
+Deno.test("a figure displays in Jupyter as both inline HTML and SVG", () => {
   const fig = figure(seriesMarks(rows));
-  const bundle = show(fig)[Symbol.for("Jupyter.display")]();
+  const bundle = fig[Symbol.for("Jupyter.display")]();
   assert.equal(bundle["text/html"], fig.html);
   assert.equal(bundle["image/svg+xml"], fig.svg);
 });

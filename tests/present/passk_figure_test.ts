@@ -16,20 +16,23 @@ const ROWS: PassAtKRow[] = [
     dataset: "tier A",
     method: "NSR",
   }),
-  { dataset: "tier A", method: "PSR", k: 2, passAtK: 0.5 },
-  { dataset: "tier A", method: "PSR", k: 1, passAtK: 0.4 },
+  { dataset: "tier A", method: "PSR", k: 2, estimate: 0.5, lower: 0.5, upper: 0.5 },
+  { dataset: "tier A", method: "PSR", k: 1, estimate: 0.4, lower: 0.4, upper: 0.4 },
 ];
 
-Deno.test("passAtKMarks() draws a band for rows with intervals, then lines and dots", () => {
+Deno.test("passAtKMarks() draws a band for curves with an interval, then lines and dots", () => {
   const marks = passAtKMarks(ROWS) as MarkView[];
   assert.deepEqual(marks.map((m) => m.ariaLabel), ["area", "line", "dot"]);
   assert.ok(marks.every((m) => m.fx === "dataset"));
   assert.ok(marks[0].data.every((row) => row.method === "NSR"));
   assert.deepEqual(marks[1].data.map((row) => row.k), [1, 1, 2, 2, 4]);
   const y = marks[1].channels.y.value as (row: PassAtKRow) => number;
-  assert.equal(y({ dataset: "x", method: "m", k: 1, passAtK: 0.25 }), 25);
+  assert.equal(
+    y({ dataset: "x", method: "m", k: 1, estimate: 0.25, lower: 0.25, upper: 0.25 }),
+    25,
+  );
   const y2 = marks[0].channels.y2.value as (row: PassAtKRow) => number;
-  assert.equal(y2(marks[0].data[0]), 100 * marks[0].data[0].upper!);
+  assert.equal(y2(marks[0].data[0]), 100 * marks[0].data[0].upper);
 });
 
 Deno.test("passAtKMarks() options: no band, no facet, another series field", () => {

@@ -58,7 +58,7 @@ Deno.test("passAtKTable() lays out Table 1: rows per tier and method, columns pe
   const curve = (base: number) =>
     [1, 2, 4].map((k, i) => ({
       k,
-      passAtK: base + 0.1 * i,
+      estimate: base + 0.1 * i,
       lower: base + 0.1 * i - 0.02,
       upper: base + 0.1 * i + 0.03,
     }));
@@ -66,7 +66,7 @@ Deno.test("passAtKTable() lays out Table 1: rows per tier and method, columns pe
     ...curveToRows(curve(0.5), { dataset: "tier A", method: "Base" }),
     ...curveToRows(curve(0.6), { dataset: "tier A", method: "NSR" }),
     ...curveToRows(curve(0.2), { dataset: "tier B", method: "NSR" }),
-    { dataset: "tier B", method: "paper <7B>", k: 1, passAtK: 0.632 },
+    { dataset: "tier B", method: "paper <7B>", k: 1, estimate: 0.632, lower: 0.632, upper: 0.632 },
   ];
   const rendered = passAtKTable(rows, { datasetLabel: "tier" });
 

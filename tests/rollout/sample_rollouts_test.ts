@@ -4,9 +4,10 @@ import type { ModelConfig, RolloutConfig } from "../../lib/config.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import type { OpenAiEndpoint } from "../../lib/rollout/openai_client.ts";
-import { sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
+import { PartialSamplingError, sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
 import { completionsHandler } from "../../scripts/serve.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
+import { withFakeServer, withTokenLogprob } from "./_fake_openai.ts";
 
 await initBackend();
 
@@ -217,5 +218,81 @@ Deno.test("sampleRollouts() through an OpenAI endpoint served by `serve`", async
       );
       assert.equal(attempts(), 1);
     });
+  });
+});
+
+Deno.test("sampleRollouts() from an endpoint keeps the prompts that completed", async (t) => {
+  const prompts = ["p0", "p1", "p2", "p3", "p4"];
+  await t.step("failed prompts are named, the others' rollouts are kept", async () => {
+    await withFakeServer(
+      ({ prompt }) => {
+        if (prompt === "p1") return new Response("overloaded", { status: 500 });
+        if (prompt === "p3") return Response.json({ choices: [] });
+        return undefined;
+      },
+      async (endpoint) => {
+        const progress: number[] = [];
+        const options = {
+          ...ROLLOUT,
+          seed: 3,
+          onProgress: (p: { done: number }) => progress.push(p.done),
+        };
+        const error = await sampleRollouts(endpoint, prompts, options).then(
+          () => assert.fail("expected a PartialSamplingError"),
+          (e) => e,
+        );
+        assert.ok(error instanceof PartialSamplingError, String(error));
+        assert.match(error.message, /2 of 5 prompt\(s\) failed/);
+        assert.match(error.message, /prompt 1 \("p1"\): .*gave up after 3 attempt\(s\): HTTP 500/);
+        assert.match(error.message, /prompt 3 \("p3"\): .*expected 3 choices, got 0/);
+        assert.deepEqual(error.failures.map((f) => [f.promptIndex, f.prompt]), [[1, "p1"], [
+          3,
+          "p3",
+        ]]);
+        assert.deepEqual(
+          error.rollouts.map((r) => [r.promptIndex, r.sampleIndex, r.response]),
+          [0, 2, 4].flatMap((i) => [0, 1, 2].map((j) => [i, j, `${i}p${j}`])),
+        );
+        assert.equal(progress.at(-1), 9);
+      },
+    );
+  });
+  await t.step("a malformed log-prob names the prompt and the token position", async () => {
+    await withFakeServer(
+      (request) =>
+        request.prompt === "p2" ? Response.json(withTokenLogprob(request, 1, 0, 5)) : undefined,
+      async (endpoint) => {
+        await assert.rejects(
+          sampleRollouts(endpoint, prompts, { ...ROLLOUT, seed: 3 }),
+          (error) => {
+            assert.ok(error instanceof PartialSamplingError);
+            assert.match(
+              error.message,
+              /1 of 5 prompt\(s\) failed .*prompt 2 \("p2"\): .*choice 1 token_logprobs\[0\] must be a finite log-probability <= 0, got 5/,
+            );
+            assert.equal(error.rollouts.length, 12);
+            return true;
+          },
+        );
+      },
+    );
+  });
+  await t.step("a dead server stops being asked after maxConsecutiveFailures", async () => {
+    await withFakeServer(
+      () => new Response("down", { status: 502 }),
+      async (endpoint, requests) => {
+        const dead = { ...endpoint, maxRetries: 0, concurrency: 1, maxConsecutiveFailures: 3 };
+        await assert.rejects(
+          sampleRollouts(dead, prompts, { ...ROLLOUT, seed: 3 }),
+          (error) => {
+            assert.ok(error instanceof PartialSamplingError);
+            assert.equal(error.failures.length, 5);
+            assert.match(error.failures[3].error, /not sent: the 3 prompts before it failed/);
+            return true;
+          },
+        );
+        assert.equal(requests.length, 3);
+      },
+    );
   });
 });

@@ -138,3 +138,36 @@ Deno.test("loadRunPolicy() loads the trained weights of a run's last step", asyn
   });
   await Deno.remove(cacheDir, { recursive: true });
 });
+
+Deno.test("runTraining() with continueFrom resumes a shorter run of the same config", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  using policy = Policy.create(CONFIG.model, { seed: 0 });
+  const options = {
+    policy,
+    tokenizer: TOKENIZER,
+    problems: PROBLEMS,
+    reward: COPY_TASK.reward,
+    cacheDir,
+  };
+  const long = { ...CONFIG, train: { ...CONFIG.train, steps: 6 } };
+  const whole = await runTraining(long, { ...options, label: "whole" });
+  const short = await runTraining(CONFIG, { ...options, label: "short" });
+  const ran: number[] = [];
+  const continued = await runTraining(long, {
+    ...options,
+    label: "continued",
+    continueFrom: short.dir,
+    onStep: (m) => ran.push(m.step),
+  });
+  assert.deepEqual(ran, [4, 5, 6]);
+  const withoutTimes = (steps: typeof whole.steps) => steps.map(({ seconds: _, ...rest }) => rest);
+  assert.deepEqual(withoutTimes(continued.steps), withoutTimes(whole.steps));
+  using a = (await loadRunPolicy(whole)).policy;
+  using b = (await loadRunPolicy(continued)).policy;
+  assert.deepEqual(b.params["wte"].dataSync(), a.params["wte"].dataSync());
+  await assert.rejects(
+    runTraining(long, { ...options, label: "nothing", continueFrom: `${cacheDir}/missing` }),
+    /holds no checkpoint/,
+  );
+  await Deno.remove(cacheDir, { recursive: true });
+});

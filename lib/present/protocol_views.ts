@@ -1,0 +1,122 @@
+/**
+ * Figures and tables of a protocol run, for notebooks 02 and 04: curves (calibration, training
+ * dynamics), the movement table and the calibration table. They take rows (protocol_rows.ts),
+ * never the run itself, and return displayable figures and tables.
+ *
+ * @module
+ */
+import type { Interval } from "../eval/passk.ts";
+import * as Plot from "@observablehq/plot";
+import type { Calibration } from "../protocol/run_protocol.ts";
+import type { MovementRow } from "../protocol/protocol_rows.ts";
+import { type Figure, figure, type FigureOptions } from "./figure.ts";
+import { type Table, table } from "./table.ts";
+
+/** Options of {@link curvesFigure}. */
+export type CurvesFigureOptions = FigureOptions & {
+  /** Field of the x value. Default "step". */
+  readonly x?: string;
+  /** Field of the y value. Default "value". */
+  readonly y?: string;
+  /** Field naming a curve (one colour each). Default "method". */
+  readonly series?: string;
+  /** Field splitting the figure into panels, or null. Default null. */
+  readonly facet?: string | null;
+  /** Label of the y axis. Default the y field. */
+  readonly yLabel?: string;
+};
+
+/**
+ * Line curves with dots, one colour per series and optionally one panel per facet (each panel
+ * with its own y scale when faceted).
+ *
+ * @param rows Tidy rows.
+ * @param options Fields, labels and figure options.
+ * @returns The figure.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fig = curvesFigure([{ method: "NSR", step: 1, value: 0.2 }, { method: "NSR", step: 2, value: 0.3 }]);
+ * assert.match(fig.svg, /<svg/);
+ * ```
+ */
+export function curvesFigure(rows: readonly object[], options: CurvesFigureOptions = {}): Figure {
+  const { x = "step", y = "value", series = "method", facet = null, yLabel = y, ...rest } = options;
+  const fy = facet ?? undefined;
+  const seen = (field: string) => [
+    ...new Set(rows.map((row) => (row as Record<string, unknown>)[field])),
+  ];
+  return figure([
+    Plot.lineY(rows, { x, y, stroke: series, fy }),
+    Plot.dot(rows, { x, y, fill: series, r: 1.8, fy }),
+  ], {
+    y: { label: yLabel, grid: true },
+    x: { label: x === "step" ? "RL step" : x },
+    color: { domain: seen(series) },
+    ...(facet === null
+      ? {}
+      : { fy: { label: null, domain: seen(facet) }, height: 170 * seen(facet).length }),
+    ...rest,
+  });
+}
+
+function formatDifference(interval: Interval): string {
+  const pp = (v: number) => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(1)}`;
+  return `${pp(interval.estimate)} [${pp(interval.lower)}, ${pp(interval.upper)}]`;
+}
+
+/**
+ * The movement table: per method, KL to the base, training correct ratios at the start and the
+ * end, held-out greedy entropy, optimizer updates, and Pass@1 − the base's per tier (pp, 95%
+ * interval).
+ *
+ * @param rows From `movementRows`.
+ * @param options A `caption`.
+ * @returns The table.
+ */
+export function movementTable(
+  rows: readonly MovementRow[],
+  options: { caption?: string } = {},
+): Table {
+  const tiers = Object.keys(rows[0]?.passAt1VsBase ?? {});
+  return table(
+    rows.map((row) => ({
+      method: row.method,
+      "KL to base": row.klToBase,
+      "correct, first 5 steps": row.correctRatioFirst,
+      "correct, last 10 steps": row.correctRatioLast,
+      "test entropy": row.entropy,
+      updates: row.updates,
+      "clip fraction": row.clipFraction,
+      ...Object.fromEntries(
+        tiers.map((
+          tier,
+        ) => [`Pass@1 − base, ${tier} (pp)`, formatDifference(row.passAt1VsBase[tier])]),
+      ),
+    })),
+    { caption: options.caption },
+  );
+}
+
+/**
+ * The calibration table: each candidate rate's training correct ratio at the start and the end,
+ * its rise, KL and rollout entropy, and which rate the rule chose.
+ *
+ * @param calibration The protocol's calibration.
+ * @returns The table, captioned with the rule.
+ */
+export function calibrationTable(calibration: Calibration): Table {
+  return table(
+    calibration.runs.map((run) => ({
+      "learning rate": run.learningRate,
+      "correct, first": run.correctRatioFirst,
+      "correct, last": run.correctRatioLast,
+      rise: run.rise,
+      "KL to base": run.klToBase,
+      "rollout entropy": run.rolloutEntropy,
+      qualifies: run.qualifies ? "yes" : "no",
+      chosen: run.learningRate === calibration.chosen ? "✓" : "",
+    })),
+    { caption: `Learning rate, calibrated on ${calibration.method}: ${calibration.rule}` },
+  );
+}

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../../lib/engine/backend.ts";
+import { loadProtocol, mergeChanges } from "../../lib/protocol/protocol_file.ts";
+import {
+  BASE_METHOD,
+  chooseLearningRate,
+  PRIMARY_SETTING,
+  runProtocol,
+  TABLE_SETTING,
+} from "../../lib/protocol/run_protocol.ts";
+import { BASE_MODEL_DIR } from "../../lib/tasks/base_model.ts";
+import { COUNTDOWN_TASK } from "../../lib/tasks/countdown_task.ts";
+
+await initBackend();
+
+Deno.test("chooseLearningRate() takes the smallest rate that learns, else the largest", async (t) => {
+  const run = (learningRate: number, first: number, last: number, finite = true) => ({
+    learningRate,
+    finite,
+    klToBase: 0,
+    rolloutEntropy: 0,
+    correctRatios: [
+      ...Array(5).fill(first),
+      ...Array(30).fill((first + last) / 2),
+      ...Array(10).fill(last),
+    ],
+  });
+  await t.step("the rise is last 10 minus first 5; ties at the threshold qualify", () => {
+    const { runs, chosen } = chooseLearningRate([
+      run(3e-4, 0.4, 0.9),
+      run(1e-4, 0.4, 0.5),
+      run(3e-5, 0.4, 0.45),
+    ], {
+      minRise: 0.1,
+    });
+    assert.equal(chosen, 1e-4);
+    assert.deepEqual(runs.map((r) => r.learningRate), [3e-5, 1e-4, 3e-4]);
+    assert.deepEqual(runs.map((r) => r.qualifies), [false, true, true]);
+    assert.ok(Math.abs(runs[1].rise - 0.1) < 1e-12);
+  });
+  await t.step("a run with a non-finite loss never qualifies", () => {
+    assert.equal(
+      chooseLearningRate([run(1e-4, 0.4, 0.9, false), run(1e-3, 0.4, 0.9)], { minRise: 0.1 })
+        .chosen,
+      1e-3,
+    );
+  });
+  await t.step("no rate learns: the largest, flagged as not qualifying", () => {
+    const { runs, chosen } = chooseLearningRate([run(1e-5, 0.4, 0.4), run(1e-4, 0.4, 0.42)], {
+      minRise: 0.1,
+    });
+    assert.equal(chosen, 1e-4);
+    assert.ok(runs.every((r) => !r.qualifies));
+  });
+});
+
+Deno.test("mergeChanges() and loadProtocol() give the smoke profile as changes to the full one", async () => {
+  const full = await loadProtocol("full");
+  const smoke = await loadProtocol("smoke");
+  assert.deepEqual(smoke.methods, full.methods);
+  assert.equal(smoke.experiment.train.miniBatches, full.experiment.train.miniBatches);
+  assert.ok(smoke.experiment.train.steps < full.experiment.train.steps);
+  assert.deepEqual(mergeChanges([1, 2], [3]), [3]);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/p.json`, JSON.stringify({ full: { ...full, seeds: [] } }));
+  await assert.rejects(
+    loadProtocol("full", { path: `${dir}/p.json` }),
+    /full protocol from .*seeds/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "runProtocol() runs the smoke protocol end to end, and a re-run reads it back from the cache",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const protocol = await loadProtocol("smoke");
+    const cacheDir = await Deno.makeTempDir({ prefix: "rlvr_protocol_" });
+    try {
+      const lines: string[] = [];
+      const options = { task: COUNTDOWN_TASK, baseDir: BASE_MODEL_DIR, cacheDir };
+      const results = await runProtocol(protocol, {
+        ...options,
+        workers: 0,
+        onProgress: (p) => lines.push(p.detail ?? ""),
+      });
+      // The pool: screened problems at or above the threshold.
+      assert.equal(results.pool.passRates.length, protocol.pool.candidates);
+      assert.equal(
+        results.pool.problemIds.length,
+        results.pool.passRates.filter((r) => r >= protocol.pool.minPassRate).length,
+      );
+      assert.ok(protocol.calibration.rates.includes(results.calibration.chosen));
+      // Every method of the main grid on every seed, every ablation on its seeds.
+      const methods = Object.keys(protocol.methods);
+      for (const method of methods) {
+        assert.deepEqual(results.runs[method].map((r) => r.seed), protocol.seeds);
+        assert.ok(results.runs[method].every((r) => r.learningRate === results.calibration.chosen));
+        assert.equal(results.runs[method][0].steps.length, protocol.experiment.train.steps);
+      }
+      assert.deepEqual(results.groups.main, [BASE_METHOD, ...methods]);
+      assert.equal(results.runs["NSR ×2"][0].steps.length, 2 * protocol.experiment.train.steps);
+      for (const tier of COUNTDOWN_TASK.tiers) {
+        const byMethod = results.evaluations[PRIMARY_SETTING][tier];
+        assert.equal(byMethod[BASE_METHOD].length, protocol.seeds.length);
+        assert.equal(byMethod.PSR[0].outcomes.length, protocol.evaluation.problemsPerTier);
+        assert.equal(byMethod.PSR[0].outcomes[0].n, protocol.evaluation.samples);
+        assert.deepEqual(Object.keys(results.evaluations[TABLE_SETTING][tier]), [
+          BASE_METHOD,
+          ...methods,
+        ]);
+      }
+      // Methods are compared on the same sampling streams: same seed, same tier, same seed of sampling.
+      assert.equal(
+        results.evaluations[PRIMARY_SETTING].tierA.PSR[1].seed,
+        results.evaluations[PRIMARY_SETTING].tierA.NSR[1].seed,
+      );
+      assert.ok(lines.some((line) => /^main: .*step \d+\/\d+/.test(line)), lines.join("\n"));
+      // A re-run, now in a worker, computes nothing and gives the same numbers.
+      const started = performance.now();
+      const again = await runProtocol(protocol, { ...options, workers: 1 });
+      assert.deepEqual(again.evaluations, results.evaluations);
+      assert.deepEqual(
+        again.runs.NSR.map((r) => r.steps.map((s) => s.correctRatio)),
+        results.runs.NSR.map((r) => r.steps.map((s) => s.correctRatio)),
+      );
+      assert.ok(performance.now() - started < 20_000, "the re-run read everything from the cache");
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+});
