@@ -48,10 +48,13 @@ Deno.test("scripts/eval.ts prints the table and writes results and figure", asyn
         n: 2,
         c: 1,
       }]);
-      assert.deepEqual(results.rows.map((r: { k: number; estimate: number }) => [r.k, r.estimate]), [
-        [1, 0.5],
-        [2, 1],
-      ]);
+      assert.deepEqual(
+        results.rows.map((r: { k: number; estimate: number }) => [r.k, r.estimate]),
+        [
+          [1, 0.5],
+          [2, 1],
+        ],
+      );
       assert.equal(results.method, "nsr");
       assert.match(await Deno.readTextFile(`${dir}/out/passk.svg`), /^<svg/);
     });
