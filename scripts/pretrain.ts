@@ -2,7 +2,7 @@
 // teacher's responses to the training split, then the checkpoint (model.safetensors + config.json)
 // and the loss curve (pretrain_history.json) in --out.
 // Usage: deno task pretrain [--out out/pretrain] [--steps 1000] [--seed 0] [--workers 2]
-//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--corpus-keep all|hits]
+//   [--batch 64] [--lr 2e-3] [--warmup 100] [--corpus-samples 64] [--corpus-keep all|hits|right]
 //   [--init DIR] [--width 64] [--layers 4] [--heads 4] [--mlp-width 256] [--overwrite-base]
 // (`--help` lists every flag.) --out defaults to out/pretrain, so a trial run never touches the
 // shipped base: writing into data/base (its weights, or with --evaluate its passk.json and
@@ -11,15 +11,16 @@
 // batch order of --seed) instead of a fresh initialisation; the metadata keeps DIR's command, so a
 // staged base records every stage that rebuilds it.
 // --corpus-keep hits keeps only the teacher's hits (its search found a believed solution; wrong
-// answers are then misconceptions and slips), drawn from --corpus-samples responses per problem.
+// answers are then misconceptions and slips), drawn from --corpus-samples responses per problem;
+// --corpus-keep right keeps only the right ones (a stronger prior: the prior-strength study).
 // --workers N computes each step's gradient in N Web Workers (GradientPool); 0 = this thread.
 // The weights are deterministic for a given seed and worker count.
-// SIGINT (Ctrl-C) or SIGTERM stops training cleanly within a few steps: the weights and loss curve
-// so far are saved to --out with `interrupted` in the metadata (to out/pretrain-interrupted when
-// --out is the shipped base, which only a finished run replaces), and the command exits with 130
-// or 143. A second signal exits at once without saving. (lib/train/pretrain.ts takes no abort
-// signal: the script stops it by throwing from onStep, so the optimizer state is not saved and
-// --init continues with a fresh one.)
+// SIGINT (Ctrl-C) or SIGTERM stops training cleanly within a few steps: the weights, the loss
+// curve and the optimizer state (pretrain_state.safetensors) so far are saved to --out with
+// `interrupted` in the metadata (to out/pretrain-interrupted when --out is the shipped base, which
+// only a finished run replaces), and the command exits with 130 or 143. A second signal exits at
+// once without saving. The same command with --resume continues it exactly: the result equals an
+// uninterrupted run's (weights, loss curve, recorded command).
 // Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
 //   deno task pretrain --evaluate [--out DIR] [--samples 256] [--problems 200] [--temperature 1]
 //   [--top-p 1] [--file passk.json]
@@ -33,7 +34,13 @@ import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { countParams } from "../lib/model/params.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
-import { pretrain, type PretrainRecord } from "../lib/train/pretrain.ts";
+import {
+  loadPretrainState,
+  pretrain,
+  type PretrainRecord,
+  type PretrainState,
+  savePretrainState,
+} from "../lib/train/pretrain.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
 import { BASE_MODEL_DIR } from "../lib/tasks/base_model.ts";
 import { CORPUS_KEEPS, teacherCorpus } from "../lib/tasks/corpus.ts";
@@ -84,6 +91,10 @@ const FLAGS = {
     help: "Which teacher responses the corpus keeps.",
   },
   init: { type: "string", placeholder: "DIR", help: "Continue from this checkpoint." },
+  resume: {
+    type: "boolean",
+    help: "Finish the interrupted run in --out (give the same flags as when it started).",
+  },
   width: { type: "integer", default: OPTIONAL_FLAGS.width, min: 1, help: "Model width." },
   layers: { type: "integer", default: OPTIONAL_FLAGS.layers, min: 1, help: "Layers." },
   heads: { type: "integer", default: OPTIONAL_FLAGS.heads, min: 1, help: "Attention heads." },
@@ -199,7 +210,18 @@ if (init !== undefined && JSON.stringify(init.policy.config) !== JSON.stringify(
   );
 }
 if (init !== undefined) log(`continuing from ${values.init}: ${init.metadata.command}`);
-using policy = init?.policy ?? Policy.create(model, { seed: deriveSeed(seed, "init") });
+const command = [
+  ...(init === undefined ? [] : [String(init.metadata.command)]),
+  `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${lrText} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${extraFlags}${
+    init === undefined ? "" : ` --init ${values.init}`
+  }`,
+].join(" && ");
+// Only a finished run replaces the shipped base; an interrupted one goes beside it.
+const stoppedDir = outIsBase ? INTERRUPTED_OUT : values.out;
+const stopped = values.resume ? await loadStoppedRun(stoppedDir) : undefined;
+if (stopped !== undefined) init?.policy.dispose();
+using policy = stopped?.policy ?? init?.policy ??
+  Policy.create(model, { seed: deriveSeed(seed, "init") });
 const loss = {
   module: new URL("../lib/model/log_probs.ts", import.meta.url).href,
   name: "meanNextTokenNll",
@@ -209,7 +231,7 @@ await using pool = workers > 0
   : undefined;
 log(workers > 0 ? `gradients in ${workers} workers` : "gradients in this thread");
 // SIGINT / SIGTERM: finish the step in progress, then save what there is (see the header).
-class Interrupted extends Error {}
+const stop = new AbortController();
 let stopSignal: Deno.Signal | undefined;
 const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
 const onSignal = (signal: Deno.Signal) => (): void => {
@@ -218,61 +240,66 @@ const onSignal = (signal: Deno.Signal) => (): void => {
     Deno.exit(signal === "SIGTERM" ? 143 : 130);
   }
   stopSignal = signal;
+  stop.abort();
   log(`${signal}: stopping after this step and saving the checkpoint (again to exit at once)`);
 };
 const handlers = signals.map((signal) => [signal, onSignal(signal)] as const);
 for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
-const history: PretrainRecord[] = [];
-try {
-  await pretrain(policy, corpus, {
-    ...settings,
-    pool,
-    seed: deriveSeed(seed, "batches"),
-    tokenizer,
-    onStep: (r) => {
-      history.push(r);
-      if (r.step % 50 === 0 || r.step === 1 || stopSignal !== undefined) {
-        log(
-          `step ${r.step}/${steps} loss ${r.loss.toFixed(4)} lr ${
-            r.learningRate.toExponential(2)
-          } ${r.seconds.toFixed(0)} s`,
-        );
-      }
-      // pretrain() takes no abort signal: leaving through onStep stops it between two steps.
-      if (stopSignal !== undefined) throw new Interrupted();
-    },
-  });
-} catch (error) {
-  if (!(error instanceof Interrupted)) throw error;
-}
+let state: PretrainState | undefined;
+const history: PretrainRecord[] = await pretrain(policy, corpus, {
+  ...settings,
+  pool,
+  seed: deriveSeed(seed, "batches"),
+  tokenizer,
+  signal: stop.signal,
+  resume: stopped?.state,
+  onEnd: (s) => (state = s),
+  onStep: (r) => {
+    if (r.step % 50 === 0 || r.step === 1 || stopSignal !== undefined) {
+      log(
+        `step ${r.step}/${steps} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toExponential(2)} ${
+          r.seconds.toFixed(0)
+        } s`,
+      );
+    }
+  },
+});
 for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
-const interrupted = stopSignal === undefined
-  ? undefined
-  : { signal: stopSignal, step: history.length, of: steps };
-// Only a finished run replaces the shipped base.
-const outDir = interrupted !== undefined && outIsBase ? INTERRUPTED_OUT : values.out;
-const last = history.slice(-50);
-const finalLoss = last.reduce((s, r) => s + r.loss, 0) / last.length;
-const seconds = history[history.length - 1].seconds;
-// A continued base keeps the earlier stages' loss curve in front of its own, steps and seconds
-// running on, so the shipped pretrain_history.json covers the whole rebuild.
+const reached = (state as PretrainState | undefined)?.step ?? steps;
+const interrupted = reached < steps && stopSignal !== undefined
+  ? { signal: stopSignal, step: reached, of: steps }
+  : undefined;
+const outDir = interrupted !== undefined ? stoppedDir : values.out;
+// The loss curve runs on over the stages: earlier stages' rows (from --init, or the stopped
+// run's, which also hold this stage's first part), then this session's.
 type HistoryRow = { step: number; loss: number; seconds: number };
-const earlier: HistoryRow[] = init === undefined
+const earlier: HistoryRow[] = stopped !== undefined
+  ? stopped.history
+  : init === undefined
   ? []
   : JSON.parse(await Deno.readTextFile(`${values.init}/pretrain_history.json`));
+const doneBefore = stopped?.state.step ?? 0;
+const secondsBefore = stopped?.seconds ?? 0;
 const offset = earlier.at(-1) ?? { step: 0, loss: 0, seconds: 0 };
-const totalSeconds = offset.seconds + seconds;
+const rows: HistoryRow[] = [
+  ...earlier,
+  ...history.map((r) => ({
+    step: offset.step - doneBefore + r.step,
+    loss: +r.loss.toFixed(5),
+    seconds: +(offset.seconds + r.seconds).toFixed(2),
+  })),
+];
+const thisStage = rows.slice(rows.length - (doneBefore + history.length));
+const last = thisStage.slice(-50);
+const finalLoss = last.reduce((s, r) => s + r.loss, 0) / last.length;
+const seconds = secondsBefore + (history.at(-1)?.seconds ?? 0);
+const totalSeconds = rows.at(-1)?.seconds ?? 0;
 await Deno.mkdir(outDir, { recursive: true });
 await savePolicy(policy, outDir, {
   tokenizerAlphabet: COUNTDOWN_ALPHABET,
   metadata: {
     kind: "countdown-base",
-    command: [
-      ...(init === undefined ? [] : [String(init.metadata.command)]),
-      `deno task pretrain --steps ${steps} --seed ${seed} --workers ${workers} --batch ${settings.batchSize} --lr ${lrText} --warmup ${settings.warmupSteps} --corpus-samples ${settings.samplesPerProblem}${extraFlags}${
-        init === undefined ? "" : ` --init ${values.init}`
-      }`,
-    ].join(" && "),
+    command,
     pretrain: { ...settings, workers },
     ...(interrupted === undefined ? {} : { interrupted }),
     ...(init === undefined ? {} : { init: init.metadata }),
@@ -284,25 +311,50 @@ await savePolicy(policy, outDir, {
     matmul: backend.matmul,
   },
 });
-await writeTextFileAtomic(
-  `${outDir}/pretrain_history.json`,
-  JSON.stringify(
-    [
-      ...earlier,
-      ...history.map((r) => ({
-        step: offset.step + r.step,
-        loss: +r.loss.toFixed(5),
-        seconds: +(offset.seconds + r.seconds).toFixed(2),
-      })),
-    ],
-  ) + "\n",
-);
+await writeTextFileAtomic(`${outDir}/pretrain_history.json`, JSON.stringify(rows) + "\n");
+if (interrupted !== undefined) await savePretrainState(outDir, state as PretrainState);
+else await Deno.remove(`${outDir}/pretrain_state.safetensors`).catch(() => {});
+if (stopped !== undefined && interrupted === undefined && stoppedDir !== outDir) {
+  await Deno.remove(stoppedDir, { recursive: true });
+}
 log(
-  `${interrupted === undefined ? "done" : `interrupted at step ${history.length}/${steps}`}: ` +
+  `${interrupted === undefined ? "done" : `interrupted at step ${reached}/${steps}`}: ` +
     `mean loss of the last 50 steps ${finalLoss.toFixed(4)}, ${seconds.toFixed(0)} s; ` +
     `saved to ${outDir}`,
 );
 if (interrupted !== undefined) Deno.exit(interrupted.signal === "SIGTERM" ? 143 : 130);
+
+/** The interrupted run in `dir` that --resume continues, checked against this command. */
+async function loadStoppedRun(dir: string): Promise<{
+  policy: Policy;
+  state: PretrainState;
+  history: { step: number; loss: number; seconds: number }[];
+  seconds: number;
+}> {
+  const fail = (why: string): never => {
+    log(`Cannot --resume from ${dir}: ${why}`);
+    Deno.exit(USAGE_EXIT_CODE);
+  };
+  let checkpoint: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  try {
+    checkpoint = await loadCheckpoint(dir);
+  } catch (error) {
+    fail(`no checkpoint there (${(error as Error).message})`);
+  }
+  const { policy, metadata } = checkpoint as Awaited<ReturnType<typeof loadCheckpoint>>;
+  const state = await loadPretrainState(dir);
+  if (metadata.interrupted === undefined || state === null) {
+    policy.dispose();
+    return fail("it holds no interrupted run (a finished run has nothing to resume)");
+  }
+  if (metadata.command !== command) {
+    policy.dispose();
+    return fail(`it was started by ${metadata.command}; run that command with --resume`);
+  }
+  const history = JSON.parse(await Deno.readTextFile(`${dir}/pretrain_history.json`));
+  log(`resuming from step ${state.step}/${steps} of ${dir}`);
+  return { policy, state, history, seconds: Number(metadata.seconds) };
+}
 
 async function evaluateBase(): Promise<void> {
   const { policy, metadata } = await loadCheckpoint(values.out);

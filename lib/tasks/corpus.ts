@@ -21,8 +21,12 @@ export type CorpusRow = {
   readonly correct: boolean;
 };
 
-/** Which teacher responses a corpus can keep: every one, or only its hits (see the module doc). */
-export const CORPUS_KEEPS = ["all", "hits"] as const;
+/**
+ * Which teacher responses a corpus can keep: every one, only its hits (see the module doc), or
+ * only the right ones (as the grader marks them: no misconception or slip survives; a stronger
+ * prior, for the prior-strength study).
+ */
+export const CORPUS_KEEPS = ["all", "hits", "right"] as const;
 
 /** One of {@link CORPUS_KEEPS}. */
 export type CorpusKeep = typeof CORPUS_KEEPS[number];
@@ -50,13 +54,18 @@ export function teacherCorpus(
 ): CorpusRow[] {
   const { samplesPerProblem, keep = "all", ...teacher } = options;
   if (!CORPUS_KEEPS.includes(keep)) {
-    throw new RangeError(`keep must be "all" or "hits", got ${JSON.stringify(keep)}`);
+    throw new RangeError(
+      `Cannot build a corpus: keep must be one of ${CORPUS_KEEPS.join(", ")}, got ${
+        JSON.stringify(keep)
+      }`,
+    );
   }
   const rows: CorpusRow[] = [];
   for (const problem of problems) {
     const prompt = countdownPrompt(problem);
     for (const sample of teacherResponses(problem, samplesPerProblem, teacher)) {
       if (keep === "hits" && sample.outcome !== "hit") continue;
+      if (keep === "right" && !sample.correct) continue;
       rows.push({ prompt, response: sample.response, correct: sample.correct });
     }
   }

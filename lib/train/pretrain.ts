@@ -9,7 +9,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, clipByGlobalNorm } from "../objective/adamw.ts";
+import { AdamW, type AdamWState, clipByGlobalNorm } from "../objective/adamw.ts";
+import { decodeSafetensors, encodeSafetensors } from "../model/checkpoint.ts";
 import type { GradientPool } from "../model/gradient_pool.ts";
 import { type NextTokenNllInput, sequenceLogProbs } from "../model/log_probs.ts";
 import type { Policy } from "../model/policy.ts";
@@ -45,7 +46,93 @@ export type PretrainOptions = {
   pool?: GradientPool;
   /** Called after every step. */
   onStep?: (record: PretrainRecord) => void;
+  /** Stops training between two steps; the steps done so far are returned. */
+  signal?: AbortSignal;
+  /**
+   * Continue a stopped run exactly: the steps it did and its optimizer state (from `onEnd`).
+   * With the same policy weights, corpus and options, the result equals an uninterrupted run's.
+   */
+  resume?: PretrainState;
+  /** Called once at the end (finished or stopped) with the state a resume needs. */
+  onEnd?: (state: PretrainState) => void;
 };
+
+/** Where a pretraining run stands: the steps done and the optimizer's state. */
+export type PretrainState = {
+  /** Steps completed (the schedule's position). */
+  readonly step: number;
+  /** AdamW's step count and moments. */
+  readonly optimizer: AdamWState;
+};
+
+const STATE_FILE = "pretrain_state.safetensors";
+
+/**
+ * Writes a {@link PretrainState} into `dir` (`pretrain_state.safetensors`: the moments as
+ * tensors `m.<i>` and `v.<i>`, the step counts in its metadata), atomically.
+ *
+ * @param dir A checkpoint directory (must exist).
+ * @param state The state from `onEnd`.
+ * @returns A promise that resolves once the file is in place.
+ */
+export async function savePretrainState(dir: string, state: PretrainState): Promise<void> {
+  const { firstMoments, secondMoments, step } = state.optimizer;
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  firstMoments.forEach((m, i) => (tensors[`m.${i}`] = { shape: [m.length], data: m }));
+  secondMoments.forEach((v, i) => (tensors[`v.${i}`] = { shape: [v.length], data: v }));
+  const bytes = encodeSafetensors(tensors, {
+    step: String(state.step),
+    optimizerStep: String(step),
+  });
+  const tmp = `${dir}/${STATE_FILE}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeFile(tmp, bytes);
+  await Deno.rename(tmp, `${dir}/${STATE_FILE}`);
+}
+
+/**
+ * Reads the {@link PretrainState} {@link savePretrainState} wrote into `dir`.
+ *
+ * @param dir A checkpoint directory.
+ * @returns The state, or null when `dir` holds none.
+ * @throws {TypeError} If the file is malformed, naming it.
+ */
+export async function loadPretrainState(dir: string): Promise<PretrainState | null> {
+  const path = `${dir}/${STATE_FILE}`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const headerLength = Number(
+    new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true),
+  );
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const meta = header.__metadata__ ?? {};
+  const step = Number(meta.step), optimizerStep = Number(meta.optimizerStep);
+  if (!Number.isInteger(step) || !Number.isInteger(optimizerStep)) {
+    throw new TypeError(
+      `Cannot load ${path}: its metadata must hold integer step and optimizerStep, got ${
+        JSON.stringify(meta)
+      }`,
+    );
+  }
+  const entries = decodeSafetensors(bytes);
+  const count = Object.keys(entries).filter((name) => name.startsWith("m.")).length;
+  const take = (prefix: string) =>
+    Array.from({ length: count }, (_, i) => {
+      const entry = entries[`${prefix}.${i}`];
+      if (entry === undefined) {
+        throw new TypeError(`Cannot load ${path}: ${prefix}.${i} is missing`);
+      }
+      return entry.data;
+    });
+  return {
+    step,
+    optimizer: { step: optimizerStep, firstMoments: take("m"), secondMoments: take("v") },
+  };
+}
 
 /** One step's log. */
 export type PretrainRecord = {
@@ -152,15 +239,29 @@ export async function pretrain(
     tokenizer,
     pool,
     onStep,
+    signal,
+    resume,
+    onEnd,
   } = options;
   if (corpus.length === 0) throw new RangeError(`Cannot pretrain: the corpus is empty, got 0 rows`);
+  const first = (resume?.step ?? 0) + 1;
+  if (!Number.isInteger(first) || first < 1 || first > steps + 1) {
+    throw new RangeError(
+      `Cannot pretrain: resume.step must be an integer in [0, ${steps}], got ${resume?.step}`,
+    );
+  }
   const prng = seededPrng(seed);
+  // The batch order of the steps already done is drawn and dropped, so a resumed run sees the
+  // batches the uninterrupted run would.
+  for (let i = 0; i < (first - 1) * batchSize; i++) randomInt(prng, corpus.length);
   const variables = policy.actorVariables;
   const adamOptions = { learningRate, beta1: 0.9, beta2: 0.99, weightDecay };
   using optimizer = new AdamW(variables, adamOptions);
+  if (resume !== undefined) optimizer.load(resume.optimizer);
   const history: PretrainRecord[] = [];
   const start = performance.now();
-  for (let step = 1; step <= steps; step++) {
+  let done = first - 1;
+  for (let step = first; step <= steps && !signal?.aborted; step++) {
     const rows = Array.from({ length: batchSize }, () => corpus[randomInt(prng, corpus.length)]);
     const batch = encodeBatch(rows, { tokenizer });
     // AdamW reads its learning rate from its options at each apply: this is the schedule.
@@ -192,10 +293,12 @@ export async function pretrain(
       seconds: (performance.now() - start) / 1000,
     };
     history.push(record);
+    done = step;
     onStep?.(record);
-    // Yield to the event loop so a caller's timers and I/O keep running.
+    // Yield to the event loop so a caller's timers, signals and I/O keep running.
     if (step % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }
+  onEnd?.({ step: done, optimizer: optimizer.state() });
   return history;
 }
 

@@ -109,39 +109,77 @@ Deno.test("scripts/pretrain.ts rejects bad flags, naming them, exit 2", async ()
     assert.match(typo.stderr, /unknown flag --step \(did you mean --steps\?\)/);
     const keep = await runPretrain(["--corpus-keep", "some"], dir);
     assert.equal(keep.code, 2);
-    assert.match(keep.stderr, /--corpus-keep must be one of all, hits, got "some"/);
+    assert.match(keep.stderr, /--corpus-keep must be one of all, hits, right, got "some"/);
     const lr = await runPretrain(["--lr", "fast"], dir);
     assert.match(lr.stderr, /--lr must be a number >= 0, got "fast"/);
   });
 });
 
-Deno.test("scripts/pretrain.ts stops on SIGINT and saves what it trained", async () => {
+Deno.test("scripts/pretrain.ts stops on SIGINT, saves what it trained, and --resume finishes it exactly", async () => {
+  const steps = ["--steps", "600", ...TINY];
   await withTempDir(async (dir) => {
-    const child = pretrainCommand(["--steps", "1000000", ...TINY], dir).spawn();
+    const child = pretrainCommand(steps, dir).spawn();
     const stdout = new Response(child.stdout).text();
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let stderr = "";
-    while (!/step 1\/1000000/.test(stderr)) {
+    while (!/step 1\/600/.test(stderr)) {
       const { value, done } = await reader.read();
       if (done) break;
       stderr += value;
     }
-    assert.match(stderr, /step 1\/1000000/, "training started");
+    assert.match(stderr, /step 1\/600/, "training started");
     child.kill("SIGINT");
     for (let r = await reader.read(); !r.done; r = await reader.read()) stderr += r.value;
     const { code } = await child.status;
     await stdout;
     assert.equal(code, 130, stderr);
     assert.match(stderr, /SIGINT: stopping after this step/);
-    const match = stderr.match(/interrupted at step (\d+)\/1000000: .*saved to out\/pretrain/);
+    const match = stderr.match(/interrupted at step (\d+)\/600: .*saved to out\/pretrain/);
     assert.ok(match, stderr);
-    const config = JSON.parse(await Deno.readTextFile(`${dir}/out/pretrain/config.json`));
+    const out = `${dir}/out/pretrain`;
+    const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
     const step = Number(match[1]);
-    assert.deepEqual(config.metadata.interrupted, { signal: "SIGINT", step, of: 1000000 });
-    const history = JSON.parse(
-      await Deno.readTextFile(`${dir}/out/pretrain/pretrain_history.json`),
-    );
+    assert.ok(step < 600, `stopped early, at ${step}`);
+    assert.deepEqual(config.metadata.interrupted, { signal: "SIGINT", step, of: 600 });
+    const history = JSON.parse(await Deno.readTextFile(`${out}/pretrain_history.json`));
     assert.equal(history.length, step);
-    assert.ok((await Deno.stat(`${dir}/out/pretrain/model.safetensors`)).size > 0);
+    assert.ok((await Deno.stat(`${out}/pretrain_state.safetensors`)).size > 0);
+
+    // Another command cannot resume it; the same command with --resume finishes it.
+    const other = await runPretrain(["--steps", "601", ...TINY, "--resume"], dir);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(
+      other.stderr,
+      /Cannot --resume from out\/pretrain: it was started by .*--steps 600/,
+    );
+    const resumed = await runPretrain([...steps, "--resume"], dir);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`resuming from step ${step}/600`));
+    await withTempDir(async (whole) => {
+      const uninterrupted = await runPretrain(steps, whole);
+      assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
+      const read = (root: string, file: string) => Deno.readFile(`${root}/out/pretrain/${file}`);
+      assert.deepEqual(
+        await read(dir, "model.safetensors"),
+        await read(whole, "model.safetensors"),
+      );
+      const curve = async (root: string) =>
+        JSON.parse(new TextDecoder().decode(await read(root, "pretrain_history.json")))
+          .map((r: { step: number; loss: number }) => [r.step, r.loss]);
+      assert.deepEqual(await curve(dir), await curve(whole));
+      const meta = async (root: string) =>
+        JSON.parse(new TextDecoder().decode(await read(root, "config.json"))).metadata;
+      const [a, b] = [await meta(dir), await meta(whole)];
+      assert.equal(a.command, b.command);
+      assert.equal(a.finalLoss, b.finalLoss);
+      assert.equal(a.interrupted, undefined);
+    });
+    await assert.rejects(
+      () => Deno.stat(`${out}/pretrain_state.safetensors`),
+      Deno.errors.NotFound,
+    );
+    const again = await runPretrain([...steps, "--resume"], dir);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /holds no interrupted run/);
   });
 });

@@ -32,9 +32,16 @@ Deno.test('teacherCorpus({ keep: "hits" }) keeps exactly the responses whose sea
   assert.ok(hits.length > 0 && hits.length < drawn.length);
   // Misconceptions and slips survive the filter: some kept rows are wrong.
   assert.ok(rows.some((r) => !r.correct) && rows.some((r) => r.correct));
+  // keep "right" keeps exactly the right responses of the same stream.
+  const right = teacherCorpus(problems, { ...options, prng: seededPrng(2), keep: "right" });
+  assert.deepEqual(
+    right.map((r) => r.response),
+    drawn.filter((s) => s.correct).map((s) => s.response),
+  );
+  assert.ok(right.every((r) => r.correct));
   assert.throws(
     () => teacherCorpus(problems, { ...options, keep: "best" as "hits" }),
-    /keep must be "all" or "hits", got "best"/,
+    /keep must be one of all, hits, right, got "best"/,
   );
 });
 

@@ -4,7 +4,15 @@ import { meanNextTokenNll, sequenceLogProbs } from "../../lib/model/log_probs.ts
 import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import { GradientPool } from "../../lib/model/gradient_pool.ts";
-import { learningRateAt, nextTokenLoss, pretrain, shareInputs } from "../../lib/train/pretrain.ts";
+import {
+  learningRateAt,
+  loadPretrainState,
+  nextTokenLoss,
+  pretrain,
+  type PretrainState,
+  savePretrainState,
+  shareInputs,
+} from "../../lib/train/pretrain.ts";
 import { seededPrng } from "../../lib/random.ts";
 import { teacherCorpus } from "../../lib/tasks/corpus.ts";
 import { encodeBatch } from "../../lib/train/encode_batch.ts";
@@ -107,6 +115,47 @@ Deno.test("shareInputs() cuts a batch into weighted parts that sum to its masked
     const parts = inputs.map((x) => tf.tidy(() => meanNextTokenNll(policy, x).dataSync()[0]));
     assertClose(parts.reduce((a, b) => a + b, 0), whole, 1e-5);
   });
+});
+
+Deno.test("pretrain() stopped by its signal and resumed from its saved state equals an uninterrupted run", async () => {
+  const weights = (policy: Policy) =>
+    policy.actorVariables.map((v) => Array.from(v.dataSync() as Float32Array));
+  using whole = Policy.create(config, { seed: 0 });
+  const uninterrupted = await pretrain(whole, PRETRAIN_CORPUS, PRETRAIN_OPTIONS);
+
+  using stopped = Policy.create(config, { seed: 0 });
+  const controller = new AbortController();
+  let state: PretrainState | undefined;
+  const firstPart = await pretrain(stopped, PRETRAIN_CORPUS, {
+    ...PRETRAIN_OPTIONS,
+    signal: controller.signal,
+    onStep: (r) => r.step === 5 && controller.abort(),
+    onEnd: (s) => (state = s),
+  });
+  assert.equal(firstPart.length, 5);
+  assert.equal(state?.step, 5);
+  const dir = await Deno.makeTempDir();
+  try {
+    await savePretrainState(dir, state as PretrainState);
+    const loaded = await loadPretrainState(dir);
+    assert.ok(loaded !== null);
+    assert.equal(loaded.optimizer.step, 5);
+    const rest = await pretrain(stopped, PRETRAIN_CORPUS, { ...PRETRAIN_OPTIONS, resume: loaded });
+    assert.deepEqual(rest.map((r) => r.step), [6, 7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(
+      [...firstPart, ...rest].map((r) => [r.loss, r.learningRate]),
+      uninterrupted.map((r) => [r.loss, r.learningRate]),
+    );
+    assert.deepEqual(weights(stopped), weights(whole));
+    assert.equal(await loadPretrainState(`${dir}/none`), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await assert.rejects(
+    () =>
+      pretrain(stopped, PRETRAIN_CORPUS, { ...PRETRAIN_OPTIONS, resume: { ...state!, step: 13 } }),
+    /resume\.step must be an integer in \[0, 12\], got 13/,
+  );
 });
 
 Deno.test("pretrain() with a gradient pool matches the in-thread path and is seeded", async (t) => {
