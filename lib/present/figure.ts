@@ -52,6 +52,44 @@ const HOUSE_STYLE: Plot.PlotOptions = {
   },
   color: { scheme: "tableau10" },
 };
+// tableau10, the house scheme; the paper's methods keep one colour in every figure.
+const TABLEAU10 = [
+  "#4e79a7",
+  "#f28e2c",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc949",
+  "#af7aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ab",
+];
+/** The colour of each of the paper's methods (and the base) in every figure. */
+export const METHOD_COLORS: Readonly<Record<string, string>> = {
+  Base: TABLEAU10[0],
+  PSR: TABLEAU10[1],
+  NSR: TABLEAU10[2],
+  "W-REINFORCE": TABLEAU10[3],
+  GRPO: TABLEAU10[4],
+  PPO: TABLEAU10[5],
+  REINFORCE: TABLEAU10[6],
+};
+
+// A colour range for an ordinal domain naming methods: known methods get their own colour,
+// others first the house colours no method owns, then those of methods not in the domain. Undefined when none is known.
+function methodRange(domain: readonly unknown[] | undefined): string[] | undefined {
+  if (domain === undefined || !domain.some((d) => String(d) in METHOD_COLORS)) return undefined;
+  const taken = new Set(domain.map((d) => METHOD_COLORS[String(d)]).filter(Boolean));
+  const methods = new Set(Object.values(METHOD_COLORS));
+  const free = [
+    ...TABLEAU10.filter((c) => !methods.has(c)),
+    ...TABLEAU10.filter((c) => methods.has(c) && !taken.has(c)),
+  ];
+  let next = 0;
+  return domain.map((d) => METHOD_COLORS[String(d)] ?? free[next++ % free.length]);
+}
+
 const TITLE_HEIGHT = 26;
 const SUBTITLE_HEIGHT = 18;
 const LEGEND_ROW_HEIGHT = 20;
@@ -112,11 +150,13 @@ export function figure(marks: Marks, options: FigureOptions = {}): Figure {
   const { title, subtitle, ...rest } = options;
   const plotOptions = rest as Plot.PlotOptions;
   const { document } = parseHTML("<!DOCTYPE html><html><head></head><body></body></html>");
+  const color = { ...HOUSE_STYLE.color, legend: true, ...plotOptions.color } as Plot.ScaleOptions;
+  const range = color.range === undefined ? methodRange(color.domain as unknown[]) : undefined;
   const merged: Plot.PlotOptions = {
     ...HOUSE_STYLE,
     ...plotOptions,
     style: { ...(HOUSE_STYLE.style as object), ...(plotOptions.style as object ?? {}) },
-    color: { ...HOUSE_STYLE.color, legend: true, ...plotOptions.color },
+    color: range === undefined ? color : { ...color, scheme: undefined, range },
     marks: marks as Plot.Markish[],
     document: document as unknown as Document,
   };
@@ -140,7 +180,9 @@ export function figure(marks: Marks, options: FigureOptions = {}): Figure {
     header.push(`<text x="0" y="${top + 13}" font-size="12">${escapeXml(subtitle)}</text>`);
     top += SUBTITLE_HEIGHT;
   }
-  const legend = legendSvg(plotEl.scale?.("color"), width);
+  const legend = (merged.color as Plot.ScaleOptions).legend === false
+    ? { svg: "", height: 0 }
+    : legendSvg(plotEl.scale?.("color"), width);
   if (legend.height > 0) {
     header.push(`<g transform="translate(0,${top})">${legend.svg}</g>`);
     top += legend.height;
@@ -158,6 +200,48 @@ export function figure(marks: Marks, options: FigureOptions = {}): Figure {
     width,
     height,
     // A figure is the last expression of a cell: Deno's kernel displays it through this bundle.
+    [Symbol.for("Jupyter.display")]: () => ({
+      "text/html": html,
+      "image/svg+xml": svg,
+      "text/plain": `Figure ${width}×${height}`,
+    }),
+  };
+}
+
+/**
+ * Stacks figures top to bottom into one, e.g. panels that each need their own y scale (Plot's
+ * facets share one). Draw the title and legend on the first figure only.
+ *
+ * @param figures The figures, top first.
+ * @returns One figure as wide as the widest.
+ * @throws {RangeError} If `figures` is empty.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as Plot from "@observablehq/plot";
+ * const top = figure([Plot.lineY([1, 2])], { height: 100 });
+ * const stacked = stackFigures([top, figure([Plot.lineY([300, 100])], { height: 100 })]);
+ * assert.equal(stacked.height, top.height * 2);
+ * ```
+ */
+export function stackFigures(figures: readonly Figure[]): Figure {
+  if (figures.length === 0) throw new RangeError("Cannot stack figures: none given");
+  const width = Math.max(...figures.map((f) => f.width));
+  let height = 0;
+  const parts = figures.map((f) => {
+    const part = f.svg.replace(/^<svg /, `<svg y="${height}" `);
+    height += f.height;
+    return part;
+  });
+  const svg = `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">` +
+    `<rect width="100%" height="100%" fill="white"/>${parts.join("")}</svg>`;
+  const html = `<div>${figures.map((f) => f.html).join("")}</div>`;
+  return {
+    html,
+    svg,
+    width,
+    height,
     [Symbol.for("Jupyter.display")]: () => ({
       "text/html": html,
       "image/svg+xml": svg,

@@ -9,7 +9,7 @@ import type { Interval } from "../eval/passk.ts";
 import * as Plot from "@observablehq/plot";
 import type { Calibration } from "../protocol/run_protocol.ts";
 import type { MovementRow } from "../protocol/protocol_rows.ts";
-import { type Figure, figure, type FigureOptions } from "./figure.ts";
+import { type Figure, figure, type FigureOptions, stackFigures } from "./figure.ts";
 import { type Table, table } from "./table.ts";
 
 /** Options of {@link curvesFigure}. */
@@ -27,8 +27,8 @@ export type CurvesFigureOptions = FigureOptions & {
 };
 
 /**
- * Line curves with dots, one colour per series and optionally one panel per facet (each panel
- * with its own y scale when faceted).
+ * Line curves with dots, one colour per series and optionally one panel per facet, stacked,
+ * each with its own y scale (a KL of 0.04 and an accuracy of 0.6 both show).
  *
  * @param rows Tidy rows.
  * @param options Fields, labels and figure options.
@@ -42,22 +42,32 @@ export type CurvesFigureOptions = FigureOptions & {
  */
 export function curvesFigure(rows: readonly object[], options: CurvesFigureOptions = {}): Figure {
   const { x = "step", y = "value", series = "method", facet = null, yLabel = y, ...rest } = options;
-  const fy = facet ?? undefined;
   const seen = (field: string) => [
     ...new Set(rows.map((row) => (row as Record<string, unknown>)[field])),
   ];
-  return figure([
-    Plot.lineY(rows, { x, y, stroke: series, fy }),
-    Plot.dot(rows, { x, y, fill: series, r: 1.8, fy }),
-  ], {
-    y: { label: yLabel, grid: true },
-    x: { label: x === "step" ? "RL step" : x },
-    color: { domain: seen(series) },
-    ...(facet === null
-      ? {}
-      : { fy: { label: null, domain: seen(facet) }, height: 170 * seen(facet).length }),
-    ...rest,
-  });
+  const panel = (panelRows: readonly object[], label: string, first: boolean, last: boolean) =>
+    figure([
+      Plot.lineY(panelRows, { x, y, stroke: series }),
+      Plot.dot(panelRows, { x, y, fill: series, r: 1.8 }),
+    ], {
+      ...rest,
+      y: { label, grid: true },
+      x: { label: last ? (x === "step" ? "RL step" : x) : null },
+      color: { domain: seen(series), legend: first },
+      ...(facet === null ? {} : { height: 180 }),
+      title: first ? rest.title : undefined,
+      subtitle: first ? rest.subtitle : undefined,
+    });
+  if (facet === null) return panel(rows, yLabel, true, true);
+  const facets = seen(facet);
+  return stackFigures(facets.map((value, i) =>
+    panel(
+      rows.filter((row) => (row as Record<string, unknown>)[facet] === value),
+      String(value),
+      i === 0,
+      i === facets.length - 1,
+    )
+  ));
 }
 
 function formatDifference(interval: Interval): string {
@@ -119,4 +129,61 @@ export function calibrationTable(calibration: Calibration): Table {
     })),
     { caption: `Learning rate, calibrated on ${calibration.method}: ${calibration.rule}` },
   );
+}
+
+/** Options of {@link intervalsFigure}. */
+export type IntervalsFigureOptions = FigureOptions & {
+  /** Field of the x value. Default "prior". */
+  readonly x?: string;
+  /** Field naming a series (one colour each). Default "quantity". */
+  readonly series?: string;
+  /** Label of the x axis. */
+  readonly xLabel?: string;
+  /** Label of the y axis. */
+  readonly yLabel?: string;
+  /** Show estimates and intervals ×100 (fractions as percentage points). Default false. */
+  readonly percent?: boolean;
+};
+
+/**
+ * Estimates with their 95% intervals (vertical bars) against x, one colour per series, points of
+ * a series joined in x order, and a y = 0 rule: the prior-strength study's answer figure.
+ *
+ * @param rows Rows with `estimate`, `lower`, `upper` and the x and series fields.
+ * @param options Fields, labels and figure options.
+ * @returns The figure.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fig = intervalsFigure([{ prior: 0.27, quantity: "NSR − PSR", estimate: 0.02, lower: -0.01, upper: 0.05 }]);
+ * assert.match(fig.svg, /<svg/);
+ * ```
+ */
+export function intervalsFigure(
+  rows: readonly (Interval & Record<string, unknown>)[],
+  options: IntervalsFigureOptions = {},
+): Figure {
+  const { x = "prior", series = "quantity", xLabel = x, yLabel = "", percent = false, ...rest } =
+    options;
+  const scale = percent ? 100 : 1;
+  const sorted = [...rows].sort((a, b) => Number(a[x]) - Number(b[x]));
+  const seen = [...new Set(sorted.map((row) => row[series]))];
+  return figure([
+    Plot.ruleY([0], { stroke: "#999" }),
+    Plot.ruleX(sorted, {
+      x,
+      y1: (row: Interval) => scale * row.lower,
+      y2: (row: Interval) => scale * row.upper,
+      stroke: series,
+      strokeWidth: 2,
+      strokeOpacity: 0.6,
+    }),
+    Plot.lineY(sorted, { x, y: (row: Interval) => scale * row.estimate, stroke: series }),
+    Plot.dot(sorted, { x, y: (row: Interval) => scale * row.estimate, fill: series, r: 3.5 }),
+  ], {
+    x: { label: xLabel, grid: true },
+    y: { label: yLabel, grid: true },
+    color: { domain: seen },
+    ...rest,
+  });
 }

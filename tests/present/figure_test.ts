@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { figure, saveFigure, seriesMarks } from "../../lib/present/figure.ts";
+import {
+  figure,
+  METHOD_COLORS,
+  saveFigure,
+  seriesMarks,
+  stackFigures,
+} from "../../lib/present/figure.ts";
+import { curvesFigure } from "../../lib/present/protocol_views.ts";
 
 const rows = [
   { step: 0, value: 0.1, series: "psr" },
@@ -43,4 +50,32 @@ Deno.test("saveFigure() writes SVG and PNG atomically and rejects other extensio
   await assert.rejects(() => saveFigure(fig, `${dir}/f.pdf`), /must end in \.svg or \.png/);
   const names = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
   assert.deepEqual(names, ["f.png", "f.svg"], "no temp files left behind");
+});
+
+Deno.test("the paper's methods keep their colour whatever the figure's domain", () => {
+  const colourOf = (fig: { svg: string }, label: string) =>
+    fig.svg.match(new RegExp(`fill="(#[0-9a-f]{6})"/><text[^>]*>${label}<`))?.[1];
+  const withBase = figure(seriesMarks(rows), { color: { domain: ["Base", "PSR", "NSR"] } });
+  const without = figure(seriesMarks(rows), { color: { domain: ["NSR", "PSR", "mine"] } });
+  assert.equal(colourOf(withBase, "PSR"), METHOD_COLORS.PSR);
+  assert.equal(colourOf(without, "PSR"), METHOD_COLORS.PSR);
+  assert.equal(colourOf(without, "NSR"), METHOD_COLORS.NSR);
+  const mine = colourOf(without, "mine");
+  assert.ok(mine !== undefined && !Object.values(METHOD_COLORS).includes(mine));
+  const other = figure(seriesMarks(rows), { color: { domain: ["psr", "nsr"] } });
+  assert.equal(colourOf(other, "psr"), "#4e79a7"); // no method named: the scheme's order
+});
+
+Deno.test("stackFigures() stacks panels with one title and legend, each with its own y scale", () => {
+  const curves = curvesFigure([
+    { method: "NSR", step: 1, value: 0.5, metric: "accuracy" },
+    { method: "NSR", step: 2, value: 0.6, metric: "accuracy" },
+    { method: "NSR", step: 1, value: 0.001, metric: "KL" },
+    { method: "NSR", step: 2, value: 0.04, metric: "KL" },
+  ], { facet: "metric", title: "Dynamics" });
+  assert.equal((curves.svg.match(/>Dynamics</g) ?? []).length, 1);
+  assert.equal((curves.svg.match(/>NSR</g) ?? []).length, 1);
+  assert.match(curves.svg, />0\.04</); // the KL panel's own ticks
+  assert.match(curves.svg, />0\.60</);
+  assert.throws(() => stackFigures([]), RangeError);
 });
