@@ -2,7 +2,9 @@
 // The main job: runs the notebooks in notebooks/ headless in the profile RLVR_PROFILE names
 // (default full) and writes to out/: executed notebooks and their HTML exports, every figure as
 // SVG, report.html and summary.json. Usage: deno task repro [--out DIR] [--jobs N] [filter...]
-// Extended studies (metadata rlvr.extended, e.g. 05) run only when a filter names them.
+// Extended studies (metadata rlvr.extended, e.g. 05) run only when a filter names them. The report
+// and summary.json cover every notebook's last run in the profile (out/runs/<profile>/ and the
+// parts in out/summary/<profile>/), so `repro 05` after the main job adds the study to both.
 // --jobs N runs up to N notebooks side by side; a notebook that reuses another's cached runs
 // (metadata rlvr.after) runs after it in the same lane (lib/job/notebook_lanes.ts). While they
 // run, a line per running notebook is printed at least every 30 s (what it is doing, elapsed,
@@ -49,7 +51,11 @@ if (missing !== undefined) {
   Deno.exit(1);
 }
 const notebookDir = new URL("../notebooks/", import.meta.url).pathname;
-const summaryDir = new URL("../out/summary/", import.meta.url).pathname;
+// Notebooks write their summary parts per profile (a smoke test never overwrites a full part).
+const summaryDir = new URL(`../out/summary/${profile}/`, import.meta.url).pathname;
+// Each notebook's last run in this profile, so the report and summary cover every notebook that
+// has run (e.g. the main job's, then `repro 05`), not only this invocation's.
+const runsDir = `${outDir}/runs/${profile}`;
 const candidates = await Promise.all(
   [...Deno.readDirSync(notebookDir)]
     .map((entry) => entry.name)
@@ -61,6 +67,7 @@ const chosen = candidates.filter((n) => !n.extended || positionals.length > 0);
 const names = chosen.map((n) => n.name);
 await Deno.mkdir(`${outDir}/figures`, { recursive: true });
 await Deno.mkdir(`${outDir}/progress`, { recursive: true });
+await Deno.mkdir(runsDir, { recursive: true });
 for (const name of names) {
   await Deno.remove(`${summaryDir}${name.slice(0, 2)}.json`).catch(() => {});
 }
@@ -83,10 +90,10 @@ const ticker = setInterval(() => {
     } catch {
       line = "starting";
     }
+    // A changed line every 15 s at most, an unchanged one again after 30 s.
     const previous = lastPrinted.get(name);
-    if (previous !== undefined && previous.line === line && now - previous.at < PRINT_EVERY_MS) {
-      continue;
-    }
+    const gap = previous === undefined ? Infinity : now - previous.at;
+    if (gap < PRINT_EVERY_MS / 2 || (previous?.line === line && gap < PRINT_EVERY_MS)) continue;
     lastPrinted.set(name, { line, at: now });
     log(`${minutes(now - started)} ${name} (${minutes(now - since)}): ${line}`);
   }
@@ -120,20 +127,30 @@ try {
           `${run.figures.length} figure(s)`,
       );
       for (const error of run.errors) log(`${name}: ${error}`);
-      byName.set(name, { name, run, htmlExport: `notebooks/${stem}.html` });
+      const entry = { name, run, htmlExport: `notebooks/${stem}.html` };
+      byName.set(name, entry);
+      await writeTextFileAtomic(`${runsDir}/${stem}.json`, JSON.stringify(entry));
     }
   }));
 } finally {
   clearInterval(ticker);
 }
-const entries = names.map((name) => byName.get(name)!);
 const elapsedMinutes = (performance.now() - started) / 60_000;
+// This run's notebooks, and the last run of every other notebook in this profile.
+const entries: ReportEntry[] = [];
+for (const file of [...Deno.readDirSync(runsDir)].map((e) => e.name).sort()) {
+  if (!file.endsWith(".json")) continue;
+  const name = file.replace(/\.json$/, ".ipynb");
+  entries.push(byName.get(name) ?? JSON.parse(await Deno.readTextFile(`${runsDir}/${file}`)));
+}
+const earlier = entries.filter((e) => !byName.has(e.name)).map((e) => e.name);
 const subtitle = `Profile ${profile}, ${new Date().toISOString()}, ` +
-  `${names.length} notebook(s) in ${elapsedMinutes.toFixed(1)} min (${lanes.length} lane(s))`;
+  `${names.length} notebook(s) in ${elapsedMinutes.toFixed(1)} min (${lanes.length} lane(s))` +
+  (earlier.length === 0 ? "" : `; from earlier runs: ${earlier.join(", ")}`);
 await writeTextFileAtomic(`${outDir}/report.html`, reportHtml(entries, { subtitle }));
 
 const parts: Record<string, Record<string, unknown>> = {};
-for (const name of names) {
+for (const { name } of entries) {
   const path = `${summaryDir}${name.slice(0, 2)}.json`;
   try {
     parts[name.slice(0, 2)] = JSON.parse(await Deno.readTextFile(path));

@@ -13,9 +13,9 @@ export type JobFacts = {
   readonly profile: string;
   /** When the job finished (ISO 8601). */
   readonly date: string;
-  /** Wall-clock minutes of the whole job. */
+  /** Wall-clock minutes of this invocation of the job. */
   readonly runtimeMinutes: number;
-  /** Wall-clock seconds of each notebook, by name. */
+  /** Wall-clock seconds of each notebook's last run in this profile, by name. */
   readonly notebookSeconds: Readonly<Record<string, number>>;
 };
 

@@ -39,8 +39,11 @@ export type ProtocolSummary = {
   problemsPerTier: Record<string, number>;
   /** The training pool: size and the base's mean pass rate on it. */
   pool: { problems: number; meanPassRate: number; correctRatioAtStep1: number };
-  /** Positive share of W-REINFORCE's gradient at its first steps: λr / (λr + 1 − r). */
-  wReinforcePositiveShare: number | null;
+  /**
+   * Positive share of W-REINFORCE's gradient mass, λr / (λr + 1 − r) at its training correct
+   * ratio r, over its first 5 and last 10 steps (null without a W-REINFORCE run).
+   */
+  wReinforcePositiveShare: { first: number; last: number } | null;
   /** Main method → movement. */
   methods: Record<string, SummaryMethod>;
 };
@@ -74,10 +77,16 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
     (runs[m] ?? []).map((r) => r.steps[0]?.correctRatio ?? NaN)
   );
   const r = firstSteps.reduce((a, x) => a + x, 0) / Math.max(firstSteps.length, 1);
-  const lambdaRun = Object.entries(groups.lambda).find(([m]) =>
-    m === (protocol.ablations.lambda?.method ?? "W-REINFORCE")
-  );
-  const lambda = lambdaRun?.[1];
+  const wRuns = runs["W-REINFORCE"] ?? [];
+  const wConfig = protocol.methods["W-REINFORCE"]?.objective;
+  const lambda = typeof wConfig?.lambda === "number" ? wConfig.lambda : 0.1;
+  const meanRatio = (
+    pick: (steps: readonly { correctRatio: number }[]) => readonly { correctRatio: number }[],
+  ) => {
+    const values = wRuns.flatMap((run) => pick(run.steps).map((s) => s.correctRatio));
+    return values.reduce((a, x) => a + x, 0) / Math.max(values.length, 1);
+  };
+  const share = (ratio: number) => (lambda * ratio) / (lambda * ratio + 1 - ratio);
   return {
     trainingMinutes: seconds.training / 60,
     evaluationMinutes: (seconds.evaluation + seconds.screening) / 60,
@@ -92,7 +101,10 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
       meanPassRate: results.pool.meanPassRate,
       correctRatioAtStep1: r,
     },
-    wReinforcePositiveShare: lambda === undefined ? null : (lambda * r) / (lambda * r + 1 - r),
+    wReinforcePositiveShare: wRuns.length === 0 ? null : {
+      first: share(meanRatio((steps) => steps.slice(0, 5))),
+      last: share(meanRatio((steps) => steps.slice(-10))),
+    },
     methods,
   };
 }
@@ -100,7 +112,7 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
 /**
  * Writes one notebook's part of the summary (atomically), for `deno task repro` to merge.
  *
- * @param path The file, e.g. `../out/summary/02.json`.
+ * @param path The file, e.g. `../out/summary/full/02.json` (`deno task repro` merges a profile's parts).
  * @param part What the notebook contributes: `claims`, and any summary fields.
  * @returns Resolves when written.
  * @example
