@@ -21,7 +21,12 @@
  */
 
 // --- config and randomness -------------------------------------------------------------------
-export { OBJECTIVE_KINDS, parseExperimentConfig, parseProtocolConfig } from "./lib/config.ts";
+export {
+  OBJECTIVE_KINDS,
+  parseExperimentConfig,
+  parsePriorStudyConfig,
+  parseProtocolConfig,
+} from "./lib/config.ts";
 export type {
   Aggregation,
   CommonObjectiveConfig,
@@ -30,6 +35,7 @@ export type {
   ModelConfig,
   ObjectiveConfig,
   ObjectiveKind,
+  PriorStudyConfig,
   ProtocolConfig,
   RolloutConfig,
   TrainConfig,
@@ -211,6 +217,17 @@ export type {
 export { movementGate, paperClaims } from "./lib/protocol/paper_claims.ts";
 export type { MovementGate } from "./lib/protocol/paper_claims.ts";
 export { summarizeProtocol, writeSummaryPart } from "./lib/protocol/summary.ts";
+export {
+  loadPriorStudy,
+  POOLED_TIER,
+  poolTiers,
+  priorEntropyRows,
+  priorStudyClaims,
+  priorStudyRows,
+  runPriorStudy,
+  studyProtocol,
+} from "./lib/protocol/prior_study.ts";
+export type { PriorStudyResults, PriorStudyRow, StudyBase } from "./lib/protocol/prior_study.ts";
 export type { ProtocolSummary, SummaryDifference, SummaryMethod } from "./lib/protocol/summary.ts";
 export { checkAgainstReference } from "./lib/protocol/regression.ts";
 export type { ReferenceCheck } from "./lib/protocol/regression.ts";
@@ -264,7 +281,14 @@ export { basePassKRows, baseTargetRows, TIER_BENCHMARKS } from "./lib/tasks/base
 export type { BasePassK, BaseTarget, BaseTargetRow } from "./lib/tasks/base_targets.ts";
 
 // --- figures and tables ----------------------------------------------------------------------
-export { figure, saveFigure, scatterMarks, seriesMarks } from "./lib/present/figure.ts";
+export {
+  figure,
+  METHOD_COLORS,
+  saveFigure,
+  scatterMarks,
+  seriesMarks,
+  stackFigures,
+} from "./lib/present/figure.ts";
 export { passAtKFigure } from "./lib/present/figure.ts";
 export type {
   Displayable,
@@ -278,5 +302,10 @@ export type {
 export { passAtKTable, table } from "./lib/present/table.ts";
 export type { PassAtKTableOptions, Table, TableColumn, TableOptions } from "./lib/present/table.ts";
 export { claimsTable } from "./lib/present/claims_table.ts";
-export { calibrationTable, curvesFigure, movementTable } from "./lib/present/protocol_views.ts";
-export type { CurvesFigureOptions } from "./lib/present/protocol_views.ts";
+export {
+  calibrationTable,
+  curvesFigure,
+  intervalsFigure,
+  movementTable,
+} from "./lib/present/protocol_views.ts";
+export type { CurvesFigureOptions, IntervalsFigureOptions } from "./lib/present/protocol_views.ts";

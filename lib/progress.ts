@@ -49,8 +49,9 @@ function jupyter(): JupyterNamespace | undefined {
 
 function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
-  if (seconds < 60) return `${seconds.toFixed(0)}s`;
-  return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole}s`;
+  return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, "0")}s`;
 }
 
 /**

@@ -673,11 +673,18 @@ export async function runProtocol<P extends ProtocolProblem>(
     evalProblems: [],
     evaluations: [],
   }));
-  later = provisional.reduce((t, j) => t + estimatedSeconds(j), 0);
-  laterJobs = provisional.length;
+  // The base's evaluations do not depend on the learning rate: they run beside the calibration,
+  // so no core waits for its last run.
+  const baseJobs = provisional.filter((job) => job.kind === "evaluate");
+  const laterMain = provisional.filter((job) => job.kind !== "evaluate");
+  later = laterMain.reduce((t, j) => t + estimatedSeconds(j), 0);
+  laterJobs = laterMain.length;
   const calibrationStart = performance.now();
-  const calibrated = await runAll(anyPool, calibrationJobs, report(calibrationJobs.length));
-  phaseDone(calibrationJobs, calibrated, (performance.now() - calibrationStart) / 1000 * pool.size);
+  const beside = [...calibrationJobs, ...baseJobs];
+  const calibratedAndBase = await runAll(anyPool, beside, report(beside.length));
+  phaseDone(beside, calibratedAndBase, (performance.now() - calibrationStart) / 1000 * pool.size);
+  const calibrated = calibratedAndBase.slice(0, calibrationJobs.length);
+  const baseResults = calibratedAndBase.slice(calibrationJobs.length);
   later = 0;
   laterJobs = 0;
   let trainingSeconds = 0;
@@ -712,8 +719,10 @@ export async function runProtocol<P extends ProtocolProblem>(
   };
 
   phase = "main";
-  const { jobs, lambdaGroup, longGroup, miniGroup } = buildMainJobs(tuned);
-  const finished = await runAll(anyPool, jobs, report(jobs.length));
+  const main = buildMainJobs(tuned);
+  const { lambdaGroup, longGroup, miniGroup } = main;
+  const jobs = main.jobs.filter((job) => job.kind !== "evaluate");
+  const finished = [...baseResults, ...await runAll(anyPool, jobs, report(jobs.length))];
 
   // Collect, in seed order per method.
   const runs: Record<string, RunRecord[]> = {};

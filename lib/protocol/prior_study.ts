@@ -1,0 +1,403 @@
+/**
+ * The prior-strength study: does NSR's edge grow with the base model's prior, as the paper's own
+ * explanation says? The same protocol (run_protocol.ts: the pool rule, GRPO calibration, the
+ * movement gate, the evaluation) runs on each of several bases of the same task, tokenizer and
+ * architecture that differ in prior strength, with the study's seeds and methods and no
+ * ablations (`data/prior_study.json`). Claims (rules fixed here, before any run; the verdict
+ * rules of claims.ts; Pass@k with the three tiers pooled, k = n):
+ *
+ * - (a) NSR's large-k advantage over PSR grows with prior strength: (NSR − PSR)(k = n) on the
+ *   strongest base minus on the weakest, greater than 0 (the bases' bootstraps are independent,
+ *   so the difference's draws are differences of their draws).
+ * - (b) On the strongest base NSR is not below the base at large k: NSR − Base at k = n,
+ *   at-least with the 2 pp margin.
+ * - (c) On the weakest base every method loses coverage (each method − Base at k = n, less) and
+ *   NSR loses least (NSR − each other method at k = n, at-least with the margin).
+ *
+ * A claim is "not tested" when the movement gate fails on a base it reads.
+ *
+ * @module
+ */
+import { parsePriorStudyConfig, type PriorStudyConfig, type ProtocolConfig } from "../config.ts";
+import type { Interval } from "../eval/passk.ts";
+import { percentileInterval } from "../eval/compare.ts";
+import type { Progress } from "../progress.ts";
+import {
+  claimFromInterval,
+  claimNotJudged,
+  type ClaimRecord,
+  combineClaims,
+  PASS_AT_K_MARGIN,
+} from "./claims.ts";
+import { type MovementGate, movementGate } from "./paper_claims.ts";
+import { mergeChanges } from "./protocol_file.ts";
+import {
+  metricBootstrap,
+  metricStatistic,
+  passAtKBootstrap,
+  passAtKStatistic,
+} from "./protocol_stats.ts";
+import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults, runProtocol } from "./run_protocol.ts";
+import type { Profile } from "./profile.ts";
+import type { ProtocolProblem, ProtocolTask } from "./task.ts";
+
+/** Where the committed study lives. */
+export const PRIOR_STUDY_FILE: string =
+  new URL("../../data/prior_study.json", import.meta.url).pathname;
+/** The repository root, against which the study's base directories are resolved. */
+const ROOT = new URL("../../", import.meta.url).pathname;
+/** The name of the pooled tier (every tier's problems as one set). */
+export const POOLED_TIER = "all tiers";
+
+/**
+ * Reads the study file and returns one profile (`smoke`: `full` with the smoke changes).
+ *
+ * @param profile `full` or `smoke`.
+ * @param options `path` of another study file.
+ * @returns The study.
+ * @throws {TypeError} If the file is not JSON or a field is invalid.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const study = await loadPriorStudy("full");
+ * assert.ok(study.bases.length >= 3);
+ * ```
+ */
+export async function loadPriorStudy(
+  profile: Profile,
+  options: { path?: string } = {},
+): Promise<PriorStudyConfig> {
+  const { path = PRIOR_STUDY_FILE } = options;
+  let file: { full?: unknown; smoke?: unknown };
+  try {
+    file = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw new TypeError(`Cannot load the prior study: ${path} is unreadable or not JSON: ${error}`);
+  }
+  const input = profile === "full" ? file.full : mergeChanges(file.full, file.smoke ?? {});
+  try {
+    return parsePriorStudyConfig(input);
+  } catch (error) {
+    throw new TypeError(
+      `Cannot load the ${profile} prior study from ${path}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * The protocol the study runs on every base: the main protocol with the study's seeds and
+ * methods (the calibration method always kept), no ablations, and the Table-1 setting on the
+ * study's first seed.
+ *
+ * @param protocol The main protocol.
+ * @param study The study.
+ * @returns The study's protocol.
+ * @throws {RangeError} If the study names a method the protocol does not define.
+ */
+export function studyProtocol(protocol: ProtocolConfig, study: PriorStudyConfig): ProtocolConfig {
+  const names = [...new Set([...study.methods, protocol.calibration.method])];
+  const missing = names.filter((m) => !(m in protocol.methods));
+  if (missing.length > 0) {
+    throw new RangeError(
+      `Cannot set up the prior study: the protocol does not define ${missing.join(", ")}`,
+    );
+  }
+  return {
+    ...protocol,
+    seeds: [...study.seeds],
+    methods: Object.fromEntries(names.map((m) => [m, protocol.methods[m]])),
+    ablations: {},
+    evaluation: {
+      ...protocol.evaluation,
+      table: { ...protocol.evaluation.table, seeds: [study.seeds[0]] },
+    },
+  };
+}
+
+/** One base of the study, with what the protocol measured on it. */
+export type StudyBase = {
+  /** Its name. */
+  readonly name: string;
+  /** Its checkpoint directory (absolute). */
+  readonly dir: string;
+  /** The protocol's results on it. */
+  readonly results: ProtocolResults;
+  /** Its movement gate. */
+  readonly gate: MovementGate;
+  /** Prior strength: the base's Pass@1 on tier A at T = 1.0 (mean over seeds). */
+  readonly passAt1: number;
+  /** The base's mean pass rate on the screened training candidates (the same problems for every base; each base's pool is those it passes by the pool rule). */
+  readonly trainPassRate: number;
+};
+
+/** What {@link runPriorStudy} returns. */
+export type PriorStudyResults = {
+  /** The study. */
+  readonly study: PriorStudyConfig;
+  /** The bases, in the study's order (weakest prior first). */
+  readonly bases: readonly StudyBase[];
+};
+
+/**
+ * Runs the protocol on every base of the study, one base after another (each uses every worker),
+ * or reads it back from the cache (the shipped base's runs are the main job's when the seeds
+ * and methods are a subset of its own).
+ *
+ * @param study The study.
+ * @param protocol The main protocol.
+ * @param options Task, cache, workers, progress.
+ * @returns Per base, its results, gate and prior strength.
+ */
+export async function runPriorStudy<P extends ProtocolProblem>(
+  study: PriorStudyConfig,
+  protocol: ProtocolConfig,
+  options: {
+    task: ProtocolTask<P>;
+    cacheDir: string;
+    workers?: number;
+    onProgress?: (progress: Progress) => void;
+  },
+): Promise<PriorStudyResults> {
+  const { task, cacheDir, workers, onProgress } = options;
+  const own = studyProtocol(protocol, study);
+  const bases: StudyBase[] = [];
+  for (const [b, base] of study.bases.entries()) {
+    const dir = base.dir.startsWith("/") ? base.dir : `${ROOT}${base.dir}`;
+    const results = await runProtocol(own, {
+      task,
+      baseDir: dir,
+      cacheDir,
+      workers,
+      onProgress: onProgress === undefined ? undefined : (p) =>
+        onProgress({
+          ...p,
+          detail: `base ${b + 1}/${study.bases.length} (${base.name}): ${p.detail ?? ""}`,
+        }),
+    });
+    const tierA = task.tiers[0];
+    const passAt1 = passAtKBootstrap(results, {
+      setting: PRIMARY_SETTING,
+      tier: tierA,
+      methods: [BASE_METHOD],
+      resamples: 0,
+    }).estimates[BASE_METHOD][0];
+    const rates = results.pool.passRates;
+    bases.push({
+      name: base.name,
+      dir,
+      results,
+      gate: movementGate(results),
+      passAt1,
+      trainPassRate: rates.reduce((a, r) => a + r, 0) / rates.length,
+    });
+  }
+  return { study, bases };
+}
+
+/**
+ * A base's results with its tiers pooled into one problem set ({@link POOLED_TIER}), for
+ * statistics over every held-out problem at once.
+ *
+ * @param results A protocol's results.
+ * @param options `setting` (default the primary one).
+ * @returns The same results with one tier.
+ */
+export function poolTiers(
+  results: ProtocolResults,
+  options: { setting?: string } = {},
+): ProtocolResults {
+  const { setting = PRIMARY_SETTING } = options;
+  const byTier = results.evaluations[setting] ?? {};
+  const tiers = Object.keys(byTier);
+  const methods = Object.keys(byTier[tiers[0]] ?? {}).filter((m) =>
+    tiers.every((t) => byTier[t][m])
+  );
+  const pooled = Object.fromEntries(methods.map((method) => [
+    method,
+    byTier[tiers[0]][method].map((first, s) => ({
+      ...first,
+      tier: POOLED_TIER,
+      outcomes: tiers.flatMap((tier) => byTier[tier][method][s].outcomes),
+      seconds: tiers.reduce((t, tier) => t + byTier[tier][method][s].seconds, 0),
+    })),
+  ]));
+  return { ...results, evaluations: { [setting]: { [POOLED_TIER]: pooled } } };
+}
+
+/** One point of the study's answer figure: a quantity of one base with its interval. */
+export type PriorStudyRow = Interval & {
+  /** The base. */
+  readonly base: string;
+  /** Its prior strength (the base's tier-A Pass@1). */
+  readonly prior: number;
+  /** What is measured, e.g. "NSR − PSR at k=64". */
+  readonly quantity: string;
+};
+
+function differenceAt(results: ProtocolResults, a: string, b: string, k: number): Interval {
+  const boot = passAtKBootstrap(poolTiers(results), {
+    setting: PRIMARY_SETTING,
+    tier: POOLED_TIER,
+    methods: [a, b],
+  });
+  return passAtKStatistic(boot, (p) => p(a, k) - p(b, k));
+}
+
+/**
+ * The study's answer in rows: per base, NSR − PSR and NSR − Base at large k, and NSR − Base at
+ * k = 1 (tiers pooled, 95% intervals), against the base's prior strength.
+ *
+ * @param study The study's results.
+ * @returns One row per base and quantity.
+ */
+export function priorStudyRows(study: PriorStudyResults): PriorStudyRow[] {
+  return study.bases.flatMap((base) => {
+    const k = base.results.protocol.evaluation.samples;
+    return [
+      { quantity: `NSR − PSR at k=${k}`, ...differenceAt(base.results, "NSR", "PSR", k) },
+      { quantity: `NSR − Base at k=${k}`, ...differenceAt(base.results, "NSR", BASE_METHOD, k) },
+      { quantity: "NSR − Base at k=1", ...differenceAt(base.results, "NSR", BASE_METHOD, 1) },
+    ].map((row) => ({ ...row, base: base.name, prior: base.passAt1 }));
+  });
+}
+
+/**
+ * The greedy-response entropy each method keeps (tiers pooled, 95% interval over problems and
+ * seeds), per base, against the base's prior strength.
+ *
+ * @param study The study's results.
+ * @returns One row per base and method (`quantity` is the method).
+ */
+export function priorEntropyRows(study: PriorStudyResults): PriorStudyRow[] {
+  return study.bases.flatMap((base) => {
+    const methods = [BASE_METHOD, ...study.study.methods];
+    const tiers = Object.keys(base.results.evaluations[PRIMARY_SETTING]);
+    const boot = metricBootstrap(base.results, {
+      setting: PRIMARY_SETTING,
+      tiers,
+      methods,
+      metrics: ["greedyEntropy"],
+    });
+    return methods.map((method) => ({
+      base: base.name,
+      prior: base.passAt1,
+      quantity: method,
+      ...metricStatistic(boot, (v) => v(method, "greedyEntropy")),
+    }));
+  });
+}
+
+/**
+ * Tests the study's claims (a), (b) and (c) of the module doc.
+ *
+ * @param study The study's results.
+ * @returns Three records.
+ */
+export function priorStudyClaims(study: PriorStudyResults): ClaimRecord[] {
+  const bases = study.bases;
+  const weakest = bases[0];
+  const strongest = bases[bases.length - 1];
+  const k = weakest.results.protocol.evaluation.samples;
+  const gated = (
+    used: readonly StudyBase[],
+    id: string,
+    claim: string,
+    judge: () => ClaimRecord,
+  ) => {
+    const failed = used.filter((b) => !b.gate.passed);
+    return failed.length > 0
+      ? claimNotJudged("not tested", {
+        id,
+        claim,
+        reason: failed.map((b) =>
+          `${b.name}: the policies did not move enough (${b.gate.evidence})`
+        ).join("; "),
+      })
+      : judge();
+  };
+  const a = gated(
+    [weakest, strongest],
+    "a",
+    `NSR's Pass@${k} advantage over PSR grows with prior strength`,
+    () => {
+      const boots = [weakest, strongest].map((b) =>
+        passAtKBootstrap(poolTiers(b.results), {
+          setting: PRIMARY_SETTING,
+          tier: POOLED_TIER,
+          methods: ["NSR", "PSR"],
+        })
+      );
+      const j = boots[0].ks.indexOf(k);
+      const gap = (boot: typeof boots[0], b: number | null) =>
+        b === null
+          ? boot.estimates.NSR[j] - boot.estimates.PSR[j]
+          : boot.draws.NSR[j][b] - boot.draws.PSR[j][b];
+      const estimate = gap(boots[1], null) - gap(boots[0], null);
+      const draws = Array.from(
+        { length: boots[0].resamples },
+        (_, b) => gap(boots[1], b) - gap(boots[0], b),
+      );
+      const interval = { estimate, ...percentileInterval(draws, estimate, boots[0].confidence) };
+      const per = [weakest, strongest].map((b, i) =>
+        `${b.name} ${(100 * gap(boots[i], null)).toFixed(1)} pp`
+      ).join(", ");
+      const record = claimFromInterval(interval, {
+        id: "a",
+        claim: `NSR's Pass@${k} advantage over PSR grows with prior strength`,
+        relation: "greater",
+        label: `(NSR − PSR at k=${k}) on ${strongest.name} − on ${weakest.name}`,
+        unit: "percent",
+      });
+      return { ...record, evidence: `${record.evidence}; NSR − PSR: ${per}` };
+    },
+  );
+  const b = gated(
+    [strongest],
+    "b",
+    `On the strongest base NSR's Pass@${k} is not below the base's`,
+    () =>
+      claimFromInterval(differenceAt(strongest.results, "NSR", BASE_METHOD, k), {
+        id: "b",
+        claim: `On the strongest base NSR's Pass@${k} is not below the base's`,
+        relation: "at-least",
+        margin: PASS_AT_K_MARGIN,
+        label: `${strongest.name}: NSR − Base at k=${k}`,
+        unit: "percent",
+      }),
+  );
+  const c = gated(
+    [weakest],
+    "c",
+    `On the weakest base every method loses Pass@${k} and NSR loses least`,
+    () => {
+      const others = study.study.methods.filter((m) => m !== "NSR");
+      return combineClaims([
+        ...study.study.methods.map((m) =>
+          claimFromInterval(differenceAt(weakest.results, m, BASE_METHOD, k), {
+            id: `c/${m}<Base`,
+            claim: "",
+            relation: "less",
+            label: `${m} − Base at k=${k}`,
+            unit: "percent",
+          })
+        ),
+        ...others.map((m) =>
+          claimFromInterval(differenceAt(weakest.results, "NSR", m, k), {
+            id: `c/NSR≥${m}`,
+            claim: "",
+            relation: "at-least",
+            margin: PASS_AT_K_MARGIN,
+            label: `NSR − ${m} at k=${k}`,
+            unit: "percent",
+          })
+        ),
+      ], {
+        id: "c",
+        claim:
+          `On the weakest base (${weakest.name}) every method loses Pass@${k} and NSR loses least`,
+        rule: "all",
+      });
+    },
+  );
+  return [a, b, c];
+}
