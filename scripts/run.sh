@@ -3,7 +3,7 @@
 #
 #   bash scripts/run.sh test     # format, lint, type check, unit tests, notebooks
 #   bash scripts/run.sh repro    # the main job: run the reproduction notebooks, write out/
-#   bash scripts/run.sh bench    # benchmarks, one JSON object per line
+#   bash scripts/run.sh bench    # benchmarks, one JSON object per line (installs PyTorch for the reference)
 #
 # Needs Node.js/npm and, for Jupyter, Debian/Ubuntu apt. It installs Deno (npm, pinned), Jupyter's
 # nbconvert (apt), the Deno kernel and OpenBLAS (apt: the matrix products of the wasm backend,
@@ -61,6 +61,15 @@ ensure_openblas() {
   fi
 }
 
+ensure_torch() {
+  # The benchmarks' PyTorch reference (bench/torch_*.py): optional, so a failure only warns.
+  /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 && return
+  command -v apt-get >/dev/null 2>&1 || { say "PyTorch is missing: the benches skip their torch lines"; return; }
+  say "installing python3-torch with apt-get (the benchmarks' reference)"
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-torch; } >/dev/null ||
+    say "could not install python3-torch: the benches skip their torch lines (sudo apt-get install -y python3-torch)"
+}
+
 ensure_kernel() {
   if jupyter kernelspec list 2>/dev/null | grep -Eq '^\s*deno\s'; then return; fi
   say "registering the Deno Jupyter kernel"
@@ -71,7 +80,8 @@ ensure_kernel() {
 ensure_deno
 case "$1" in
   test | repro) ensure_jupyter; ensure_kernel; ensure_openblas ;;
-  bench | pretrain | eval) ensure_openblas ;;
+  bench) ensure_openblas; ensure_torch ;;
+  pretrain | eval | train) ensure_openblas ;;
 esac
 deno install --frozen >/dev/null 2>&1 || deno install --frozen
 exec deno task "$@"
