@@ -3,7 +3,11 @@
  * deno task check:notebooks — type-checks every notebook's code, as `deno check` does for the
  * library (it cannot read .ipynb files): the code cells of each notebook, in order, become one
  * module in a temporary folder (its `../mod.ts` import pointed at this checkout), checked with
- * this project's config. Part of `deno task ok`.
+ * this project's config. It also checks that each notebook is formatted: `deno fmt` on a copy
+ * must leave it unchanged (`deno fmt --check` on a .ipynb reports every notebook as unformatted
+ * while its incremental cache is cold, on a clean machine, even when formatting changes nothing;
+ * so `deno task ok` runs `deno fmt --check --ignore=notebooks/` and this instead). Part of
+ * `deno task ok`.
  *
  * @module
  */
@@ -29,6 +33,32 @@ try {
     await Deno.writeTextFile(file, `${code}\nexport {};\n`);
     files.push(file);
   }
+  // Formatting: the notebooks, copied, formatted with this project's config, compared.
+  const copies = join(dir, "formatted");
+  await Deno.mkdir(copies);
+  const names = [...Deno.readDirSync(notebookDir)].map((e) => e.name).filter((n) =>
+    n.endsWith(".ipynb")
+  );
+  for (const name of names) await Deno.copyFile(join(notebookDir, name), join(copies, name));
+  const format = await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", "--config", new URL("deno.json", ROOT).pathname, copies],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  const unformatted: string[] = [];
+  for (const name of names) {
+    const [original, formatted] = await Promise.all([
+      Deno.readTextFile(join(notebookDir, name)),
+      Deno.readTextFile(join(copies, name)),
+    ]);
+    if (original !== formatted) unformatted.push(`notebooks/${name}`);
+  }
+  if (format.code !== 0 || unformatted.length > 0) {
+    console.error(
+      `Notebooks not formatted: ${unformatted.join(", ") || "deno fmt failed"} (run: deno fmt)`,
+    );
+    Deno.exit(1);
+  }
   const check = await new Deno.Command(Deno.execPath(), {
     args: ["check", "--config", new URL("deno.json", ROOT).pathname, ...files],
     stdout: "inherit",
@@ -40,7 +70,7 @@ try {
     );
     Deno.exit(1);
   }
-  console.error(`type-checked ${files.length} notebook(s)`);
+  console.error(`type-checked and format-checked ${files.length} notebook(s)`);
 } finally {
   await Deno.remove(dir, { recursive: true });
 }
