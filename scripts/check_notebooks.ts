@@ -6,7 +6,7 @@
  * this project's config. It also checks that each notebook is formatted: `deno fmt` on a copy
  * must leave it unchanged (`deno fmt --check` on a .ipynb reports every notebook as unformatted
  * while its incremental cache is cold, on a clean machine, even when formatting changes nothing;
- * so `deno task ok` runs `deno fmt --check --ignore=notebooks/` and this instead). Part of
+ * so `deno task ok` runs `deno fmt --check` with notebooks/ ignored, and this). Part of
  * `deno task ok`.
  *
  * @module
