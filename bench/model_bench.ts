@@ -8,6 +8,7 @@
 // since 2 OpenMP threads on a loaded 2-core machine can be far slower than 1.
 // Usage: deno run -A bench/model_bench.ts [--quick]
 import * as tf from "@tensorflow/tfjs";
+import { emit } from "./_emit.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import type { ModelConfig } from "../lib/config.ts";
 import { GradientPool } from "../lib/model/gradient_pool.ts";
@@ -34,15 +35,6 @@ const REPEATS = quick ? 1 : 3;
 // its 32 tokens), and a next-token training step with tf.train.adam (pretraining's workload, not
 // an RL step: bench/rl_bench.ts measures that).
 const LABEL = { sampling: "fixed_length_sampling", training: "pretrain_step" } as const;
-
-function emit(
-  bench: string,
-  value: number,
-  unit: string,
-  extra: Record<string, unknown> = {},
-): void {
-  console.log(JSON.stringify({ bench, value, unit, ...extra }));
-}
 
 const SAMPLE_SETTINGS = {
   temperature: 1,

@@ -12,6 +12,7 @@
 //   1024^3 OpenBLAS sgemm through our engine, and torch's), so the distance from the limit shows.
 // Ratios are ours / torch: above 1, ours is faster. Usage: deno run -A bench/rl_bench.ts [--quick]
 import * as tf from "@tensorflow/tfjs";
+import { emit as emitResult } from "./_emit.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { SamplingPool } from "../lib/model/sampling_pool.ts";
 import { sequenceLogProbs } from "../lib/model/log_probs.ts";
@@ -27,13 +28,14 @@ const STEPS = quick ? 2 : 6;
 const EVAL = { prompts: quick ? 8 : 64, samples: 256 };
 const script = new URL("./torch_rl.py", import.meta.url).pathname;
 
+// Four significant digits: the run-to-run noise is larger.
 function emit(
   bench: string,
   value: number,
   unit: string,
   extra: Record<string, unknown> = {},
 ): void {
-  console.log(JSON.stringify({ bench, value: Number(value.toPrecision(4)), unit, ...extra }));
+  emitResult(bench, value, unit, extra, { digits: 4 });
 }
 
 async function torch(config: Record<string, unknown>): Promise<Record<string, number> | string> {

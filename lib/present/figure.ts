@@ -189,11 +189,14 @@ export function figure(marks: Marks, options: FigureOptions = {}): Figure {
   }
   bare.setAttribute("y", String(top));
   bare.setAttribute("xmlns", SVG_NS);
-  const height = top + plotHeight;
+  return assemble(plotEl.outerHTML, `${header.join("")}${bare.outerHTML}`, width, top + plotHeight);
+}
+
+// A Figure from its HTML and the SVG content of its standalone document (white background).
+function assemble(html: string, content: string, width: number, height: number): Figure {
   const svg = `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" ` +
     `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">` +
-    `<rect width="100%" height="100%" fill="white"/>${header.join("")}${bare.outerHTML}</svg>`;
-  const html = plotEl.outerHTML;
+    `<rect width="100%" height="100%" fill="white"/>${content}</svg>`;
   return {
     html,
     svg,
@@ -233,21 +236,12 @@ export function stackFigures(figures: readonly Figure[]): Figure {
     height += f.height;
     return part;
   });
-  const svg = `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">` +
-    `<rect width="100%" height="100%" fill="white"/>${parts.join("")}</svg>`;
-  const html = `<div>${figures.map((f) => f.html).join("")}</div>`;
-  return {
-    html,
-    svg,
+  return assemble(
+    `<div>${figures.map((f) => f.html).join("")}</div>`,
+    parts.join(""),
     width,
     height,
-    [Symbol.for("Jupyter.display")]: () => ({
-      "text/html": html,
-      "image/svg+xml": svg,
-      "text/plain": `Figure ${width}×${height}`,
-    }),
-  };
+  );
 }
 
 /** What Deno's Jupyter kernel displays: a MIME bundle behind `Symbol.for("Jupyter.display")`. */

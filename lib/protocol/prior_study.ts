@@ -30,7 +30,7 @@ import {
   PASS_AT_K_MARGIN,
 } from "./claims.ts";
 import { type MovementGate, movementGate } from "./paper_claims.ts";
-import { mergeChanges } from "./protocol_file.ts";
+import { loadProfileFile } from "./protocol_file.ts";
 import {
   metricBootstrap,
   metricStatistic,
@@ -68,20 +68,7 @@ export async function loadPriorStudy(
   options: { path?: string } = {},
 ): Promise<PriorStudyConfig> {
   const { path = PRIOR_STUDY_FILE } = options;
-  let file: { full?: unknown; smoke?: unknown };
-  try {
-    file = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    throw new TypeError(`Cannot load the prior study: ${path} is unreadable or not JSON: ${error}`);
-  }
-  const input = profile === "full" ? file.full : mergeChanges(file.full, file.smoke ?? {});
-  try {
-    return parsePriorStudyConfig(input);
-  } catch (error) {
-    throw new TypeError(
-      `Cannot load the ${profile} prior study from ${path}: ${(error as Error).message}`,
-    );
-  }
+  return await loadProfileFile(path, profile, parsePriorStudyConfig, "prior study");
 }
 
 /**

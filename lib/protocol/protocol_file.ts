@@ -53,18 +53,38 @@ export async function loadProtocol(
   options: { path?: string } = {},
 ): Promise<ProtocolConfig> {
   const { path = PROTOCOL_FILE } = options;
+  return await loadProfileFile(path, profile, parseProtocolConfig, "protocol");
+}
+
+/**
+ * Reads a JSON file of `{ full, smoke }` (the smoke profile's changes to `full`) and parses one
+ * profile of it: the shape of `data/protocol.json` and `data/prior_study.json`.
+ *
+ * @param path The file.
+ * @param profile `full` or `smoke`.
+ * @param parse The schema's parser (throws naming the field).
+ * @param what What the file holds, for messages (e.g. "protocol").
+ * @returns The parsed profile.
+ * @throws {TypeError} If the file is not JSON or a field is invalid (named, with the file).
+ */
+export async function loadProfileFile<T>(
+  path: string,
+  profile: Profile,
+  parse: (input: unknown) => T,
+  what: string,
+): Promise<T> {
   let file: { full?: unknown; smoke?: unknown };
   try {
     file = JSON.parse(await Deno.readTextFile(path));
   } catch (error) {
-    throw new TypeError(`Cannot load the protocol: ${path} is unreadable or not JSON: ${error}`);
+    throw new TypeError(`Cannot load the ${what}: ${path} is unreadable or not JSON: ${error}`);
   }
   const input = profile === "full" ? file.full : mergeChanges(file.full, file.smoke ?? {});
   try {
-    return parseProtocolConfig(input);
+    return parse(input);
   } catch (error) {
     throw new TypeError(
-      `Cannot load the ${profile} protocol from ${path}: ${(error as Error).message}`,
+      `Cannot load the ${profile} ${what} from ${path}: ${(error as Error).message}`,
     );
   }
 }
