@@ -1,5 +1,6 @@
-;; Cached attention of one decoding step, in WebAssembly SIMD on the wasm backend's own memory.
-;; Source of lib/model/attention_wasm.ts (regenerate with `deno task build:wasm`).
+;; The SIMD kernels of the wasm backend, in WebAssembly SIMD on the backend's own memory: cached
+;; attention of one decoding step, and the row copies, layer norm and GELU argument of the trunk.
+;; Source of lib/engine/attention_wasm.ts (regenerate with `deno task build:wasm`).
 ;;
 ;; Layout (float32, byte addresses into the imported memory): keys and values [P, N, d]
 ;; position-major (channel n = b·H + h); q and out [N, d]; weights [N, P]. d is a multiple of 4.
@@ -223,4 +224,110 @@
         (br $n_loop)))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $p_loop))))
+
+  ;; dst [rows, width] = src rows, `stride` floats apart, times scale (width a multiple of 4): one
+  ;; call splits q (scaled), k and v out of a step's fused [B, 3D] projection.
+  (func (export "copy_rows")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $width i32) (param $stride i32)
+    (param $scale f32)
+    (local $r i32) (local $j i32) (local $wBytes i32) (local $sBytes i32) (local $s v128)
+    (local.set $wBytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $sBytes (i32.shl (local.get $stride) (i32.const 2)))
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (local.set $r (i32.const 0))
+    (block $r_done (loop $r_loop
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $j_done (loop $j_loop
+        (br_if $j_done (i32.ge_u (local.get $j) (local.get $wBytes)))
+        (v128.store (i32.add (local.get $dst) (local.get $j))
+          (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $j))) (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $j_loop)))
+      (local.set $src (i32.add (local.get $src) (local.get $sBytes)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $wBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r_loop))))
+
+  ;; Layer norm of each row of x [N, I] (I a multiple of 4) in the order of tfjs's op-by-op path,
+  ;; so the results are the same bits: mean and variance summed left to right and divided by I,
+  ;; invStd = 1 / sqrt(variance + eps), xHat = (x − mean) · invStd, y = xHat · g + b. Writes
+  ;; xHat [N, I] and invStd [N]; xHat may be y (then y alone survives).
+  (func (export "layer_norm")
+    (param $x i32) (param $g i32) (param $b i32) (param $y i32) (param $xhat i32)
+    (param $invstd i32) (param $N i32) (param $I i32) (param $eps f32)
+    (local $n i32) (local $j i32) (local $iBytes i32) (local $fi f32) (local $sum f32)
+    (local $mean f32) (local $c f32) (local $inv v128) (local $v v128)
+    (local.set $iBytes (i32.shl (local.get $I) (i32.const 2)))
+    (local.set $fi (f32.convert_i32_u (local.get $I)))
+    (local.set $n (i32.const 0))
+    (block $n_done (loop $n_loop
+      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $sum (f32.const 0))
+      (local.set $j (i32.const 0))
+      (block $m_done (loop $m_loop
+        (br_if $m_done (i32.ge_u (local.get $j) (local.get $iBytes)))
+        (local.set $sum (f32.add (local.get $sum) (f32.load (i32.add (local.get $x) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $m_loop)))
+      (local.set $mean (f32.div (local.get $sum) (local.get $fi)))
+      ;; centred values (kept in xhat) and the sum of their squares
+      (local.set $sum (f32.const 0))
+      (local.set $j (i32.const 0))
+      (block $c_done (loop $c_loop
+        (br_if $c_done (i32.ge_u (local.get $j) (local.get $iBytes)))
+        (local.set $c (f32.sub (f32.load (i32.add (local.get $x) (local.get $j))) (local.get $mean)))
+        (f32.store (i32.add (local.get $xhat) (local.get $j)) (local.get $c))
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (local.get $c) (local.get $c))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $c_loop)))
+      (local.set $c (f32.div (f32.const 1)
+        (f32.sqrt (f32.add (f32.div (local.get $sum) (local.get $fi)) (local.get $eps)))))
+      (f32.store (local.get $invstd) (local.get $c))
+      (local.set $inv (f32x4.splat (local.get $c)))
+      (local.set $j (i32.const 0))
+      (block $y_done (loop $y_loop
+        (br_if $y_done (i32.ge_u (local.get $j) (local.get $iBytes)))
+        (local.set $v (f32x4.mul (v128.load (i32.add (local.get $xhat) (local.get $j))) (local.get $inv)))
+        (v128.store (i32.add (local.get $xhat) (local.get $j)) (local.get $v))
+        (v128.store (i32.add (local.get $y) (local.get $j)) (f32x4.add
+          (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $g) (local.get $j))))
+          (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $y_loop)))
+      (local.set $x (i32.add (local.get $x) (local.get $iBytes)))
+      (local.set $y (i32.add (local.get $y) (local.get $iBytes)))
+      (local.set $xhat (i32.add (local.get $xhat) (local.get $iBytes)))
+      (local.set $invstd (i32.add (local.get $invstd) (i32.const 4)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $n_loop))))
+
+  ;; GELU's sigmoid argument, element by element in tfjs's op order: out = (x + x·x·x · a) · c2
+  ;; (c2 = 2·√(2/π), a = 0.044715); n elements, four at a time then the tail.
+  (func (export "gelu_arg")
+    (param $x i32) (param $out i32) (param $n i32) (param $a f32) (param $c2 f32)
+    (local $end i32) (local $end4 i32) (local $va v128) (local $vc v128) (local $v v128)
+    (local $s f32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $vc (f32x4.splat (local.get $c2)))
+    (block $v_done (loop $v_loop
+      (br_if $v_done (i32.ge_u (local.get $x) (local.get $end4)))
+      (local.set $v (v128.load (local.get $x)))
+      (v128.store (local.get $out) (f32x4.mul (f32x4.add (local.get $v) (f32x4.mul
+        (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) (local.get $v)) (local.get $va)))
+        (local.get $vc)))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $v_loop)))
+    (block $t_done (loop $t_loop
+      (br_if $t_done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $s (f32.load (local.get $x)))
+      (f32.store (local.get $out) (f32.mul (f32.add (local.get $s) (f32.mul
+        (f32.mul (f32.mul (local.get $s) (local.get $s)) (local.get $s)) (local.get $a)))
+        (local.get $c2)))
+      (local.set $x (i32.add (local.get $x) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $t_loop))))
 )

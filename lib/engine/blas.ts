@@ -98,7 +98,7 @@ export function loadOpenBlas(options: { path?: string } = {}): OpenBlasLoad {
 type WasmBackend = {
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; HEAPF32: Float32Array };
 };
 
 type MatMulArgs = {
@@ -203,11 +203,66 @@ function makeKernel(
   }) as unknown as tf.KernelFunc;
 }
 
+/**
+ * The fused linear layer's name in tfjs's registry (wasm with OpenBLAS only): inputs `x` `[M, K]`,
+ * `w` `[K, N]`, `bias` `[N]`; output `x · w + bias` `[M, N]` as one sgemm onto rows of the bias
+ * (β = 1), which saves the separate add. The sum is the same float32 addition as matMul then
+ * add, so the bits are the same (tested).
+ */
+export const LINEAR_KERNEL = "RlvrLinear";
+
+type LinearArgs = {
+  inputs: { x: tf.TensorInfo; w: tf.TensorInfo; bias: tf.TensorInfo };
+  backend: WasmBackend;
+};
+
+function makeLinearKernel(library: OpenBlasLibrary): tf.KernelFunc {
+  const sgemm = library.symbols.cblas_sgemm;
+  return (({ inputs: { x, w, bias }, backend }: LinearArgs) => {
+    const [M, K] = x.shape;
+    const N = w.shape[1];
+    if (w.shape[0] !== K || bias.shape.length !== 1 || bias.shape[0] !== N) {
+      throw new RangeError(
+        `Cannot run a linear layer: x [${x.shape}], w [${w.shape}] and bias [${bias.shape}] do not fit`,
+      );
+    }
+    const out = backend.makeOutput([M, N], "float32");
+    if (M * N === 0) return out;
+    // Offsets are read after makeOutput: its allocation may grow (and move) the heap.
+    const floats = backend.wasm.HEAPF32;
+    const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+    const c = at(out) / FLOAT_BYTES;
+    const b = at(bias) / FLOAT_BYTES;
+    for (let row = 0; row < M; row++) floats.copyWithin(c + row * N, b, b + N);
+    if (K === 0) return out;
+    const base = Deno.UnsafePointer.of(backend.wasm.HEAPU8 as Uint8Array<ArrayBuffer>)!;
+    const pointer = (t: tf.TensorInfo) => Deno.UnsafePointer.offset(base, at(t));
+    sgemm(
+      CBLAS_ROW_MAJOR,
+      CBLAS_NO_TRANS,
+      CBLAS_NO_TRANS,
+      M,
+      N,
+      K,
+      1,
+      pointer(x),
+      K,
+      pointer(w),
+      N,
+      1,
+      pointer(out),
+      N,
+    );
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
 let original: tf.KernelConfig | undefined;
 
 /**
  * Routes the wasm backend's `BatchMatMul` (every `tf.matMul` and its gradients) through OpenBLAS,
- * or back to the backend's own kernel. Called by `initBackend`; idempotent.
+ * or back to the backend's own kernel, and registers (or removes) {@link LINEAR_KERNEL}. Called
+ * by `initBackend`; idempotent.
  *
  * @param library The loaded OpenBLAS, or null to restore the backend's kernel.
  * @throws {Error} When the wasm backend's kernel is not registered (tfjs-backend-wasm not imported).
@@ -231,4 +286,12 @@ export function useOpenBlasMatMul(library: OpenBlasLibrary | null): void {
     : { ...original, kernelFunc: makeKernel(library, original.kernelFunc) };
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel(config);
+  if (tf.getKernel(LINEAR_KERNEL, "wasm") !== undefined) tf.unregisterKernel(LINEAR_KERNEL, "wasm");
+  if (library !== null) {
+    tf.registerKernel({
+      kernelName: LINEAR_KERNEL,
+      backendName: "wasm",
+      kernelFunc: makeLinearKernel(library),
+    });
+  }
 }

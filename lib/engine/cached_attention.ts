@@ -8,7 +8,9 @@
  * same arithmetic in one pass over the cache.
  *
  * Inputs and outputs match `attendStep` in transformer.ts: past keys and values `[P, N, d]`
- * (N = B·H), this step's scaled query and its key and value `[B, D]`; it returns the extended
+ * (N = B·H) and this step's fused projection `qkv` `[B, 3D]` (query, key, value side by side;
+ * the kernel scales the query by the attribute `scale` and splits the three itself: a tfjs split
+ * copied the whole projection once per part and was a quarter of sampling time); it returns the extended
  * caches `[P + 1, N, d]` and the mixed values `[B, D]`. With the attribute `filled` = P, the
  * caches are instead buffers of more positions that the sampler owns: the kernel writes row P
  * in place and returns only the mixed values, so a step copies no cache (copying two growing
@@ -16,7 +18,11 @@
  * float32 like the tfjs path, in another order, so results agree to float rounding (tested).
  *
  * A second kernel, {@link KEEP_ROWS_KERNEL}, drops finished sequences from such a cache by block
- * copies (the sampler calls it; tf.gather was slower than the rows it saved).
+ * copies (the sampler calls it; tf.gather was slower than the rows it saved). Two more fuse the
+ * trunk's row-wise ops, each replacing a chain of small tfjs ops whose per-op cost dominates at
+ * width 64: {@link LAYER_NORM_KERNEL} (nine ops) and {@link GELU_ARG_KERNEL} (five). Both do
+ * tfjs's float32 operations in tfjs's order, so they give the same bits as the op-by-op path
+ * (tested), and the models they run sample and train exactly as before.
  *
  * @module
  */
@@ -26,9 +32,10 @@ import { ATTENTION_WASM } from "./attention_wasm.ts";
 /**
  * The kernel's revision, part of cache keys (`kernelCacheKey`): bump it whenever the kernel's
  * arithmetic changes, so cached results of the old arithmetic are not reused. 2: exponentials in
- * SIMD (a polynomial, not Math.exp) and scores summed four positions at a time.
+ * SIMD (a polynomial, not Math.exp) and scores summed four positions at a time. 3: the fused
+ * projection split in the kernel, layer norm and GELU kernels (the same bits as revision 2).
  */
-export const ATTENTION_REVISION = "simd-2";
+export const ATTENTION_REVISION = "simd-3";
 
 /** The kernel's name in tfjs's registry (wasm backend only). */
 export const CACHED_ATTENTION_KERNEL = "RlvrCachedAttention";
@@ -37,6 +44,26 @@ type AttentionExports = {
   scores(keys: number, q: number, weights: number, P: number, N: number, d: number): void;
   softmax(weights: number, N: number, P: number): void;
   mix(values: number, weights: number, out: number, P: number, N: number, d: number): void;
+  copy_rows(
+    src: number,
+    dst: number,
+    rows: number,
+    width: number,
+    stride: number,
+    scale: number,
+  ): void;
+  layer_norm(
+    x: number,
+    g: number,
+    b: number,
+    y: number,
+    xHat: number,
+    invStd: number,
+    N: number,
+    I: number,
+    eps: number,
+  ): void;
+  gelu_arg(x: number, out: number, n: number, a: number, c2: number): void;
 };
 
 /** The parts of tfjs-backend-wasm's backend object the kernel uses (not in its public types). */
@@ -48,9 +75,9 @@ type WasmBackend = {
 };
 
 type KernelArgs = {
-  inputs: Record<"keys" | "values" | "q" | "k" | "v", tf.TensorInfo>;
+  inputs: Record<"keys" | "values" | "qkv", tf.TensorInfo>;
   backend: WasmBackend;
-  attrs: { filled?: number };
+  attrs: { filled?: number; scale: number };
 };
 
 /**
@@ -104,8 +131,10 @@ function exportsFor(backend: WasmBackend): AttentionExports {
 }
 
 function cachedAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { keys, values, q, k, v } = inputs;
+  const { keys, values, qkv } = inputs;
   const [rows, N, d] = keys.shape;
+  const [B, threeD] = qkv.shape;
+  const D = threeD / 3;
   const inPlace = attrs.filled !== undefined;
   const P = inPlace ? attrs.filled as number : rows; // positions before this one
   if (inPlace && !(Number.isInteger(P) && P >= 0 && P < rows)) {
@@ -116,22 +145,25 @@ function cachedAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo 
   }
   const keysOut = inPlace ? keys : backend.makeOutput([P + 1, N, d], "float32");
   const valuesOut = inPlace ? values : backend.makeOutput([P + 1, N, d], "float32");
-  const mixed = backend.makeOutput([...q.shape], "float32");
+  const mixed = backend.makeOutput([B, D], "float32");
+  const q = backend.makeOutput([B, D], "float32");
   const weights = backend.makeOutput([N, P + 1], "float32");
   // Offsets are read after the allocations: they may grow (and move) the heap.
   const heap = backend.wasm.HEAPF32;
   const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const exports = exportsFor(backend);
   const cached = P * N * d;
-  for (const [from, step, to] of [[keys, k, keysOut], [values, v, valuesOut]]) {
+  exports.copy_rows(at(qkv), at(q), B, D, threeD, attrs.scale); // q · scale
+  for (const [from, part, to] of [[keys, 1, keysOut], [values, 2, valuesOut]] as const) {
     const out = at(to) / 4;
     if (!inPlace && cached > 0) heap.copyWithin(out, at(from) / 4, at(from) / 4 + cached);
-    heap.copyWithin(out + cached, at(step) / 4, at(step) / 4 + N * d);
+    exports.copy_rows(at(qkv) + part * D * 4, at(to) + cached * 4, B, D, threeD, 1); // row P
   }
-  const exports = exportsFor(backend);
   exports.scores(at(keysOut), at(q), at(weights), P + 1, N, d);
   exports.softmax(at(weights), N, P + 1);
   exports.mix(at(valuesOut), at(weights), at(mixed), P + 1, N, d);
   backend.disposeData(weights.dataId);
+  backend.disposeData(q.dataId);
   return inPlace ? mixed : [keysOut, valuesOut, mixed];
 }
 
@@ -177,10 +209,59 @@ function keepRows({ inputs, backend, attrs }: KeepRowsArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * The layer-norm kernel's name: inputs `x` `[N, I]`, `g`, `b` `[I]` (I a multiple of 4), attribute
+ * `eps`; outputs y `[N, I]`, and with the attribute `withStats` also xHat `[N, I]` and invStd
+ * `[N, 1]` (what the gradient needs).
+ */
+export const LAYER_NORM_KERNEL = "RlvrLayerNorm";
+
+type LayerNormArgs = {
+  inputs: Record<"x" | "g" | "b", tf.TensorInfo>;
+  backend: WasmBackend;
+  attrs: { eps: number; withStats: boolean };
+};
+
+function layerNormKernel({ inputs, backend, attrs }: LayerNormArgs): tf.TensorInfo[] {
+  const { x, g, b } = inputs;
+  const [N, I] = x.shape;
+  const y = backend.makeOutput([N, I], "float32");
+  const xHat = attrs.withStats ? backend.makeOutput([N, I], "float32") : y;
+  const invStd = backend.makeOutput([N, 1], "float32");
+  const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  exportsFor(backend).layer_norm(at(x), at(g), at(b), at(y), at(xHat), at(invStd), N, I, attrs.eps);
+  if (attrs.withStats) return [y, xHat, invStd];
+  backend.disposeData(invStd.dataId);
+  return [y];
+}
+
+/**
+ * The GELU-argument kernel's name: input `x`, attributes `a` and `c2`; output
+ * `(x + x·x·x · a) · c2` of the same shape.
+ */
+export const GELU_ARG_KERNEL = "RlvrGeluArg";
+
+type GeluArgArgs = {
+  inputs: { x: tf.TensorInfo };
+  backend: WasmBackend;
+  attrs: { a: number; c2: number };
+};
+
+function geluArgKernel({ inputs, backend, attrs }: GeluArgArgs): tf.TensorInfo {
+  const { x } = inputs;
+  const out = backend.makeOutput([...x.shape], "float32");
+  const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const n = x.shape.reduce((p, s) => p * s, 1);
+  exportsFor(backend).gelu_arg(at(x), at(out), n, attrs.a, attrs.c2);
+  return out;
+}
+
 /** The kernels {@link useSimdAttention} registers for the wasm backend. */
 const KERNELS = [
   [CACHED_ATTENTION_KERNEL, cachedAttention as unknown as tf.KernelFunc],
   [KEEP_ROWS_KERNEL, keepRows as unknown as tf.KernelFunc],
+  [LAYER_NORM_KERNEL, layerNormKernel as unknown as tf.KernelFunc],
+  [GELU_ARG_KERNEL, geluArgKernel as unknown as tf.KernelFunc],
 ] as const;
 
 /** Whether {@link useSimdAttention} turned the kernel on, or why it could not. */

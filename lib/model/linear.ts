@@ -18,6 +18,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { currentMatMul } from "../engine/backend.ts";
+import { LINEAR_KERNEL } from "../engine/blas.ts";
+import {
+  GELU_ARG_KERNEL,
+  LAYER_NORM_KERNEL,
+  simdAttentionActive,
+} from "../engine/cached_attention.ts";
 
 // tf.customGrad passes the save function as the last argument; these aliases keep the casts
 // in one place.
@@ -88,7 +94,9 @@ const linearOp = tf.customGrad(
   ((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: Save): GradResult => {
     save([x, w]);
     return {
-      value: tf.add(tf.matMul(x, w), b), // [N, O]
+      value: currentMatMul() === "openblas"
+        ? tf.engine().runKernel(LINEAR_KERNEL, { x, w, bias: b }) as tf.Tensor // one sgemm
+        : tf.add(tf.matMul(x, w), b), // [N, O]
       gradFunc: (dy, [sx, sw]) => [
         matMulT(dy, sw, false, true), // [N, I]
         matMulT(sx, dy, true, false), // [I, O]
@@ -178,16 +186,29 @@ export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
 /** Added to the variance in layer norm so rsqrt stays finite (GPT-2's value). */
 export const LAYER_NORM_EPS = 1e-5;
 
+/**
+ * Layer norm's value, xHat `[N, I]` and invStd `[N, 1]`: one SIMD kernel on wasm (the same bits
+ * as the ops below, which run elsewhere).
+ */
+function layerNormForward(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor[] {
+  if (simdAttentionActive(x.shape[1])) {
+    const attrs = { eps: LAYER_NORM_EPS, withStats: true };
+    return tf.engine().runKernel(LAYER_NORM_KERNEL, { x, g, b }, attrs) as tf.Tensor[];
+  }
+  const mean = tf.mean(x, 1, true); // [N, 1]
+  const centered = tf.sub(x, mean); // [N, I]
+  const variance = tf.mean(tf.square(centered), 1, true); // [N, 1]
+  const invStd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)); // [N, 1]
+  const xHat = tf.mul(centered, invStd); // [N, I]
+  return [tf.add(tf.mul(xHat, g), b), xHat, invStd];
+}
+
 const layerNormOp = tf.customGrad(
   ((x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: Save): GradResult => {
-    const mean = tf.mean(x, 1, true); // [N, 1]
-    const centered = tf.sub(x, mean); // [N, I]
-    const variance = tf.mean(tf.square(centered), 1, true); // [N, 1]
-    const invStd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)); // [N, 1]
-    const xHat = tf.mul(centered, invStd); // [N, I]
+    const [value, xHat, invStd] = layerNormForward(x, g, b);
     save([xHat, invStd, g]);
     return {
-      value: tf.add(tf.mul(xHat, g), b),
+      value,
       // dx = invStd · (dxHat − mean(dxHat) − xHat · mean(dxHat · xHat)), dxHat = dy · g
       gradFunc: (dy, [sxHat, sInvStd, sg]) => {
         const dxHat = tf.mul(dy, sg); // [N, I]
@@ -229,11 +250,21 @@ const GELU_A = 0.044715;
 
 // ½(1 + tanh(u)) = σ(2u), and wasm's sigmoid is about 8× faster than its tanh; x·x·x is
 // likewise much faster than pow(x, 3).
+/** 2u = 2c(x + a·x³): one SIMD kernel on wasm (the same bits as the ops, which run elsewhere). */
+function geluArgument(x: tf.Tensor): tf.Tensor {
+  if (simdAttentionActive()) {
+    return tf.engine().runKernel(GELU_ARG_KERNEL, { x }, {
+      a: GELU_A,
+      c2: 2 * GELU_C,
+    }) as tf.Tensor;
+  }
+  const cube = tf.mul(tf.mul(x, x), x);
+  return tf.mul(tf.add(x, tf.mul(cube, GELU_A)), 2 * GELU_C);
+}
+
 const geluOp = tf.customGrad(
   ((x: tf.Tensor, save: Save): GradResult => {
-    const cube = tf.mul(tf.mul(x, x), x);
-    const twoU = tf.mul(tf.add(x, tf.mul(cube, GELU_A)), 2 * GELU_C); // 2u = 2c(x + a·x³)
-    const s = tf.sigmoid(twoU); // σ(2u) = ½(1 + tanh u)
+    const s = tf.sigmoid(geluArgument(x)); // σ(2u) = ½(1 + tanh u)
     save([x, s]);
     return {
       value: tf.mul(x, s),

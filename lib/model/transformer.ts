@@ -106,37 +106,39 @@ function attendFull(
 }
 
 /**
- * Attention of one new position (per sequence) over the cache and itself, with channels
- * n = b·H + h and no transpose of the cache: scores[p, n] = Σ_j keys[p, n, j] · q[n, j] as a
+ * Attention of one new position (per sequence) over the cache and itself, from the step's fused
+ * projection (the query scaled by 1/√d first), with channels n = b·H + h and no transpose of the
+ * cache: scores[p, n] = Σ_j keys[p, n, j] · q[n, j] as a
  * broadcast multiply and a last-axis sum, then out[n, j] = Σ_p probs[p, n] · values[p, n, j]
  * as one depthwise convolution of the input `[1, 1, P, N]` with the filter `values`
  * `[1, P, N, d]` (channel multiplier d), which XNNPACK runs fast on wasm. On wasm with the SIMD
- * kernel turned on (cached_attention.ts), all of it is one kernel call instead.
+ * kernel turned on (cached_attention.ts), all of it, the split and scaling included, is one kernel
+ * call instead.
  */
 function attendStep(
-  q2: tf.Tensor2D, // [B, D], already scaled by 1/√d
-  k2: tf.Tensor2D, // [B, D]
-  v2: tf.Tensor2D, // [B, D]
+  qkv: tf.Tensor2D, // [B, 3D]: query (not yet scaled), key, value
   past: LayerCache,
   heads: number,
 ): { mixed: tf.Tensor2D; cache: LayerCache } {
-  const [B, D] = q2.shape;
+  const B = qkv.shape[0];
+  const D = qkv.shape[1] / 3;
   const N = B * heads;
   const d = D / heads;
-  const inputs = { keys: past.keys, values: past.values, q: q2, k: k2, v: v2 };
-  if (simdAttentionActive(d) && past.filled !== undefined) {
-    const filled = past.filled;
-    const mixed = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, inputs, { filled }) as tf.Tensor;
-    return { mixed: mixed as tf.Tensor2D, cache: { ...past, filled: filled + 1 } };
-  }
+  const scale = 1 / Math.sqrt(d);
   if (simdAttentionActive(d)) {
-    const [keys, values, mixed] = tf.engine().runKernel(
-      CACHED_ATTENTION_KERNEL,
-      inputs,
-      {},
-    ) as tf.Tensor[];
+    const inputs = { keys: past.keys, values: past.values, qkv };
+    if (past.filled !== undefined) {
+      const attrs = { filled: past.filled, scale };
+      const mixed = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, inputs, attrs) as tf.Tensor;
+      return { mixed: mixed as tf.Tensor2D, cache: { ...past, filled: past.filled + 1 } };
+    }
+    const [keys, values, mixed] = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, inputs, {
+      scale,
+    }) as tf.Tensor[];
     return { mixed: mixed as tf.Tensor2D, cache: { keys, values } as LayerCache };
   }
+  const [q, k2, v2] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // [B, D] each
+  const q2 = tf.mul(q, scale) as tf.Tensor2D; // [B, D]
   const [pastKeys, pastValues] = past.filled === undefined
     ? [past.keys, past.values]
     : [past.keys, past.values].map((t) => tf.slice(t, 0, past.filled)); // the written positions
@@ -169,26 +171,23 @@ function block(
   { x, batch, tokens, past, withCache }: BlockInput,
 ): { x: tf.Tensor2D; cache?: LayerCache } {
   const D = x.shape[1];
-  const scale = 1 / Math.sqrt(D / heads);
   // attention
   const h1 = layerNorm(x, w1(weights, `${prefix}ln1.g`), w1(weights, `${prefix}ln1.b`)); // [B·T, D]
-  let q2: tf.Tensor2D, k2: tf.Tensor2D, v2: tf.Tensor2D;
+  let attention: { mixed: tf.Tensor2D; cache?: LayerCache };
   if (past) {
-    // one position: the activations are small, so one fused matmul then a split
+    // one position: one fused matmul; attendStep splits it
     const qkv = linear(h1, w2(weights, `${prefix}attn.qkv.w`), w1(weights, `${prefix}attn.qkv.b`)); // [B, 3D]
-    [q2, k2, v2] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // [B, D] each
+    attention = attendStep(qkv, past, heads);
   } else {
     // Split the weights, not the activations: wasm's Slice copies its whole input each call.
     const [wq, wk, wv] = tf.split(w2(weights, `${prefix}attn.qkv.w`), 3, 1) as tf.Tensor2D[]; // [D, D]
     const [bq, bk, bv] = tf.split(w1(weights, `${prefix}attn.qkv.b`), 3) as tf.Tensor1D[]; // [D]
-    q2 = linear(h1, wq, bq); // [B·T, D]
-    k2 = linear(h1, wk, bk); // [B·T, D]
-    v2 = linear(h1, wv, bv); // [B·T, D]
+    const q2 = tf.mul(linear(h1, wq, bq), 1 / Math.sqrt(D / heads)) as tf.Tensor2D; // [B·T, D]
+    const k2 = linear(h1, wk, bk); // [B·T, D]
+    const v2 = linear(h1, wv, bv); // [B·T, D]
+    attention = attendFull(q2, k2, v2, { batch, tokens, heads, withCache });
   }
-  const qScaled = tf.mul(q2, scale) as tf.Tensor2D; // [B·T, D]
-  const { mixed, cache } = past
-    ? attendStep(qScaled, k2, v2, past, heads)
-    : attendFull(qScaled, k2, v2, { batch, tokens, heads, withCache });
+  const { mixed, cache } = attention;
   const attnOut = linear(
     mixed,
     w2(weights, `${prefix}attn.proj.w`),

@@ -49,7 +49,7 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
   const info = await initBackend({ attention: "simd" });
   assert.equal(info.attention, "simd");
   assert.equal(currentAttention(), "simd");
-  assert.equal(kernelCacheKey().attention, "simd-2");
+  assert.equal(kernelCacheKey().attention, "simd-3");
   const prng = seededPrng(3);
   // [P cached positions, batch B, heads H, head width d]
   // P + 1 scores per row: whole blocks of four, tails of 1 to 3, fewer than four
@@ -72,16 +72,24 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
         k: random(prng, N * d),
         v: random(prng, N * d),
       };
-      const want = reference(data.keys, data.values, data.q, data.k, data.v, [P, N, d]);
+      // The step's fused projection [B, 3D]: row b is q_b, k_b, v_b; the kernel scales q.
+      const D = H * d;
+      const qkv = new Float32Array(B * 3 * D);
+      for (let b = 0; b < B; b++) {
+        qkv.set(data.q.subarray(b * D, (b + 1) * D), b * 3 * D);
+        qkv.set(data.k.subarray(b * D, (b + 1) * D), b * 3 * D + D);
+        qkv.set(data.v.subarray(b * D, (b + 1) * D), b * 3 * D + 2 * D);
+      }
+      const scale = 0.25; // a power of two: the scaled query is exact
+      const scaledQ = data.q.map((x) => x * scale);
+      const want = reference(data.keys, data.values, scaledQ, data.k, data.v, [P, N, d]);
       const got = await assertNoLeak(() =>
         tf.tidy(() => {
           const outs = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, {
             keys: tf.tensor3d(data.keys, [P, N, d]),
             values: tf.tensor3d(data.values, [P, N, d]),
-            q: tf.tensor2d(data.q, [B, H * d]),
-            k: tf.tensor2d(data.k, [B, H * d]),
-            v: tf.tensor2d(data.v, [B, H * d]),
-          }, {}) as tf.Tensor[];
+            qkv: tf.tensor2d(qkv, [B, 3 * D]),
+          }, { scale }) as tf.Tensor[];
           assert.deepEqual(outs.map((o) => o.shape), [[P + 1, N, d], [P + 1, N, d], [B, H * d]]);
           return outs.map((o) => [...o.dataSync()]);
         })
@@ -99,10 +107,8 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
           const mixed = tf.engine().runKernel(CACHED_ATTENTION_KERNEL, {
             keys,
             values,
-            q: tf.tensor2d(data.q, [B, H * d]),
-            k: tf.tensor2d(data.k, [B, H * d]),
-            v: tf.tensor2d(data.v, [B, H * d]),
-          }, { filled: P }) as tf.Tensor;
+            qkv: tf.tensor2d(qkv, [B, 3 * D]),
+          }, { filled: P, scale }) as tf.Tensor;
           return [keys, values, mixed].map((o) => [...o.dataSync()]);
         })
       );
@@ -113,11 +119,12 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
   }
   await t.step("rejects a full buffer, naming the sizes", () => {
     const z = tf.zeros([2, 1, 4]);
-    const q = tf.zeros([1, 4]);
+    const q = tf.zeros([1, 12]);
     assert.throws(
       () =>
-        tf.engine().runKernel(CACHED_ATTENTION_KERNEL, { keys: z, values: z, q, k: q, v: q }, {
+        tf.engine().runKernel(CACHED_ATTENTION_KERNEL, { keys: z, values: z, qkv: q }, {
           filled: 2,
+          scale: 1,
         }),
       /filled must be in \[0, 1\] for a buffer of 2 positions, got 2/,
     );

@@ -124,3 +124,62 @@ Deno.test("batchMatMul() handles a single-row query (the decoding shape)", async
     y.forEach((v, i) => assertClose(v, yRef[i], 1e-5));
   });
 });
+
+Deno.test("the fused kernels give the op-by-op path's bits: layer norm, GELU, linear (values and gradients)", async (t) => {
+  // [rows, width]: a decoding step, a training micro-batch, a width that is not a multiple of 4
+  // (layer norm then runs the ops), and K = 256, the widest product of the shipped model.
+  const shapes = [[256, 64], [37, 256], [5, 6]];
+  const run = () =>
+    shapes.map(([n, width], i) =>
+      tf.tidy(() => {
+        const x = randn([n, width], 10 + i);
+        const g = randn([width], 20 + i);
+        const b = randn([width], 30 + i);
+        const w = randn([width, 3 * width], 40 + i);
+        const wb = randn([3 * width], 50 + i);
+        const f = (xx: tf.Tensor, gg: tf.Tensor, ww: tf.Tensor) =>
+          tf.sum(tf.mul(
+            gelu(
+              linear(
+                layerNorm(xx as tf.Tensor2D, gg as tf.Tensor1D, b as tf.Tensor1D),
+                ww as tf.Tensor2D,
+                wb as tf.Tensor1D,
+              ),
+            ),
+            randn([n, 3 * width], 60 + i),
+          ));
+        const values = [
+          layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D),
+          gelu(x),
+          linear(x as tf.Tensor2D, w as tf.Tensor2D, wb as tf.Tensor1D),
+        ];
+        const grads = tf.grads(f)([x, g, w]);
+        return [...values, ...grads].map((v) => Array.from(v.dataSync()));
+      })
+    );
+  await initBackend({ attention: "backend" }); // tfjs ops; OpenBLAS products
+  const ops = run();
+  await initBackend({ attention: "simd" }); // the SIMD layer-norm and GELU kernels
+  const fused = await assertNoLeak(() => run());
+  await initBackend();
+  for (const [i, [n, width]] of shapes.entries()) {
+    await t.step(`[${n}, ${width}]`, () => {
+      ["layerNorm", "gelu", "linear", "dx", "dg", "dw"].forEach((name, k) => {
+        const at = fused[i][k].findIndex((v, j) => !Object.is(v, ops[i][k][j]));
+        assert.equal(at, -1, `${name} differs at ${at}: ${fused[i][k][at]} vs ${ops[i][k][at]}`);
+        assert.equal(fused[i][k].length, ops[i][k].length);
+      });
+    });
+  }
+  await t.step("linear's one sgemm onto the bias equals matMul then add", () => {
+    const [a, b] = tf.tidy(() => {
+      const x = randn([256, 256], 1) as tf.Tensor2D;
+      const w = randn([256, 64], 2) as tf.Tensor2D;
+      const bias = randn([64], 3) as tf.Tensor1D;
+      return [linear(x, w, bias), tf.add(tf.matMul(x, w), bias)].map((v) =>
+        Array.from(v.dataSync())
+      );
+    });
+    assert.deepEqual(a, b);
+  });
+});
