@@ -1,7 +1,8 @@
 // deno-lint-ignore-file no-console -- a bench prints its results
 // Seconds per RL step of the reference model (V=32 D=128 L=4 H=4 MLP=512, context 48) with the
 // paper's update (8 samples per prompt at T = 1, 4 mini-batches, W-REINFORCE), and the share of
-// each phase: rollout, grading, teacher-forced log-probs (old + reference), update.
+// each phase: rollout, grading, teacher-forced log-probs (old + reference), update. Its lines are
+// named reference_model_rl_step_* (rl_bench.ts's rl_step_* lines time the shipped base).
 // The task: "a+b=" prompts graded by the math verifier. The first step is a warm-up and is not
 // counted. Usage: deno run -A bench/train_bench.ts [promptsPerStep] [steps]
 import { initBackend } from "../lib/engine/backend.ts";
@@ -43,8 +44,8 @@ const extra = {
 };
 const line = (bench: string, value: number, unit: string) =>
   console.log(JSON.stringify({ bench, value, unit, ...extra }));
-line("rl_step_seconds", total / counted.length, "s");
-line("rl_step_rollout_share", sum((m) => m.seconds.rollout) / total, "fraction");
-line("rl_step_grading_share", sum((m) => m.seconds.grading) / total, "fraction");
-line("rl_step_logprobs_share", sum((m) => m.seconds.logProbs) / total, "fraction");
-line("rl_step_update_share", sum((m) => m.seconds.update) / total, "fraction");
+line("reference_model_rl_step_seconds", total / counted.length, "s");
+line("reference_model_rl_step_rollout_share", sum((m) => m.seconds.rollout) / total, "fraction");
+line("reference_model_rl_step_grading_share", sum((m) => m.seconds.grading) / total, "fraction");
+line("reference_model_rl_step_logprobs_share", sum((m) => m.seconds.logProbs) / total, "fraction");
+line("reference_model_rl_step_update_share", sum((m) => m.seconds.update) / total, "fraction");
