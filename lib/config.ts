@@ -18,23 +18,17 @@ const probability = (): z.ZodNumber => z.number().min(0).max(1);
  * (`data/base`: the Countdown alphabet's 25 symbols plus PAD, BOS and EOS, 0.2M parameters).
  */
 export const ModelConfigSchema = z.strictObject({
-  /** Number of token ids, special tokens included. */
-  vocabSize: positiveInt().default(28),
-  /** Residual stream width D. */
-  width: positiveInt().default(64),
-  /** Number of transformer blocks. */
-  layers: positiveInt().default(4),
-  /** Attention heads H; must divide `width`. */
-  heads: positiveInt().default(4),
-  /** Hidden width of each block's MLP. */
-  mlpWidth: positiveInt().default(256),
-  /** Maximum sequence length (prompt + response) in tokens. */
-  context: positiveInt().default(48),
-  /**
-   * PPO's critic: `none`, a scalar head on the policy's own trunk (`shared`), or a separate
-   * trunk of the same shape (`separate`).
-   */
-  valueHead: z.enum(["none", "shared", "separate"]).default("none"),
+  vocabSize: positiveInt().default(28).describe("Number of token ids, special tokens included."),
+  width: positiveInt().default(64).describe("Residual stream width D."),
+  layers: positiveInt().default(4).describe("Number of transformer blocks."),
+  heads: positiveInt().default(4).describe("Attention heads H; must divide `width`."),
+  mlpWidth: positiveInt().default(256).describe("Hidden width of each block's MLP."),
+  context: positiveInt().default(48).describe(
+    "Maximum sequence length (prompt + response) in tokens.",
+  ),
+  valueHead: z.enum(["none", "shared", "separate"]).default("none").describe(
+    "PPO's critic: `none`, a scalar head on the policy's own trunk (`shared`), or a separate trunk of the same shape (`separate`, the paper's). PPO needs `shared` or `separate`; the other objectives take `none`.",
+  ),
 }).superRefine((m, ctx) => {
   if (m.width % m.heads !== 0) {
     ctx.addIssue({
@@ -57,18 +51,20 @@ export type ModelConfig = {
 
 /** How responses are sampled. */
 export const RolloutConfigSchema = z.strictObject({
-  /** Responses sampled per prompt (the group size G). */
-  samplesPerPrompt: positiveInt().default(8),
-  /** Sampling temperature; the paper's rollouts use 1.0. */
-  temperature: positive().default(1),
-  /** Nucleus threshold in (0, 1]; 1 disables it. */
-  topP: z.number().gt(0).max(1).default(1),
-  /** Keep only the k most likely tokens; 0 disables it. */
-  topK: z.number().int().min(0).default(0),
-  /** Take the arg-max token instead of sampling. */
-  greedy: z.boolean().default(false),
-  /** Maximum number of generated tokens per response (a Countdown response and its EOS). */
-  maxNewTokens: positiveInt().default(39),
+  samplesPerPrompt: positiveInt().default(8).describe(
+    "Responses sampled per prompt (the group size G).",
+  ),
+  temperature: positive().default(1).describe(
+    "Sampling temperature; the paper's rollouts use 1.0.",
+  ),
+  topP: z.number().gt(0).max(1).default(1).describe("Nucleus threshold in (0, 1]; 1 disables it."),
+  topK: z.number().int().min(0).default(0).describe(
+    "Keep only the k most likely tokens; 0 disables it.",
+  ),
+  greedy: z.boolean().default(false).describe("Take the arg-max token instead of sampling."),
+  maxNewTokens: positiveInt().default(39).describe(
+    "Maximum number of generated tokens per response (a Countdown response and its EOS).",
+  ),
 });
 /** Sampling settings, defaults applied (fields documented on the schema). */
 export type RolloutConfig = {
@@ -84,47 +80,60 @@ const aggregation = z.enum(["token-mean", "seq-mean-token-mean", "seq-mean-token
 
 /** Settings every objective shares: the paper's PPO-style update. */
 const commonObjective = {
-  /** PPO clip range ε in min(ρA, clip(ρ, 1−ε, 1+ε)A). */
-  clipRatio: positive().default(0.2),
-  /** Entropy bonus coefficient c (the released code's default; the paper's text says 1e-4). */
-  entropyCoef: z.number().min(0).default(1e-3),
-  /** How per-token losses become one scalar. */
-  aggregation: aggregation.default("token-mean"),
-  /** `ratio` is the PPO surrogate; `probability` is the paper's §4 surrogate −R·(1/T)·Σπ(y_t). */
-  surrogate: z.enum(["ratio", "probability"]).default("ratio"),
+  clipRatio: positive().default(0.2).describe("PPO clip range ε in min(ρA, clip(ρ, 1−ε, 1+ε)A)."),
+  entropyCoef: z.number().min(0).default(1e-3).describe(
+    "Entropy bonus coefficient c (the released code's default; the paper's text says 1e-4).",
+  ),
+  aggregation: aggregation.default("token-mean").describe(
+    "How per-token losses become one scalar.",
+  ),
+  surrogate: z.enum(["ratio", "probability"]).default("ratio").describe(
+    "`ratio` is the PPO surrogate; `probability` is the paper's §4 surrogate −R·(1/T)·Σπ(y_t).",
+  ),
 };
 
 /** The RL objective, a discriminated union on `kind`. */
 export const ObjectiveConfigSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("psr"), ...commonObjective }),
-  z.strictObject({ kind: z.literal("nsr"), ...commonObjective }),
+  z.strictObject({ kind: z.literal("psr"), ...commonObjective }).describe(
+    "Positive sample reinforcement: trains on correct samples only, A = +1.",
+  ),
+  z.strictObject({ kind: z.literal("nsr"), ...commonObjective }).describe(
+    "Negative sample reinforcement: trains on incorrect samples only, A = −1.",
+  ),
   z.strictObject({
     kind: z.literal("w-reinforce"),
     ...commonObjective,
-    /** Weight λ of correct samples: A = +λ if correct, −1 if not. */
-    lambda: z.number().min(0).default(0.1),
-  }),
-  z.strictObject({ kind: z.literal("reinforce"), ...commonObjective }),
+    lambda: z.number().min(0).default(0.1).describe(
+      "Weight λ of correct samples: A = +λ if correct, −1 if not.",
+    ),
+  }).describe("Weighted REINFORCE: every sample, A = +λ if correct, −1 if not."),
+  z.strictObject({ kind: z.literal("reinforce"), ...commonObjective }).describe(
+    "Every sample, A = +1 if correct, −1 if not.",
+  ),
   z.strictObject({
     kind: z.literal("grpo"),
     ...commonObjective,
-    /** Coefficient of the k3 KL loss to the reference policy. */
-    klCoef: z.number().min(0).default(1e-3),
-  }),
+    klCoef: z.number().min(0).default(1e-3).describe(
+      "Coefficient of the k3 KL loss to the reference policy.",
+    ),
+  }).describe(
+    "Every sample, A = (r − group mean) / group std, plus a k3 KL loss to the reference.",
+  ),
   z.strictObject({
     kind: z.literal("ppo"),
     ...commonObjective,
-    /** Coefficient of the per-token KL penalty inside the reward. */
-    klCoef: z.number().min(0).default(1e-3),
-    /** GAE discount γ. */
-    gamma: probability().default(1),
-    /** GAE λ. */
-    gaeLambda: probability().default(1),
-    /** Clip range of the value loss. */
-    valueClip: positive().default(0.5),
-    /** Critic learning rate as a multiple of the actor's. */
-    criticLearningRateScale: positive().default(10),
-  }),
+    klCoef: z.number().min(0).default(1e-3).describe(
+      "Coefficient of the per-token KL penalty inside the reward.",
+    ),
+    gamma: probability().default(1).describe("GAE discount γ."),
+    gaeLambda: probability().default(1).describe("GAE λ."),
+    valueClip: positive().default(0.5).describe("Clip range of the value loss."),
+    criticLearningRateScale: positive().default(10).describe(
+      "Critic learning rate as a multiple of the actor's.",
+    ),
+  }).describe(
+    "GAE advantages from a critic (needs `model.valueHead` shared or separate), KL penalty in the reward.",
+  ),
 ]);
 /** How per-token losses are reduced to one scalar (see `aggregate` in objective.ts). */
 export type Aggregation = "token-mean" | "seq-mean-token-mean" | "seq-mean-token-sum";
@@ -161,28 +170,27 @@ export const OBJECTIVE_KINDS: readonly ObjectiveKind[] = ObjectiveConfigSchema.o
 
 /** The optimisation loop. */
 export const TrainConfigSchema = z.strictObject({
-  /** Number of rollout batches (RL steps). */
-  steps: positiveInt().default(200),
-  /** Prompts per rollout batch; each gets `rollout.samplesPerPrompt` responses. */
-  promptsPerStep: positiveInt().default(64),
-  /** Optimizer steps per rollout batch (the batch is split into this many mini-batches). */
-  miniBatches: positiveInt().default(4),
-  /** Largest number of sequences in one forward/backward pass (gradients accumulate). */
-  microBatchSize: positiveInt().default(64),
-  /** AdamW learning rate (constant). */
-  learningRate: positive().default(1e-4),
-  /** AdamW decoupled weight decay. */
-  weightDecay: z.number().min(0).default(0.01),
-  /** AdamW β1. */
-  beta1: z.number().min(0).lt(1).default(0.9),
-  /** AdamW β2. */
-  beta2: z.number().min(0).lt(1).default(0.999),
-  /** Global gradient-norm clip. */
-  gradClip: positive().default(1),
-  /** Evaluate greedy accuracy and entropy on held-out prompts every this many steps. */
-  evalEvery: positiveInt().default(25),
-  /** Save a checkpoint every this many steps. */
-  checkpointEvery: positiveInt().default(50),
+  steps: positiveInt().default(200).describe("Number of rollout batches (RL steps)."),
+  promptsPerStep: positiveInt().default(64).describe(
+    "Prompts per rollout batch; each gets `rollout.samplesPerPrompt` responses.",
+  ),
+  miniBatches: positiveInt().default(4).describe(
+    "Optimizer steps per rollout batch (the batch is split into this many mini-batches).",
+  ),
+  microBatchSize: positiveInt().default(64).describe(
+    "Largest number of sequences in one forward/backward pass (gradients accumulate).",
+  ),
+  learningRate: positive().default(1e-4).describe(
+    "AdamW learning rate (constant). The reproduction protocol (data/protocol.json) calibrates its own and chose 3e-5 for the shipped base.",
+  ),
+  weightDecay: z.number().min(0).default(0.01).describe("AdamW decoupled weight decay."),
+  beta1: z.number().min(0).lt(1).default(0.9).describe("AdamW β1."),
+  beta2: z.number().min(0).lt(1).default(0.999).describe("AdamW β2."),
+  gradClip: positive().default(1).describe("Global gradient-norm clip."),
+  evalEvery: positiveInt().default(25).describe(
+    "Evaluate greedy accuracy and entropy on held-out prompts every this many steps.",
+  ),
+  checkpointEvery: positiveInt().default(50).describe("Save a checkpoint every this many steps."),
 });
 /** The optimisation loop, defaults applied (fields documented on the schema). */
 export type TrainConfig = {
@@ -201,12 +209,20 @@ export type TrainConfig = {
 
 /** A whole experiment: everything a run needs, JSON-serializable, saved beside its results. */
 export const ExperimentConfigSchema = z.strictObject({
-  /** Root seed; every random choice of the run derives from it. */
-  seed: z.number().int().min(0).default(0),
-  model: ModelConfigSchema.default(ModelConfigSchema.parse({})),
-  rollout: RolloutConfigSchema.default(RolloutConfigSchema.parse({})),
-  objective: ObjectiveConfigSchema.default(ObjectiveConfigSchema.parse({ kind: "w-reinforce" })),
-  train: TrainConfigSchema.default(TrainConfigSchema.parse({})),
+  seed: z.number().int().min(0).default(0).describe(
+    "Root seed; every random choice of the run derives from it.",
+  ),
+  model: ModelConfigSchema.default(ModelConfigSchema.parse({})).describe(
+    "Sizes of the policy; the defaults are the shipped base model's (data/base).",
+  ),
+  rollout: RolloutConfigSchema.default(RolloutConfigSchema.parse({})).describe(
+    "How responses are sampled during training.",
+  ),
+  objective: ObjectiveConfigSchema.default(ObjectiveConfigSchema.parse({ kind: "w-reinforce" }))
+    .describe(
+      "The RL objective, chosen by `kind`; each kind has the shared fields and its own.",
+    ),
+  train: TrainConfigSchema.default(TrainConfigSchema.parse({})).describe("The optimisation loop."),
 });
 /** A whole experiment, defaults applied. */
 export type ExperimentConfig = {
@@ -270,9 +286,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+// A config file may name its JSON Schema (`"$schema": "…"`) so that editors complete and check
+// it; the link is not part of the experiment (nor of a run's key), so parsing drops it.
+function withoutSchemaLink(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  if (!Object.hasOwn(input, "$schema")) return input;
+  const { $schema: _, ...rest } = input as Record<string, unknown>;
+  return rest;
+}
+
 /**
  * Parses untyped input (a notebook literal, a JSON file) into an {@link ExperimentConfig} with
- * every default applied.
+ * every default applied. A top-level `"$schema"` (the link to {@link experimentConfigJsonSchema}'s
+ * file that editors read) is ignored.
  *
  * @param input Anything; missing fields take their defaults.
  * @returns The typed config.
@@ -287,10 +313,50 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * ```
  */
 export function parseExperimentConfig(input: unknown): ExperimentConfig {
-  const result = ExperimentConfigSchema.safeParse(input, { reportInput: true });
+  const result = ExperimentConfigSchema.safeParse(withoutSchemaLink(input), { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map(describeIssue);
   throw new TypeError(`Cannot parse experiment config: ${lines.join("; ")}`);
+}
+
+/** Where the committed JSON Schema of experiment configs lives, relative to the repository root. */
+export const EXPERIMENT_CONFIG_SCHEMA_PATH = "schema/experiment_config.schema.json";
+
+/**
+ * The JSON Schema (draft 2020-12) of an experiment config file, generated from
+ * `ExperimentConfigSchema`: every field with its type, bounds, default and description, so an
+ * editor completes and checks a config file that names it in `"$schema"`. It describes the
+ * input (fields with defaults are optional). `deno task build:schema` writes it to
+ * {@link EXPERIMENT_CONFIG_SCHEMA_PATH}; a test keeps that file equal to this.
+ *
+ * @returns The schema as plain JSON data.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const schema = experimentConfigJsonSchema() as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
+ * assert.equal(schema.properties.train.properties?.steps.default, 200);
+ * ```
+ */
+export function experimentConfigJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(ExperimentConfigSchema, { io: "input" }) as Record<
+    string,
+    unknown
+  >;
+  const { $schema, properties, ...rest } = generated as {
+    $schema: string;
+    properties: Record<string, unknown>;
+  };
+  return {
+    $schema,
+    title: "rlvr-kit experiment config",
+    description:
+      "An experiment config for parseExperimentConfig and `deno task train --config FILE`; omitted fields take their defaults.",
+    ...rest,
+    properties: {
+      $schema: { type: "string", description: "This schema's location, for editors." },
+      ...properties,
+    },
+  };
 }
 
 // --- the reproduction protocol ------------------------------------------------------------------

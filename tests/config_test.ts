@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { OBJECTIVE_KINDS, parseExperimentConfig } from "../lib/config.ts";
+import {
+  EXPERIMENT_CONFIG_SCHEMA_PATH,
+  experimentConfigJsonSchema,
+  OBJECTIVE_KINDS,
+  parseExperimentConfig,
+} from "../lib/config.ts";
+import { experimentConfigSchemaText } from "../scripts/build_schema.ts";
 
 Deno.test("parseExperimentConfig() applies defaults to an empty input", () => {
   const config = parseExperimentConfig({});
@@ -74,4 +80,39 @@ Deno.test("parseExperimentConfig() names the field and the value it rejects", as
       });
     });
   }
+});
+
+Deno.test("experimentConfigJsonSchema() equals the committed schema file", async () => {
+  const committed = await Deno.readTextFile(
+    new URL(`../${EXPERIMENT_CONFIG_SCHEMA_PATH}`, import.meta.url),
+  );
+  assert.equal(
+    committed,
+    experimentConfigSchemaText(),
+    `${EXPERIMENT_CONFIG_SCHEMA_PATH} is stale: run deno task build:schema`,
+  );
+});
+
+Deno.test("experimentConfigJsonSchema() states the parser's defaults and descriptions", () => {
+  type Node = { default?: unknown; description?: string; properties?: Record<string, Node> };
+  const schema = experimentConfigJsonSchema() as Node;
+  const defaults = parseExperimentConfig({});
+  for (const section of ["model", "rollout", "train"] as const) {
+    const properties = schema.properties?.[section].properties ?? {};
+    assert.deepEqual(Object.keys(properties), Object.keys(defaults[section]), section);
+    for (const [name, node] of Object.entries(properties)) {
+      assert.deepEqual(node.default, (defaults[section] as Record<string, unknown>)[name], name);
+      assert.ok((node.description ?? "").length > 0, `${section}.${name} has a description`);
+    }
+  }
+  assert.deepEqual(schema.properties?.objective.default, defaults.objective);
+});
+
+Deno.test("parseExperimentConfig() ignores a top-level $schema link", () => {
+  const linked = parseExperimentConfig({ $schema: "../schema/x.json", seed: 4 });
+  assert.deepEqual(linked, parseExperimentConfig({ seed: 4 }));
+  assert.throws(
+    () => parseExperimentConfig({ train: { $schema: "x" } }),
+    /train has unknown key\(s\) \$schema/,
+  );
 });

@@ -27,6 +27,8 @@ const LAYERS: readonly string[] = [
 /** Files and folders that never import TensorFlow.js. */
 const NO_TF: readonly string[] = [
   "config.ts",
+  "config_fields.ts",
+  "config_overrides.ts",
   "random.ts",
   "progress.ts",
   "verifier",
