@@ -1,11 +1,14 @@
 // deno-lint-ignore-file no-console -- a command prints where it listens
 /**
  * `deno task serve`: exposes a local policy as an OpenAI-compatible `/v1/completions` server on
- * loopback, so the same rollout client drives it and real models (vLLM, SGLang, llama.cpp).
+ * loopback, so the same rollout client drives it and real models (vLLM, SGLang, llama.cpp);
+ * `/v1/chat/completions` too, with the policy's own template (scripts/serve_chat.ts).
  *
  * Usage: `deno task serve [--checkpoint DIR] [--port 8000] [--model NAME] [--seed 0]
- * [--backend wasm|cpu|tensorflow|tensorflow-gpu|webgpu]` (`--help` lists them). Without a
- * checkpoint it serves the shipped base model (`data/base/`), never a random one.
+ * [--backend wasm|cpu|tensorflow|tensorflow-gpu|webgpu]` (`--help` lists them). `--checkpoint`
+ * takes a training run's directory (its latest checkpoint), any of its checkpoints, or a policy
+ * directory; without it the server serves the shipped base model (`data/base/`), never a random
+ * one.
  *
  * Requests: `prompt` (a string or an array of strings), `n`, `temperature` (0 = greedy),
  * `top_p`, `top_k` (vLLM's extension, -1 or 0 disables), `max_tokens`, `seed`, `logprobs`, and
@@ -25,14 +28,17 @@ import { BACKEND_NAMES, initBackend } from "../lib/engine/backend.ts";
 import type { Policy } from "../lib/model/policy.ts";
 import type { Tokenizer } from "../lib/model/tokenizer.ts";
 import { type Rollout, sampleRollouts } from "../lib/rollout/sample_rollouts.ts";
-import { BASE_MODEL_DIR, loadBaseModel } from "../lib/tasks/base_model.ts";
+import { BASE_MODEL_DIR } from "../lib/tasks/base_model.ts";
+import { loadRunPolicy, type RunPolicy } from "../lib/train/run_training.ts";
+import { withChatRoute } from "./serve_chat.ts";
 
 /** The command line of `deno task serve`. */
 const FLAGS = {
   checkpoint: {
     type: "string",
     placeholder: "DIR",
-    help: "Checkpoint to serve (with a tokenizer alphabet). Default: the shipped base, data/base.",
+    help:
+      "A run directory (its latest checkpoint), one of its checkpoints, or a policy directory. Default: the shipped base, data/base.",
   },
   port: {
     type: "integer",
@@ -263,27 +269,41 @@ export function completionsHandler(
   };
 }
 
+/** The policy `--checkpoint` names (a run, a checkpoint or a policy directory); exits 1 if none. */
+async function loadServedPolicy(dir: string): Promise<RunPolicy> {
+  try {
+    return await loadRunPolicy({ dir });
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exit(1);
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseCommandLine(Deno.args, FLAGS, {
     usage: "deno task serve [--checkpoint DIR] [--port 8000] [--model NAME] [--seed 0] " +
       `[--backend ${BACKEND_NAMES.join("|")}]`,
-    description: "Serves a policy as an OpenAI-compatible /v1/completions endpoint on 127.0.0.1.",
+    description:
+      "Serves a policy as an OpenAI-compatible /v1/completions and /v1/chat/completions endpoint on 127.0.0.1.",
   });
   const backend = await initBackend({ backend: values.backend });
   if (backend.fallbackReason !== undefined) {
     console.error(`backend ${values.backend} unavailable, using cpu: ${backend.fallbackReason}`);
   }
   const dir = values.checkpoint ?? BASE_MODEL_DIR;
-  const { policy, tokenizer } = await loadBaseModel({ dir });
+  const { policy, tokenizer, policyDir, step } = await loadServedPolicy(dir);
   Deno.serve(
     {
       hostname: "127.0.0.1",
       port: values.port,
       onListen: ({ hostname, port }) =>
         console.log(
-          `serving ${values.model} (${dir}) on http://${hostname}:${port}/v1/completions`,
+          `serving ${values.model} (${policyDir}, step ${step}) on ` +
+            `http://${hostname}:${port}/v1/completions and /v1/chat/completions`,
         ),
     },
-    completionsHandler(policy, tokenizer, { modelName: values.model, seed: values.seed }),
+    withChatRoute(
+      completionsHandler(policy, tokenizer, { modelName: values.model, seed: values.seed }),
+    ),
   );
 }

@@ -93,3 +93,39 @@ export function charTokenizer(alphabet: string): Tokenizer {
     },
   };
 }
+
+/**
+ * The alphabet of a tokenizer that works exactly as `charTokenizer(alphabet)` does (PAD, BOS, EOS
+ * at ids 0, 1, 2, then one character per id), read from the tokenizer itself; `undefined` for
+ * any other tokenizer. Checkpoints store this alphabet so a policy can be loaded and served
+ * with its tokenizer.
+ *
+ * @param tokenizer The tokenizer.
+ * @returns Its alphabet, or `undefined` when it is not a character tokenizer.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(charTokenizerAlphabet(charTokenizer("0123+=")), "0123+=");
+ * const bytes = { ...charTokenizer("ab"), decode: (ids: readonly number[]) => ids.join(",") };
+ * assert.equal(charTokenizerAlphabet(bytes), undefined);
+ * ```
+ */
+export function charTokenizerAlphabet(tokenizer: Tokenizer): string | undefined {
+  const { vocabSize, pad, bos, eos } = tokenizer;
+  if (pad !== PAD_ID || bos !== BOS_ID || eos !== EOS_ID || vocabSize <= SPECIAL_COUNT) {
+    return undefined;
+  }
+  let alphabet = "";
+  try {
+    if ([PAD_ID, BOS_ID, EOS_ID].some((id) => tokenizer.decode([id]) !== "")) return undefined;
+    for (let id = SPECIAL_COUNT; id < vocabSize; id++) alphabet += tokenizer.decode([id]);
+    const same = charTokenizer(alphabet);
+    if (same.vocabSize !== vocabSize) return undefined;
+    // Every id decodes to its own single character, and encoding gives the ids back.
+    const ids = Array.from({ length: vocabSize - SPECIAL_COUNT }, (_, i) => SPECIAL_COUNT + i);
+    if (tokenizer.encode(alphabet).join(",") !== ids.join(",")) return undefined;
+  } catch {
+    return undefined;
+  }
+  return alphabet;
+}

@@ -1,8 +1,10 @@
 /**
- * A small client for OpenAI-compatible `/v1/completions` servers (vLLM, SGLang, llama.cpp,
- * and this toolkit's `deno task serve`): timeouts, retries with exponential backoff that honour
- * `Retry-After`, and a strict check of what came back: every requested sample, once, with a
- * finite log-probability <= 0 for every token.
+ * A small client for OpenAI-compatible servers (vLLM, SGLang, llama.cpp, and this toolkit's
+ * `deno task serve`), on `/v1/completions` (a prompt in, its text as the model continues it) or
+ * `/v1/chat/completions` (`api: "chat"`: the prompt as a user message, the server applying the
+ * model's chat template): timeouts, retries with exponential backoff that honour `Retry-After`,
+ * and a strict check of what came back: every requested sample, once, with a finite
+ * log-probability <= 0 for every token it reports.
  *
  * Retry budget: by default 5 retries after the first attempt, waiting 1, 2, 4, 8 and 16 s
  * (31 s in all), which rides out a busy or restarting server; a 429 or 503 with `Retry-After`
@@ -10,12 +12,29 @@
  *
  * @module
  */
+import { type CompletionChoice, parseChoices, preview } from "./_parse_choices.ts";
 
-/** An OpenAI-compatible completions server. */
+export type { CompletionChoice } from "./_parse_choices.ts";
+
+/** An OpenAI-compatible server. */
 export type OpenAiEndpoint = {
   kind: "openai";
-  /** Server root, e.g. `http://127.0.0.1:8000` (the client appends `/v1/completions`). */
+  /**
+   * The server, as the openai SDK and vLLM write it (`http://127.0.0.1:8000/v1`) or its root
+   * (`http://127.0.0.1:8000`): the client appends `/completions` or `/chat/completions` after
+   * the one `/v1`.
+   */
   baseUrl: string;
+  /**
+   * The route: `"completions"` (default) sends each prompt as is to `/v1/completions`; `"chat"`
+   * sends it to `/v1/chat/completions` as one user message (after `system`, when given), so a
+   * chat model gets its own template. A chat server's answer becomes the same rollout; its
+   * log-probs are read from `logprobs.content` where the server gives them (`logprobs: true`,
+   * `top_logprobs` alternatives), else the rollout has none.
+   */
+  api?: "completions" | "chat";
+  /** `api: "chat"` only: a system message sent before each prompt. */
+  system?: string;
   /** The `model` field of each request. */
   model: string;
   /** Sent as `Authorization: Bearer …` when given. */
@@ -60,22 +79,6 @@ export type CompletionRequest = {
   top_k?: number;
 };
 
-/** One parsed choice of a completion response. */
-export type CompletionChoice = {
-  index: number;
-  text: string;
-  finishReason: string;
-  /** Per reported token. */
-  tokens: string[];
-  tokenLogprobs: number[];
-  /** Alternatives per token (may be empty objects when the server sends none). */
-  topLogprobs: Record<string, number>[];
-  /** Extension sent by `deno task serve`: exact per-token entropies. */
-  entropies?: number[];
-  /** Extension sent by `deno task serve`: log-probs under the sampling distribution. */
-  samplingLogprobs?: number[];
-};
-
 /** A failure worth another attempt; `retryAfterMs` is the server's `Retry-After`, if any. */
 class RetryableError extends Error {
   readonly retryAfterMs?: number;
@@ -84,106 +87,6 @@ class RetryableError extends Error {
     super(message);
     if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
-}
-
-/**
- * One choice's per-token numbers under `key`: an array with one finite number per token, each
- * allowed by `ok` (a log-probability must be <= 0: a positive one, or a null, NaN or infinite one,
- * is a broken server, and would poison every ratio and loss computed from it).
- */
-function tokenNumbers(
-  logprobs: Record<string, unknown>,
-  key: string,
-  choice: number,
-  length: number,
-  ok: (v: number) => boolean,
-  wanted: string,
-): number[] {
-  const values = logprobs[key];
-  if (!Array.isArray(values) || values.length !== length) {
-    throw new TypeError(
-      `bad response: choice ${choice} needs one ${key} entry per token (${length}), got ${
-        preview(values)
-      }`,
-    );
-  }
-  values.forEach((v, t) => {
-    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
-      throw new TypeError(
-        `bad response: choice ${choice} ${key}[${t}] must be ${wanted}, got ${
-          typeof v === "number" ? String(v) : preview(v)
-        }`,
-      );
-    }
-  });
-  return values as number[];
-}
-
-const isLogProb = (v: number): boolean => v <= 0;
-
-function parseChoices(body: unknown, n: number): CompletionChoice[] {
-  const choices = (body as { choices?: unknown })?.choices;
-  if (!Array.isArray(choices)) {
-    throw new TypeError(`bad response: expected a "choices" array, got ${preview(body)}`);
-  }
-  if (choices.length !== n) {
-    throw new TypeError(`bad response: expected ${n} choices, got ${choices.length}`);
-  }
-  const parsed = choices.map((raw, i): CompletionChoice => {
-    const c = (raw ?? {}) as Record<string, unknown>;
-    const logprobs = c.logprobs as Record<string, unknown> | null | undefined;
-    if (typeof c.text !== "string" || !logprobs || !Array.isArray(logprobs.tokens)) {
-      throw new TypeError(
-        `bad response: choice ${i} needs "text" and "logprobs.tokens", got ${preview(raw)}`,
-      );
-    }
-    const tokens = logprobs.tokens as unknown[];
-    const logProb = "a finite log-probability <= 0";
-    const tokenLogprobs = tokenNumbers(
-      logprobs,
-      "token_logprobs",
-      i,
-      tokens.length,
-      isLogProb,
-      logProb,
-    );
-    const top = Array.isArray(logprobs.top_logprobs) ? logprobs.top_logprobs : [];
-    // The extensions of `deno task serve`: absent from other servers, checked when present.
-    const extension = (key: string, ok: (v: number) => boolean, wanted: string) =>
-      logprobs[key] === undefined || logprobs[key] === null
-        ? undefined
-        : tokenNumbers(logprobs, key, i, tokens.length, ok, wanted);
-    const index = c.index === undefined || c.index === null ? i : c.index;
-    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= n) {
-      throw new TypeError(
-        `bad response: choice ${i} needs an index in 0..${n - 1}, got ${preview(c.index)}`,
-      );
-    }
-    return {
-      index,
-      text: c.text,
-      finishReason: String(c.finish_reason ?? "unknown"),
-      tokens: tokens.map(String),
-      tokenLogprobs,
-      topLogprobs: tokens.map((_, t) => (top[t] ?? {}) as Record<string, number>),
-      entropies: extension("entropies", (v) => v >= 0, "a finite entropy >= 0"),
-      samplingLogprobs: extension("sampling_logprobs", isLogProb, logProb),
-    };
-  });
-  // n choices with distinct indices in 0..n−1: each sample exactly once.
-  const seen = new Map<number, number>();
-  parsed.forEach(({ index }, i) => {
-    const first = seen.get(index);
-    if (first !== undefined) {
-      throw new TypeError(
-        `bad response: choices ${first} and ${i} both have index ${index}, expected each of 0..${
-          n - 1
-        } once`,
-      );
-    }
-    seen.set(index, i);
-  });
-  return parsed.sort((a, b) => a.index - b.index);
 }
 
 /** `Retry-After` in milliseconds (delay-seconds or an HTTP date), or undefined if absent or bad. */
@@ -195,9 +98,42 @@ function retryAfterMs(response: Response): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+/**
+ * The URL of a route of an OpenAI-compatible server, from its base URL with or without the `/v1`
+ * the openai SDK and vLLM's docs put in it (and with or without a final `/`).
+ *
+ * @param baseUrl `http://host:port` or `http://host:port/v1`.
+ * @param api `"completions"` or `"chat"`.
+ * @returns The URL of `/v1/completions` or `/v1/chat/completions`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(endpointUrl("http://h:8000/v1/", "completions"), "http://h:8000/v1/completions");
+ * assert.equal(endpointUrl("http://h:8000", "chat"), "http://h:8000/v1/chat/completions");
+ * ```
+ */
+export function endpointUrl(baseUrl: string, api: "completions" | "chat"): string {
+  const root = baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
+  return `${root}/v1/${api === "chat" ? "chat/completions" : "completions"}`;
+}
+
+// The body of one request: the completions request as is, or recast for the chat route (the
+// prompt as a user message, log-probs asked for as `logprobs: true` and `top_logprobs`).
+function requestBody(endpoint: OpenAiEndpoint, request: CompletionRequest): unknown {
+  const { model, api = "completions", system } = endpoint;
+  if (api === "completions") return { model, ...request };
+  const { prompt, logprobs, ...rest } = request;
+  const messages = [
+    ...(system === undefined ? [] : [{ role: "system", content: system }]),
+    { role: "user", content: prompt },
+  ];
+  return {
+    model,
+    messages,
+    ...rest,
+    logprobs: logprobs > 0,
+    ...(logprobs > 0 ? { top_logprobs: logprobs } : {}),
+  };
 }
 
 async function attempt(
@@ -205,7 +141,8 @@ async function attempt(
   request: CompletionRequest,
   timeoutMs: number,
 ): Promise<CompletionChoice[]> {
-  const url = `${endpoint.baseUrl.replace(/\/+$/, "")}/v1/completions`;
+  const { api = "completions" } = endpoint;
+  const url = endpointUrl(endpoint.baseUrl, api);
   let response: Response;
   try {
     response = await fetch(url, {
@@ -214,7 +151,7 @@ async function attempt(
         "content-type": "application/json",
         ...(endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}),
       },
-      body: JSON.stringify({ model: endpoint.model, ...request }),
+      body: JSON.stringify(requestBody(endpoint, request)),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
@@ -247,7 +184,7 @@ async function attempt(
   } catch {
     throw new TypeError(`bad response: body is not JSON, got ${preview(text)}`);
   }
-  return parseChoices(body, request.n);
+  return parseChoices(body, request.n, api);
 }
 
 /**

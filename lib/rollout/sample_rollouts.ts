@@ -144,7 +144,9 @@ async function sampleRemote(
  * at once, which a pool's split of the batch changes. The tests hold them to 1e-5.)
  *
  * Endpoint: one `/v1/completions` request per prompt with `n = samplesPerPrompt` (greedy is
- * sent as temperature 0, `top_k` only when > 0, a per-prompt seed derived from `seed`).
+ * sent as temperature 0, `top_k` only when > 0, a per-prompt seed derived from `seed`); with
+ * `api: "chat"`, one `/v1/chat/completions` request instead, the prompt as the user message, and
+ * the same rollouts out (log-probs where the server gives them; see `OpenAiEndpoint`).
  * `logProbs` are the server's `token_logprobs`, one per token it reports; `samplingLogProbs`
  * and `entropies` come from the `sampling_logprobs`/`entropies` extension fields that
  * `deno task serve` sends, else they fall back to `token_logprobs` and to −Σ p log p over the

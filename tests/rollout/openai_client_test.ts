@@ -164,3 +164,85 @@ Deno.test("requestCompletions() retries 6 times by default, then names every cau
     },
   );
 });
+
+Deno.test("requestCompletions() speaks /v1/chat/completions as the openai SDK writes it", async (t) => {
+  const seen: { path: string; body: Record<string, unknown> }[] = [];
+  let logprobs: unknown = null;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (r) => {
+    seen.push({ path: new URL(r.url).pathname, body: await r.json() });
+    return Response.json({
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: "4" },
+        finish_reason: "stop",
+        logprobs,
+      }],
+    });
+  });
+  const endpoint = {
+    kind: "openai",
+    baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+    model: "chat-model",
+    api: "chat",
+    system: "Answer in \\boxed{}.",
+    maxRetries: 0,
+  } as const;
+  const request = {
+    prompt: "2+2?",
+    n: 1,
+    temperature: 0.6,
+    top_p: 0.95,
+    max_tokens: 8,
+    logprobs: 3,
+  };
+  try {
+    await t.step(
+      "the prompt goes as a user message after the system one, log-probs asked for",
+      async () => {
+        const [choice] = await requestCompletions(endpoint, request);
+        assert.equal(seen[0].path, "/v1/chat/completions");
+        assert.deepEqual(seen[0].body, {
+          model: "chat-model",
+          messages: [
+            { role: "system", content: "Answer in \\boxed{}." },
+            { role: "user", content: "2+2?" },
+          ],
+          n: 1,
+          temperature: 0.6,
+          top_p: 0.95,
+          max_tokens: 8,
+          logprobs: true,
+          top_logprobs: 3,
+        });
+        assert.equal(choice.text, "4");
+        assert.deepEqual(
+          [choice.tokens, choice.tokenLogprobs],
+          [[], []],
+          "no log-probs given, none",
+        );
+      },
+    );
+    await t.step("log-probs in the chat layout become the completions layout", async () => {
+      logprobs = {
+        content: [{
+          token: "4",
+          logprob: -0.1,
+          top_logprobs: [{ token: "4", logprob: -0.1 }, { token: "5", logprob: -2.4 }],
+        }],
+      };
+      const [choice] = await requestCompletions(endpoint, request);
+      assert.deepEqual(choice.tokens, ["4"]);
+      assert.deepEqual(choice.tokenLogprobs, [-0.1]);
+      assert.deepEqual(choice.topLogprobs, [{ "4": -0.1, "5": -2.4 }]);
+    });
+    await t.step("a positive chat log-prob is refused like a completions one", async () => {
+      logprobs = { content: [{ token: "4", logprob: 0.5, top_logprobs: [] }] };
+      await assert.rejects(
+        requestCompletions(endpoint, request),
+        /choice 0 token_logprobs\[0\] must be a finite log-probability <= 0, got 0\.5/,
+      );
+    });
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -6,6 +6,7 @@ import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import type { OpenAiEndpoint } from "../../lib/rollout/openai_client.ts";
 import { PartialSamplingError, sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
 import { completionsHandler } from "../../scripts/serve.ts";
+import { withChatRoute } from "../../scripts/serve_chat.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
 import { withFakeServer, withTokenLogprob } from "./_fake_openai.ts";
 
@@ -96,7 +97,7 @@ async function withServer(
   fault: (attempt: number, forward: () => Promise<Response>) => Promise<Response>,
   fn: (endpoint: OpenAiEndpoint, attempts: () => number) => Promise<void>,
 ): Promise<void> {
-  const handler = completionsHandler(policy, tokenizer, { modelName: "tiny" });
+  const handler = withChatRoute(completionsHandler(policy, tokenizer, { modelName: "tiny" }));
   let attempts = 0;
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -219,6 +220,50 @@ Deno.test("sampleRollouts() through an OpenAI endpoint served by `serve`", async
       assert.equal(attempts(), 1);
     });
   });
+});
+
+Deno.test("sampleRollouts() through the chat route of `serve`, and base URLs with /v1", async (t) => {
+  using policy = Policy.create(CONFIG, { seed: 2 });
+  await t.step("chat gives the completions route's rollouts: same text and log-probs", async () => {
+    await withServer(policy, passThrough, async (endpoint) => {
+      const options = { ...ROLLOUT, seed: 5, tokenizer };
+      const completions = await sampleRollouts(endpoint, PROMPTS, options);
+      for (
+        const baseUrl of [endpoint.baseUrl, `${endpoint.baseUrl}/v1`, `${endpoint.baseUrl}/v1/`]
+      ) {
+        const chat = await sampleRollouts({ ...endpoint, baseUrl, api: "chat" }, PROMPTS, options);
+        assert.deepEqual(chat, completions, baseUrl);
+      }
+      assert.ok(completions.some((r) => r.logProbs.length > 0));
+    });
+  });
+  await t.step("the openai SDK's base URL, http://host/v1, works for completions", async () => {
+    await withServer(policy, passThrough, async (endpoint) => {
+      const options = { ...ROLLOUT, seed: 5 };
+      const root = await sampleRollouts(endpoint, PROMPTS, options);
+      const v1 = await sampleRollouts(
+        { ...endpoint, baseUrl: `${endpoint.baseUrl}/v1` },
+        PROMPTS,
+        options,
+      );
+      assert.deepEqual(v1, root);
+    });
+  });
+  await t.step(
+    "the policy's template takes one user message: a system message is a 400",
+    async () => {
+      await withServer(policy, passThrough, async (endpoint, attempts) => {
+        await assert.rejects(
+          sampleRollouts({ ...endpoint, api: "chat", system: "Be brief." }, ["1="], {
+            ...ROLLOUT,
+            seed: 3,
+          }),
+          /HTTP 400: .*messages must be one user message.*got roles \\"system\\", \\"user\\"/,
+        );
+        assert.equal(attempts(), 1);
+      });
+    },
+  );
 });
 
 Deno.test("sampleRollouts() from an endpoint keeps the prompts that completed", async (t) => {
