@@ -56,10 +56,14 @@ function formatSeconds(seconds: number): string {
 
 /**
  * Formats a progress line: label, bar, counts, elapsed time, remaining-time estimate, detail.
+ * The estimate is the rate since the first report applied to what is left: units done before it
+ * (`doneAtStart`, e.g. the steps of a resumed run) took none of the elapsed time, so they do not
+ * count; before any unit has been done since, the estimate is unknown (`~? left`).
  *
  * @param label What is progressing.
  * @param progress The latest report.
  * @param elapsedMs Milliseconds since the first report.
+ * @param options `doneAtStart`: units done at the first report (default 0).
  * @returns One line of text.
  * @example
  * ```ts
@@ -68,15 +72,24 @@ function formatSeconds(seconds: number): string {
  *   formatProgress("train", { done: 5, total: 10, detail: "loss 0.1" }, 10_000),
  *   "train [##########..........] 5/10 10s, ~10s left, loss 0.1",
  * );
+ * assert.match(formatProgress("train", { done: 34, total: 50 }, 4_000, { doneAtStart: 32 }), /~32s left/);
  * ```
  */
-export function formatProgress(label: string, progress: Progress, elapsedMs: number): string {
+export function formatProgress(
+  label: string,
+  progress: Progress,
+  elapsedMs: number,
+  options: { doneAtStart?: number } = {},
+): string {
+  const { doneAtStart = 0 } = options;
   const { done, total, detail, remainingSeconds } = progress;
   const fraction = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(fraction * 20);
   const bar = "#".repeat(filled) + ".".repeat(20 - filled);
   const elapsed = elapsedMs / 1000;
-  const left = remainingSeconds ?? (done > 0 ? (elapsed * (total - done)) / done : Infinity);
+  const doneSince = done - doneAtStart;
+  const left = remainingSeconds ??
+    (doneSince > 0 ? (elapsed * (total - done)) / doneSince : Infinity);
   const eta = done >= total ? "done" : `~${formatSeconds(left)} left`;
   const tail = detail === undefined ? "" : `, ${detail}`;
   return `${label} [${bar}] ${done}/${total} ${formatSeconds(elapsed)}, ${eta}${tail}`;
@@ -92,7 +105,9 @@ export const PROGRESS_FILE_ENV = "RLVR_PROGRESS_FILE";
  * one display updated by its display id, elsewhere as a line on stderr (rewritten in place on a
  * terminal, printed at most every 5 s otherwise, as in CI logs). When the environment variable
  * `RLVR_PROGRESS_FILE` names a file, every rendered line is also written there (replacing the
- * last), so a job running notebooks headless can show what they are doing.
+ * last), so a job running notebooks headless can show what they are doing. The clock starts at
+ * the first report, and the estimate of time left counts only the units done since (report
+ * `{ done: 0 }`, or the resumed step, before the work starts).
  *
  * @param label What is progressing, e.g. `"pretrain"`.
  * @param options Target, render interval and clock.
@@ -120,6 +135,7 @@ export function progressReporter(
   const displayId = `rlvr-progress-${++displayCounter}`;
   const encoder = new TextEncoder();
   let start: number | undefined;
+  let doneAtStart = 0;
   let lastRender = -Infinity;
   let shown = false;
   let lastLine = "";
@@ -150,12 +166,36 @@ export function progressReporter(
 
   const report = (progress: Progress): void => {
     const t = now();
-    start ??= t;
+    if (start === undefined) [start, doneAtStart] = [t, progress.done];
     const finished = progress.done >= progress.total;
-    lastLine = formatProgress(label, progress, t - start);
+    lastLine = formatProgress(label, progress, t - start, { doneAtStart });
     if (!finished && t - lastRender < minGap) return;
     lastRender = t;
     render(lastLine, progress.total > 0 ? progress.done / progress.total : 0, finished);
   };
   return Object.defineProperty(report, "lastLine", { get: () => lastLine }) as ProgressReporter;
+}
+
+/**
+ * One output of a Jupyter cell that is replaced in place, e.g. a figure redrawn as training goes
+ * (Deno's Jupyter kernel, a display id per call). Outside the kernel there is nothing to update,
+ * and this returns `undefined`.
+ *
+ * @returns A function that shows a MIME bundle (`{ "text/html": …, "text/plain": … }`) in place
+ *   of the previous one, or `undefined` outside Jupyter.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(liveDisplay(), undefined); // not in a Jupyter kernel
+ * ```
+ */
+export function liveDisplay(): ((bundle: Record<string, string>) => void) | undefined {
+  const kernel = jupyter();
+  if (kernel === undefined) return undefined;
+  const displayId = `rlvr-live-${++displayCounter}`;
+  let shown = false;
+  return (bundle) => {
+    void kernel.display(bundle, { raw: true, display_id: displayId, update: shown });
+    shown = true;
+  };
 }

@@ -100,6 +100,8 @@ export type ParseFlagsOptions = {
    * then accepts any number of them. Default: none accepted.
    */
   readonly positionals?: { readonly name: string; readonly help: string };
+  /** Text printed after the flags in `--help` (e.g. the fields of a config file). */
+  readonly epilog?: string;
 };
 
 /** The result of {@link parseFlags}: the usage text on `--help`, else the values. */
@@ -140,7 +142,7 @@ export const USAGE_EXIT_CODE = 2;
 
 /**
  * The usage text of a command: the synopsis, the description, then one line per flag with its
- * help text, its choices and its default.
+ * help text, its choices and its default, then the epilog.
  *
  * @param specs The flags.
  * @param options The synopsis, description and positionals.
@@ -154,7 +156,7 @@ export const USAGE_EXIT_CODE = 2;
  * ```
  */
 export function formatUsage(specs: FlagSpecs, options: ParseFlagsOptions): string {
-  const { usage, description, positionals } = options;
+  const { usage, description, positionals, epilog } = options;
   const rows: [string, string][] = Object.entries(specs).map(([name, spec]) => {
     const value = spec.type === "boolean" ? "" : ` ${spec.placeholder ?? placeholderOf(spec)}`;
     return [`--${name}${value}`, `${spec.help}${describeDefault(spec)}`];
@@ -165,6 +167,7 @@ export function formatUsage(specs: FlagSpecs, options: ParseFlagsOptions): strin
   const lines = [`Usage: ${usage}`];
   if (description !== undefined) lines.push("", description);
   lines.push("", "Flags:", ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`));
+  if (epilog !== undefined) lines.push("", epilog.replace(/\n$/, ""));
   return lines.join("\n") + "\n";
 }
 

@@ -8,17 +8,19 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { codeFingerprint } from "../_io/code_fingerprint.ts";
 import { hashKey } from "../_io/cache.ts";
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { ExperimentConfig } from "../config.ts";
 import { kernelCacheKey } from "../engine/backend.ts";
 import type { Policy } from "../model/policy.ts";
+import { loadCheckpoint } from "../model/checkpoint.ts";
 import { policyFingerprint } from "../model/policy_fingerprint.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import { charTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
 import { type Reward, train, type TrainProblem, type TrainResult } from "./train.ts";
-import { copyLatestCheckpoint, loadTrainCheckpoint } from "./train_checkpoint.ts";
+import { copyLatestCheckpoint, findCheckpoint, latestCheckpointStep } from "./train_checkpoint.ts";
 
 /** Options of {@link runTraining}. */
 export type RunTrainingOptions<P extends TrainProblem> = {
@@ -129,6 +131,40 @@ export async function trainingKey<P extends TrainProblem>(
   };
 }
 
+function runDirectoryOf(cacheDir: string, label: string, hash: string): string {
+  return `${cacheDir.replace(/\/$/, "")}/${label}-${hash}`;
+}
+
+/**
+ * Where {@link runTraining} keeps a run, and how far it has come: the run directory named by
+ * the hash of its {@link trainingKey}, and the step of its latest checkpoint (0 when it has none;
+ * `config.train.steps` when it is finished, so `runTraining` would return it from the cache).
+ * It creates nothing.
+ *
+ * @param config The experiment config.
+ * @param options As for `runTraining`: policy, tokenizer, problems, reward, cache and label.
+ * @returns The run directory and its latest checkpoint's step.
+ * @example
+ * ```ts ignore
+ * const { dir, step } = await locateRun(config, options);
+ * if (step > 0) console.log(`resuming at step ${step} of ${config.train.steps}: ${dir}`);
+ * ```
+ */
+export async function locateRun<P extends TrainProblem>(
+  config: ExperimentConfig,
+  options: Pick<
+    RunTrainingOptions<P>,
+    "policy" | "tokenizer" | "problems" | "evalProblems" | "reward" | "cacheDir" | "label"
+  >,
+): Promise<{ dir: string; step: number }> {
+  const dir = runDirectoryOf(
+    options.cacheDir,
+    options.label,
+    await hashKey(await trainingKey(config, options)),
+  );
+  return { dir, step: await latestCheckpointStep(dir) };
+}
+
 /**
  * Trains (or resumes, or reuses) the run identified by {@link trainingKey}. A BOUNDARY: the
  * trained policy stays on disk in the run directory (with the key beside it, `key.json`);
@@ -152,7 +188,7 @@ export async function runTraining<P extends TrainProblem>(
   const { policy, tokenizer, problems, evalProblems = [], reward, cacheDir } = options;
   const { label, onStep, signal, continueFrom } = options;
   const key = await trainingKey(config, options);
-  const dir = `${cacheDir.replace(/\/$/, "")}/${label}-${await hashKey(key)}`;
+  const dir = runDirectoryOf(cacheDir, label, await hashKey(key));
   await Deno.mkdir(dir, { recursive: true });
   if (continueFrom !== undefined) await copyLatestCheckpoint(continueFrom, dir);
   await writeTextFileAtomic(`${dir}/key.json`, JSON.stringify(key, null, 1) + "\n");
@@ -170,25 +206,79 @@ export async function runTraining<P extends TrainProblem>(
   return { dir, steps: result.steps, evals: result.evals };
 }
 
+/** What {@link loadRunPolicy} returns. */
+export type RunPolicy = {
+  /** The policy; the caller owns it (dispose it, or declare it with `using`). */
+  policy: Policy;
+  /** The RL step of its checkpoint (0 for a policy that is no run's checkpoint, such as a base). */
+  step: number;
+  /** Its tokenizer. */
+  tokenizer: Tokenizer;
+  /** The policy directory that was loaded (`…/checkpoints/step-000050/policy`). */
+  policyDir: string;
+};
+
 /**
- * Loads the policy of a run's latest checkpoint (`<dir>/checkpoints/latest.json`).
+ * The tokenizer a run trained with, from the tokenizer symbols its `key.json` records (a
+ * character tokenizer's alphabet, for checkpoints saved before they kept it themselves).
+ */
+async function runTokenizer(runDir: string): Promise<Tokenizer | undefined> {
+  let key: { tokenizer?: unknown };
+  try {
+    key = JSON.parse(await Deno.readTextFile(join(runDir, "key.json")));
+  } catch {
+    return undefined;
+  }
+  const symbols = key.tokenizer;
+  if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === "string")) return undefined;
+  try {
+    const tokenizer = charTokenizer(symbols.slice(3).join(""));
+    const same = JSON.stringify(tokenizerSymbols(tokenizer)) === JSON.stringify(symbols);
+    return same ? tokenizer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads a trained policy with its tokenizer, from whichever level of a run `run.dir` names: the
+ * run directory (its latest checkpoint, e.g. `runTraining`'s result), its `checkpoints/` folder,
+ * one checkpoint (`checkpoints/step-000050`) or that checkpoint's `policy/`. A policy directory
+ * that belongs to no run (a base model such as `data/base`) loads too. The tokenizer comes from
+ * the alphabet the checkpoint stores, else (checkpoints saved before they stored it) from the
+ * tokenizer symbols of the run's `key.json`.
  *
- * @param run The run (anything with its `dir`, e.g. `runTraining`'s result).
- * @returns The policy and the step it was saved at; the caller owns the policy (dispose it, or
- *   declare it with `using`).
- * @throws {RangeError} If the run directory holds no checkpoint.
+ * @param run The run (anything with its `dir`) or a checkpoint path.
+ * @returns The policy, its step, its tokenizer and the policy directory; the caller owns the
+ *   policy.
+ * @throws {RangeError} If the path holds no checkpoint.
+ * @throws {TypeError} If the checkpoint is invalid (see `loadCheckpoint`) or no tokenizer
+ *   alphabet can be found for it.
  * @example
- * ```ts ignore
- * const run = await runTraining(config, options);
- * using policy = (await loadRunPolicy(run)).policy;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * using base = (await loadRunPolicy({ dir: new URL("../../data/base", import.meta.url).pathname })).policy;
+ * assert.equal(base.config.vocabSize, 28);
+ * await assert.rejects(loadRunPolicy({ dir: "/nonexistent" }), /Cannot find a checkpoint/);
  * ```
  */
-export async function loadRunPolicy(
-  run: { readonly dir: string },
-): Promise<{ policy: Policy; step: number }> {
-  const loaded = await loadTrainCheckpoint(run.dir);
-  if (loaded === null) {
-    throw new RangeError(`Cannot load a run's policy: no checkpoint in ${run.dir}, got none`);
+export async function loadRunPolicy(run: { readonly dir: string }): Promise<RunPolicy> {
+  const { policyDir, step, runDir } = await findCheckpoint(run.dir);
+  const { policy, tokenizerAlphabet } = await loadCheckpoint(policyDir);
+  const tokenizer = tokenizerAlphabet !== undefined
+    ? charTokenizer(tokenizerAlphabet)
+    : runDir === null
+    ? undefined
+    : await runTokenizer(runDir);
+  if (tokenizer === undefined || tokenizer.vocabSize !== policy.config.vocabSize) {
+    policy.dispose();
+    throw new TypeError(
+      `Cannot load a run's policy: ${policyDir} has no tokenizer alphabet${
+        runDir === null ? "" : ` and ${join(runDir, "key.json")} names no character tokenizer`
+      } of ${policy.config.vocabSize} ids, got ${
+        tokenizer === undefined ? "none" : `one of ${tokenizer.vocabSize}`
+      }`,
+    );
   }
-  return { policy: loaded.policy, step: loaded.checkpoint.step };
+  return { policy, step, tokenizer, policyDir };
 }

@@ -20,9 +20,10 @@ import {
   type StepMetrics,
 } from "./metrics.ts";
 import { Policy } from "../model/policy.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import { charTokenizerAlphabet, type Tokenizer } from "../model/tokenizer.ts";
 import { deriveSeed, type Prng, seededPrng } from "../random.ts";
 import { type Rollout, sampleRollouts } from "../rollout/sample_rollouts.ts";
+import { writeMetricsCsv } from "./metrics_csv.ts";
 import { loadTrainCheckpoint, saveTrainCheckpoint } from "./train_checkpoint.ts";
 import { PolicyOptimizer, trainStep } from "./train_step.ts";
 import { mathReward } from "../verifier/verify.ts";
@@ -268,6 +269,7 @@ export async function train<P extends TrainProblem>(
         JSON.stringify(config, null, 2) + "\n",
       );
       await writeTextFileAtomic(metricsPath, formatTrainLog({ steps, evals }));
+      await writeMetricsCsv(outDir, { steps, evals });
     }
     const context = { config, tokenizer, reward };
     if (start === 0 && evalProblems.length > 0) {
@@ -291,7 +293,7 @@ export async function train<P extends TrainProblem>(
         actor: optimizer.actor.state(),
         critic: optimizer.critic?.state() ?? null,
         log: { steps, evals },
-      });
+      }, { tokenizerAlphabet: charTokenizerAlphabet(tokenizer) });
       saved = step;
     };
     for (let step = start + 1; step <= trainConfig.steps && !signal?.aborted; step++) {
@@ -384,6 +386,7 @@ export async function train<P extends TrainProblem>(
         if (evaluation !== undefined) {
           await appendTrainRecord(metricsPath, { kind: "eval", metrics: evaluation });
         }
+        await writeMetricsCsv(outDir as string, { steps, evals });
       }
       onStep?.(metrics, evaluation);
       // A stop (abort) checkpoints the step it finished, so resuming loses nothing.

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { AdamWState } from "../objective/adamw.ts";
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
@@ -68,26 +68,38 @@ function readMoments(
   return [first, second, offset];
 }
 
+/** Options of {@link saveTrainCheckpoint}. */
+export type SaveTrainCheckpointOptions = {
+  /**
+   * The alphabet of the policy's `charTokenizer` (`charTokenizerAlphabet`), kept in the policy's
+   * `config.json` so that the checkpoint can be loaded and served on its own.
+   */
+  tokenizerAlphabet?: string;
+};
+
 /**
  * Writes a checkpoint under `outDir/checkpoints/` and points `latest.json` at it.
  *
  * @param outDir The run directory (must exist).
  * @param policy The policy being trained.
  * @param checkpoint Step, optimizer states and the log so far.
+ * @param options The tokenizer alphabet to keep beside the weights.
  * @returns A promise that resolves once `latest.json` names the new checkpoint.
  */
 export async function saveTrainCheckpoint(
   outDir: string,
   policy: Policy,
   checkpoint: TrainCheckpoint,
+  options: SaveTrainCheckpointOptions = {},
 ): Promise<void> {
+  const { tokenizerAlphabet } = options;
   const { step, actor, critic, log } = checkpoint;
   const root = join(outDir, "checkpoints");
   await Deno.mkdir(root, { recursive: true });
   const name = `step-${String(step).padStart(6, "0")}`;
   const temporary = await Deno.makeTempDir({ dir: root, prefix: `.${name}.`, suffix: ".tmp" });
   try {
-    await savePolicy(policy, join(temporary, "policy"));
+    await savePolicy(policy, join(temporary, "policy"), { tokenizerAlphabet, metadata: { step } });
     await Deno.writeFile(join(temporary, "optimizer.bin"), momentsBytes([actor, critic]));
     const state: StateFile = {
       step,
@@ -206,4 +218,98 @@ async function copyTree(from: string, to: string): Promise<void> {
     if (entry.isDirectory) await copyTree(join(from, entry.name), join(to, entry.name));
     else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
   }
+}
+
+/**
+ * The step of a run directory's latest checkpoint (`checkpoints/latest.json`), 0 when it has none.
+ *
+ * @param outDir The run directory.
+ * @returns The step.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(await latestCheckpointStep("/nonexistent"), 0);
+ * ```
+ */
+export async function latestCheckpointStep(outDir: string): Promise<number> {
+  try {
+    const latest = JSON.parse(await Deno.readTextFile(join(outDir, "checkpoints", "latest.json")));
+    return latest.step;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+}
+
+/** Where {@link findCheckpoint} found a policy. */
+export type FoundCheckpoint = {
+  /** The policy directory (`config.json` and `model.safetensors`). */
+  policyDir: string;
+  /** The RL step it was saved at (0 for a policy that is no run's checkpoint, such as a base). */
+  step: number;
+  /** The run directory it belongs to, or null when it is no run's checkpoint. */
+  runDir: string | null;
+};
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Finds the policy a path names, whichever level of a run it points at: a run directory (its
+ * latest checkpoint), its `checkpoints/` folder (the latest), one checkpoint
+ * (`checkpoints/step-000050`), that checkpoint's `policy/`, or a policy checkpoint that belongs to
+ * no run (a base model such as `data/base`).
+ *
+ * @param path The path.
+ * @returns The policy directory, its step and its run directory.
+ * @throws {RangeError} If the path is none of these (the message says what is missing).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const found = await findCheckpoint(new URL("../../data/base", import.meta.url).pathname);
+ * assert.deepEqual([found.step, found.runDir], [0, null]);
+ * await assert.rejects(findCheckpoint("/nonexistent"), /Cannot find a checkpoint/);
+ * ```
+ */
+export async function findCheckpoint(path: string): Promise<FoundCheckpoint> {
+  const dir = path.replace(/\/+$/, "") || "/";
+  const latestOf = async (root: string): Promise<{ step: number; dir: string }> =>
+    JSON.parse(await Deno.readTextFile(join(root, "latest.json")));
+  if (await isFile(join(dir, "checkpoints", "latest.json"))) {
+    const latest = await latestOf(join(dir, "checkpoints"));
+    return {
+      policyDir: join(dir, "checkpoints", latest.dir, "policy"),
+      step: latest.step,
+      runDir: dir,
+    };
+  }
+  if (await isFile(join(dir, "latest.json"))) {
+    const latest = await latestOf(dir);
+    return { policyDir: join(dir, latest.dir, "policy"), step: latest.step, runDir: dirname(dir) };
+  }
+  if (await isFile(join(dir, "state.json")) && await isFile(join(dir, "policy", "config.json"))) {
+    const state: StateFile = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
+    return { policyDir: join(dir, "policy"), step: state.step, runDir: dirname(dirname(dir)) };
+  }
+  if (await isFile(join(dir, "config.json"))) {
+    const checkpoint = dirname(dir);
+    if (basename(dir) === "policy" && await isFile(join(checkpoint, "state.json"))) {
+      const state: StateFile = JSON.parse(await Deno.readTextFile(join(checkpoint, "state.json")));
+      return { policyDir: dir, step: state.step, runDir: dirname(dirname(checkpoint)) };
+    }
+    return { policyDir: dir, step: 0, runDir: null };
+  }
+  throw new RangeError(
+    `Cannot find a checkpoint: ${path} must be a run directory, one of its checkpoints or a ` +
+      `policy directory, got a path without checkpoints/latest.json, latest.json, state.json or ` +
+      `config.json`,
+  );
 }

@@ -23,3 +23,24 @@ Deno.test("progressReporter() throttles renders but always keeps the latest line
   report({ done: 3, total: 3 });
   assert.match(report.lastLine, /3\/3 .*done$/);
 });
+
+Deno.test("progressReporter() estimates time left from the units done since its first report", async (t) => {
+  await t.step("a resumed run: 32 of 50 done before, 2 steps in 4 s leave 16 steps, 32 s", () => {
+    let clock = 0;
+    const report = progressReporter("train", { target: "none", now: () => clock });
+    report({ done: 32, total: 50 });
+    assert.match(report.lastLine, /32\/50 0s, ~\? left$/);
+    clock = 4_000;
+    report({ done: 34, total: 50 });
+    assert.match(report.lastLine, /34\/50 4s, ~32s left$/);
+  });
+  await t.step("nothing done since the first report: the estimate is unknown, not 0 s", () => {
+    let clock = 0;
+    const report = progressReporter("train", { target: "none", now: () => clock });
+    report({ done: 1, total: 50 });
+    assert.match(report.lastLine, /1\/50 0s, ~\? left$/);
+    clock = 2_000;
+    report({ done: 2, total: 50 });
+    assert.match(report.lastLine, /2\/50 2s, ~1m36s left$/);
+  });
+});

@@ -4,7 +4,13 @@ import { hashKey } from "../../lib/_io/cache.ts";
 import { initBackend } from "../../lib/engine/backend.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
-import { loadRunPolicy, runTraining, trainingKey } from "../../lib/train/run_training.ts";
+import { savePolicy } from "../../lib/model/checkpoint.ts";
+import {
+  loadRunPolicy,
+  runTraining,
+  tokenizerSymbols,
+  trainingKey,
+} from "../../lib/train/run_training.ts";
 import { COPY_TASK, copyTaskConfig } from "../_helpers.ts";
 
 await initBackend();
@@ -134,8 +140,67 @@ Deno.test("loadRunPolicy() loads the trained weights of a run's last step", asyn
     assert.ok(before.some((w, i) => w.some((x, j) => x !== after[i][j])));
   });
   await t.step("a directory without a checkpoint is refused, naming it", async () => {
-    await assert.rejects(() => loadRunPolicy({ dir: cacheDir }), /no checkpoint in/);
+    await assert.rejects(
+      () => loadRunPolicy({ dir: cacheDir }),
+      new RegExp(`Cannot find a checkpoint: ${cacheDir} must be a run directory`),
+    );
   });
+  await t.step("every level of the run loads, with the run's tokenizer", async () => {
+    const levels = {
+      [run.dir]: 2,
+      [`${run.dir}/checkpoints`]: 2,
+      [`${run.dir}/checkpoints/step-000001`]: 1,
+      [`${run.dir}/checkpoints/step-000001/policy/`]: 1,
+      [`${run.dir}/checkpoints/step-000002/policy`]: 2,
+    };
+    for (const [dir, expected] of Object.entries(levels)) {
+      const loaded = await loadRunPolicy({ dir });
+      using _ = loaded.policy;
+      assert.equal(loaded.step, expected, dir);
+      assert.equal(
+        loaded.policyDir.replace(/\/$/, ""),
+        `${run.dir}/checkpoints/step-00000${expected}/policy`,
+      );
+      assert.deepEqual(tokenizerSymbols(loaded.tokenizer), tokenizerSymbols(TOKENIZER), dir);
+    }
+  });
+  await t.step("a checkpoint keeps its tokenizer alphabet, so it loads on its own", async () => {
+    const saved = JSON.parse(
+      await Deno.readTextFile(`${run.dir}/checkpoints/step-000002/policy/config.json`),
+    );
+    assert.equal(saved.tokenizerAlphabet, COPY_TASK.alphabet);
+    const alone = `${cacheDir}/alone`;
+    await Deno.mkdir(alone);
+    for (const file of ["config.json", "model.safetensors"]) {
+      await Deno.copyFile(`${run.dir}/checkpoints/step-000002/policy/${file}`, `${alone}/${file}`);
+    }
+    const loaded = await loadRunPolicy({ dir: alone });
+    using _ = loaded.policy;
+    assert.deepEqual([loaded.step, loaded.tokenizer.vocabSize], [0, TOKENIZER.vocabSize]);
+  });
+  await t.step(
+    "a checkpoint saved without the alphabet takes the run's from key.json",
+    async () => {
+      const old = `${cacheDir}/old-run`;
+      await Deno.mkdir(`${old}/checkpoints/step-000002`, { recursive: true });
+      await Deno.copyFile(`${run.dir}/key.json`, `${old}/key.json`);
+      await Deno.copyFile(
+        `${run.dir}/checkpoints/step-000002/state.json`,
+        `${old}/checkpoints/step-000002/state.json`,
+      );
+      const policy = (await loadRunPolicy(run)).policy;
+      await savePolicy(policy, `${old}/checkpoints/step-000002/policy`);
+      policy.dispose();
+      const loaded = await loadRunPolicy({ dir: `${old}/checkpoints/step-000002` });
+      using _ = loaded.policy;
+      assert.deepEqual(tokenizerSymbols(loaded.tokenizer), tokenizerSymbols(TOKENIZER));
+      await Deno.remove(`${old}/key.json`);
+      await assert.rejects(
+        loadRunPolicy({ dir: `${old}/checkpoints/step-000002` }),
+        /has no tokenizer alphabet and .*key\.json names no character tokenizer/,
+      );
+    },
+  );
   await Deno.remove(cacheDir, { recursive: true });
 });
 
