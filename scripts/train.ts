@@ -1,46 +1,69 @@
 // deno-lint-ignore-file no-console -- a command reports its progress and result
 /**
- * deno task train --config FILE — one RL training run from a JSON experiment config, the way a
- * TRL or verl user expects a command to work: the Countdown training split, the shipped base
- * model (or --base DIR), the Countdown reward, progress on stderr, a run directory named by
- * everything the run depends on (config, weights, reward, problems, code), resume after a stop,
- * and SIGINT / SIGTERM saving the step it finished.
+ * deno task train — one RL training run from a JSON experiment config, the way a TRL or verl user
+ * expects a command to work: the Countdown training split, the shipped base model (or --base DIR),
+ * the Countdown reward, progress on stderr, a run directory named by everything the run depends on
+ * (config, weights, reward, problems, code), resume after a stop, and SIGINT / SIGTERM saving the
+ * step it finished (the command then exits 130 / 143).
  *
- *   deno task train --config my_nsr.json [--base data/base] [--out out/runs] [--label NAME]
- *                   [--eval-problems 64]
+ *   deno task train [--config FILE] [--set PATH=VALUE ...] [--print-config] [--base DIR]
+ *                   [--out out/cache] [--label NAME] [--eval-problems 64]
  *
- * The config is what `parseExperimentConfig` takes (omitted fields take their defaults; the
- * model section must describe the base). A second run with the same inputs reuses the finished
- * run; an interrupted one resumes.
+ * The config is what `parseExperimentConfig` takes, as a notebook would pass it (omitted fields
+ * take their defaults; `--help` lists every field; schema/experiment_config.schema.json is its
+ * JSON Schema). PPO starts from the base with a fresh critic (`model.valueHead`), as the
+ * protocol's PPO does. A second run with the same inputs reuses the finished run; an interrupted
+ * one resumes. The run directory gets metrics.jsonl, metrics.csv, checkpoints/ and, at the end
+ * or on a stop, curves.svg (the paper's Fig. 4 panels). stdout gets one JSON summary line.
  *
  * @module
  */
 import { parseCommandLine } from "../lib/_io/cli.ts";
-import { parseExperimentConfig } from "../lib/config.ts";
+import {
+  EXPERIMENT_CONFIG_SCHEMA_PATH,
+  type ExperimentConfig,
+  parseExperimentConfig,
+} from "../lib/config.ts";
+import { experimentConfigFields, formatConfigFields } from "../lib/config_fields.ts";
+import { applyConfigOverrides } from "../lib/config_overrides.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { progressReporter } from "../lib/progress.ts";
+import { saveFigure } from "../lib/present/figure.ts";
+import { trainingCurvesFigure, trainingProgress } from "../lib/present/training_progress.ts";
+import { startingPolicy } from "../lib/protocol/jobs.ts";
+import { FIGURE_4_CURVES } from "../lib/protocol/protocol_rows.ts";
 import { BASE_MODEL_DIR, loadBaseModel } from "../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../lib/tasks/countdown_task.ts";
-import { runTraining } from "../lib/train/run_training.ts";
+import { lastKlToInitial } from "../lib/train/metrics.ts";
+import { locateRun, runTraining } from "../lib/train/run_training.ts";
+
+const USAGE = "deno task train [--config FILE] [--set PATH=VALUE ...] [--print-config] " +
+  "[--base DIR] [--out out/cache] [--label NAME] [--eval-problems 64]";
 
 const { values } = parseCommandLine(Deno.args, {
   config: {
     type: "string",
-    required: true,
     placeholder: "FILE",
-    help: "The experiment config (JSON).",
+    help: "The experiment config (JSON; the fields below). Default: every field at its default.",
+  },
+  set: {
+    type: "list",
+    placeholder: "PATH=VALUE",
+    help: "Change a field after the file, e.g. --set train.steps=10 (repeat it, or use commas).",
+  },
+  "print-config": {
+    type: "boolean",
+    help: "Print the resolved config (file, --set, defaults) as JSON and exit.",
   },
   base: {
     type: "string",
-    default: BASE_MODEL_DIR,
     placeholder: "DIR",
-    help: "The starting checkpoint.",
+    help: "The starting checkpoint. Default: the shipped base, data/base.",
   },
   out: {
     type: "string",
-    default: "out/runs",
+    default: "out/cache",
     placeholder: "DIR",
-    help: "Root of the run directories.",
+    help: "Root of the run directories (the notebooks' cache: the same config is the same run).",
   },
   label: {
     type: "string",
@@ -54,69 +77,141 @@ const { values } = parseCommandLine(Deno.args, {
     help: "Held-out tier-A problems for greedy accuracy during training (0: none).",
   },
 }, {
-  usage:
-    "deno task train --config FILE [--base DIR] [--out DIR] [--label NAME] [--eval-problems 64]",
+  usage: USAGE,
   description: "Trains one RL run on the Countdown training split from a JSON experiment config.",
+  epilog: `Config fields (the JSON Schema, for editors: ${EXPERIMENT_CONFIG_SCHEMA_PATH}):\n` +
+    formatConfigFields(experimentConfigFields()),
 });
 
-let raw: unknown;
-try {
-  raw = JSON.parse(await Deno.readTextFile(values.config));
-} catch (error) {
-  console.error(`Cannot read the config: ${values.config}: ${(error as Error).message}`);
+function fail(message: string): never {
+  console.error(message);
   Deno.exit(1);
 }
-let config;
-try {
-  config = parseExperimentConfig(raw);
-} catch (error) {
-  console.error(`${(error as Error).message} (in ${values.config})`);
-  Deno.exit(1);
+
+async function readConfig(): Promise<ExperimentConfig> {
+  let raw: unknown = {};
+  if (values.config !== undefined) {
+    try {
+      raw = JSON.parse(await Deno.readTextFile(values.config));
+    } catch (error) {
+      fail(`Cannot read the config: ${values.config}: ${(error as Error).message}`);
+    }
+  }
+  const source = [
+    ...(values.config === undefined ? [] : [values.config]),
+    ...((values.set ?? []).length === 0 ? [] : ["--set"]),
+  ].join(" and ") || "the defaults";
+  try {
+    return parseExperimentConfig(applyConfigOverrides(raw, values.set ?? []));
+  } catch (error) {
+    fail(`${(error as Error).message} (in ${source})`);
+  }
+}
+
+const config = await readConfig();
+if (values["print-config"]) {
+  console.log(JSON.stringify(config, null, 2));
+  Deno.exit(0);
+}
+if (config.objective.kind === "ppo" && config.model.valueHead === "none") {
+  fail(
+    `Cannot train PPO: its critic needs model.valueHead "separate" (the paper's) or "shared", ` +
+      `got "none"; add "model": { "valueHead": "separate" } to the config, or ` +
+      `--set model.valueHead=separate`,
+  );
 }
 const backend = await initBackend();
-const base = await loadBaseModel({ dir: values.base });
+const baseDir = values.base ?? BASE_MODEL_DIR;
+const base = await loadBaseModel({ dir: baseDir });
+let start;
+try {
+  start = startingPolicy(base.policy, config);
+} catch (error) {
+  fail(`${(error as Error).message} (the base is ${baseDir})`);
+}
 const problems = await COUNTDOWN_TASK.loadProblems("train");
 const evalProblems = values["eval-problems"] === 0
   ? []
   : (await COUNTDOWN_TASK.loadProblems("tierA")).slice(-values["eval-problems"]);
 const controller = new AbortController();
+let stopSignal: Deno.Signal | undefined;
+const exitCode = (signal: Deno.Signal): number => signal === "SIGINT" ? 130 : 143;
 const stop = (signal: Deno.Signal) => () => {
-  if (controller.signal.aborted) Deno.exit(signal === "SIGINT" ? 130 : 143);
+  if (controller.signal.aborted) Deno.exit(exitCode(signal));
   console.error(
     `\n${signal}: stopping after this step (its checkpoint is kept; run again to resume)`,
   );
+  stopSignal = signal;
   controller.abort();
 };
 Deno.addSignalListener("SIGINT", stop("SIGINT"));
 Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
-const report = progressReporter(`train ${config.objective.kind}`, { target: "stderr" });
-console.error(
-  `${backend.backend} (${backend.matmul} matmuls), base ${base.id}, ${problems.length} problems, ` +
-    `${config.train.steps} steps of ${config.train.promptsPerStep} × ${config.rollout.samplesPerPrompt}`,
-);
-const run = await runTraining(config, {
-  policy: base.policy,
+
+const label = values.label ?? config.objective.kind;
+const runOptions = {
+  policy: start,
   tokenizer: base.tokenizer,
   problems,
   evalProblems,
   reward: COUNTDOWN_TASK.reward,
   cacheDir: values.out,
-  label: values.label ?? config.objective.kind,
-  signal: controller.signal,
-  onStep: (m) =>
-    report({
-      done: m.step,
-      total: config.train.steps,
-      detail: `correct ${m.correctRatio.toFixed(3)}, loss ${m.loss.toFixed(4)}`,
-    }),
+  label,
+};
+const { dir, step: done } = await locateRun(config, runOptions);
+const total = config.train.steps;
+console.error(
+  `${backend.backend} (${backend.matmul} matmuls), base ${base.id}, ${problems.length} problems, ` +
+    `${total} steps of ${config.train.promptsPerStep} × ${config.rollout.samplesPerPrompt}`,
+);
+console.error(
+  done >= total
+    ? `cached: ${dir} (all ${total} steps done)`
+    : done > 0
+    ? `resuming at step ${done} of ${total}: ${dir}`
+    : `training: ${dir}`,
+);
+const progress = done >= total ? undefined : trainingProgress(config, {
+  start: done,
+  label: `train ${label}`,
+  target: "stderr",
 });
+const run = await runTraining(config, {
+  ...runOptions,
+  signal: controller.signal,
+  onStep: progress,
+});
+if (start !== base.policy) start.dispose();
 base.policy.dispose();
+
+const figurePath = `${run.dir}/curves.svg`;
+await saveFigure(
+  trainingCurvesFigure(run, {
+    curves: FIGURE_4_CURVES,
+    method: label,
+    title: `${label}: training curves`,
+    subtitle: `${run.dir}, step ${run.steps.at(-1)?.step ?? 0} of ${total}`,
+  }),
+  figurePath,
+);
+// The summary is of the step the run ended at: its batch, the KL measured last, and the greedy
+// evaluation only if one ran at that step (the latest one is named with its own step).
 const last = run.steps.at(-1);
-const greedy = run.evals.at(-1);
+const lastEval = run.evals.at(-1);
 console.log(JSON.stringify({
   dir: run.dir,
-  steps: run.steps.length,
-  correctRatio: last?.correctRatio,
-  greedyAccuracy: greedy?.greedyAccuracy,
-  stopped: controller.signal.aborted,
+  step: last?.step ?? 0,
+  steps: total,
+  stopped: stopSignal !== undefined,
+  correctRatio: last?.correctRatio ?? null,
+  rolloutEntropy: last?.rolloutEntropy ?? null,
+  klToInitial: run.steps.length > 0 ? lastKlToInitial(run.steps) : null,
+  greedyAccuracy: lastEval !== undefined && lastEval.step === (last?.step ?? 0)
+    ? lastEval.greedyAccuracy
+    : null,
+  lastEval: lastEval === undefined
+    ? null
+    : { step: lastEval.step, greedyAccuracy: lastEval.greedyAccuracy, entropy: lastEval.entropy },
+  metrics: `${run.dir}/metrics.csv`,
+  figure: figurePath,
 }));
+if (stopSignal !== undefined) Deno.exit(exitCode(stopSignal));
