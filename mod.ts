@@ -121,7 +121,15 @@ export type {
 
 // --- training --------------------------------------------------------------------------------
 export { MATH_REWARD, train } from "./lib/train/train.ts";
-export type { Reward, TrainOptions, TrainProblem, TrainResult } from "./lib/train/train.ts";
+export type {
+  Reward,
+  TrainOptions,
+  TrainProblem,
+  TrainResult,
+  TrainResume,
+} from "./lib/train/train.ts";
+export type { JsonValue, RewardParams } from "./lib/train/checked_reward.ts";
+export type { SkippedCheckpoint } from "./lib/train/train_checkpoint.ts";
 export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
 export { AdamW } from "./lib/objective/adamw.ts";
 export type { AdamWOptions, AdamWState } from "./lib/objective/adamw.ts";
@@ -250,7 +258,7 @@ export type {
 } from "./lib/analysis/token_probe.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
-export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
+export { BASE_MODEL_DIR, loadBaseModel, unfinishedPretraining } from "./lib/tasks/base_model.ts";
 export type { BaseModel } from "./lib/tasks/base_model.ts";
 export { COUNTDOWN_TASK } from "./lib/tasks/countdown_task.ts";
 export type { CountdownProtocolProblem } from "./lib/tasks/countdown_task.ts";

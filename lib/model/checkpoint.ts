@@ -19,6 +19,7 @@ import { type ModelConfig, parseExperimentConfig } from "../config.ts";
 import { paramSpecs } from "./params.ts";
 import { Policy } from "./policy.ts";
 import { policyFingerprint } from "./policy_fingerprint.ts";
+import { parseJsonText } from "../_io/read_json_file.ts";
 import { writeFileAtomic } from "../_io/write_atomic.ts";
 
 /** File holding the weights inside a checkpoint directory. */
@@ -253,7 +254,7 @@ async function readConfig(dir: string): Promise<{
   const path = `${dir}/${CONFIG_FILE}`;
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    raw = parseJsonText(await Deno.readTextFile(path), path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TypeError(`Cannot load policy: ${path} is unreadable or not JSON, got ${reason}`);
