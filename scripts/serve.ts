@@ -25,7 +25,7 @@ import { BACKEND_NAMES, initBackend } from "../lib/engine/backend.ts";
 import type { Policy } from "../lib/model/policy.ts";
 import type { Tokenizer } from "../lib/model/tokenizer.ts";
 import { type Rollout, sampleRollouts } from "../lib/rollout/sample_rollouts.ts";
-import { BASE_MODEL_DIR, loadBaseModel } from "../lib/tasks/base_model.ts";
+import { BASE_MODEL_DIR, loadBaseModel, unfinishedPretraining } from "../lib/tasks/base_model.ts";
 
 /** The command line of `deno task serve`. */
 const FLAGS = {
@@ -274,7 +274,12 @@ if (import.meta.main) {
     console.error(`backend ${values.backend} unavailable, using cpu: ${backend.fallbackReason}`);
   }
   const dir = values.checkpoint ?? BASE_MODEL_DIR;
-  const { policy, tokenizer } = await loadBaseModel({ dir });
+  // An unfinished pretraining checkpoint may be served (to inspect it), with a word.
+  const { policy, tokenizer, metadata } = await loadBaseModel({ dir, allowUnfinished: true });
+  const unfinished = unfinishedPretraining(metadata);
+  if (unfinished !== null) {
+    console.error(`serving ${dir}, whose pretraining did not finish (${unfinished})`);
+  }
   Deno.serve(
     {
       hostname: "127.0.0.1",
