@@ -166,8 +166,9 @@ export type {
   EvaluateSamplesOptions,
   EvaluationResult,
   ProblemResult,
+  SampleVerdict,
 } from "./lib/eval/evaluate.ts";
-export { readSamples, writeSamples } from "./lib/eval/samples.ts";
+export { checkSamplePrompts, readSamples, writeSamples } from "./lib/eval/samples.ts";
 export type { SampleRecord } from "./lib/eval/samples.ts";
 export { loadDataset } from "./lib/eval/datasets.ts";
 export type { Problem } from "./lib/eval/datasets.ts";
