@@ -59,7 +59,7 @@ export type {
 
 // --- model -----------------------------------------------------------------------------------
 export { Policy } from "./lib/model/policy.ts";
-export type { SampledSequence, SampleOptions } from "./lib/model/sample.ts";
+export type { SampledSequence, SampleOptions, TokenLogProb } from "./lib/model/sample.ts";
 export { charTokenizer } from "./lib/model/tokenizer.ts";
 export type { Tokenizer } from "./lib/model/tokenizer.ts";
 export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
