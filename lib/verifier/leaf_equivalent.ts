@@ -122,8 +122,16 @@ export function isLeafEquivalent(
     const approximate = (a.isDecimal && !exactB) || (b.isDecimal && !exactA);
     return isClose(va, vb, approximate ? relativeTolerance : SYMBOLIC_TOLERANCE);
   }
-  return isIdentity(a, b, symbols, settings, (va, vb) => isClose(va, vb, SYMBOLIC_TOLERANCE)) ||
-    isSameUpToOrder(a, b, budget);
+  const identity = compareAtPoints(
+    a,
+    b,
+    symbols,
+    settings,
+    (va, vb) => isClose(va, vb, SYMBOLIC_TOLERANCE),
+  );
+  // Only when the points could not decide (values that overflow or are undefined there) is
+  // the order-free form worth its cost: a wrong answer that evaluates never pays it.
+  return identity === "undecided" ? isSameUpToOrder(a, b, budget) : identity === "equal";
 }
 
 /** MathJSON heads whose arguments may be reordered without changing the value. */
@@ -156,23 +164,39 @@ function isSameUpToOrder(a: Leaf, b: Leaf, budget: Budget): boolean {
   return form(a as Leaf & { math: MathNode }) === form(b as Leaf & { math: MathNode });
 }
 
-/** Evaluates both leaves at seeded points; every point where either is defined must agree. */
-function isIdentity(
+/**
+ * Evaluates both leaves at seeded points: "different" as soon as two values disagree,
+ * "undecided" when one side has no value where the other has one, or fewer than two points
+ * have values on both sides, else "equal".
+ */
+function compareAtPoints(
   a: Leaf,
   b: Leaf,
   symbols: Set<string>,
   { seed, points, budget }: EquivalenceSettings,
   agree: (va: Complex, vb: Complex) => boolean,
-): boolean {
+): "equal" | "different" | "undecided" {
   let defined = 0;
   for (let index = 0; index < points; index++) {
     const env = pointEnv(symbols, seed, index);
     const va = valueAt(a, env, budget), vb = valueAt(b, env, budget);
     if (va === null && vb === null) continue;
-    if (va === null || vb === null || !agree(va, vb)) return false;
+    if (va === null || vb === null) return "undecided";
+    if (!agree(va, vb)) return "different";
     defined++;
   }
-  return defined >= Math.min(2, points);
+  return defined < Math.min(2, points) ? "undecided" : "equal";
+}
+
+/** Evaluates both leaves at seeded points; every point where either is defined must agree. */
+function isIdentity(
+  a: Leaf,
+  b: Leaf,
+  symbols: Set<string>,
+  settings: EquivalenceSettings,
+  agree: (va: Complex, vb: Complex) => boolean,
+): boolean {
+  return compareAtPoints(a, b, symbols, settings, agree) === "equal";
 }
 
 /** `lhs − rhs` of an equation as one leaf-like MathJSON node. */
