@@ -132,28 +132,36 @@ console.error(
   `${backend.backend} (${backend.matmul} matmuls), base ${base.id}, ${problems.length} problems, ` +
     `${config.train.steps} steps of ${config.train.promptsPerStep} × ${config.rollout.samplesPerPrompt}`,
 );
-const run = await runTraining(config, {
-  policy: base.policy,
-  tokenizer: base.tokenizer,
-  problems,
-  evalProblems,
-  reward: COUNTDOWN_TASK.reward,
-  cacheDir: values.out,
-  label: values.label ?? config.objective.kind,
-  signal: stop.signal,
-  onResume: ({ step, dir, skipped }) => {
-    for (const { dir: corrupt, reason } of skipped) {
-      console.error(`skipping the corrupt checkpoint ${corrupt}: ${reason}`);
-    }
-    console.error(`resuming from step ${step} (${dir})`);
-  },
-  onStep: (m) =>
-    report({
-      done: m.step,
-      total: config.train.steps,
-      detail: `correct ${m.correctRatio.toFixed(3)}, loss ${m.loss.toFixed(4)}`,
-    }),
-});
+let run: Awaited<ReturnType<typeof runTraining>>;
+try {
+  run = await runTraining(config, {
+    policy: base.policy,
+    tokenizer: base.tokenizer,
+    problems,
+    evalProblems,
+    reward: COUNTDOWN_TASK.reward,
+    cacheDir: values.out,
+    label: values.label ?? config.objective.kind,
+    signal: stop.signal,
+    onResume: ({ step, dir, skipped }) => {
+      for (const { dir: corrupt, reason } of skipped) {
+        console.error(`skipping the corrupt checkpoint ${corrupt}: ${reason}`);
+      }
+      console.error(`resuming from step ${step} (${dir})`);
+    },
+    onStep: (m) =>
+      report({
+        done: m.step,
+        total: config.train.steps,
+        detail: `correct ${m.correctRatio.toFixed(3)}, loss ${m.loss.toFixed(4)}`,
+      }),
+  });
+} catch (error) {
+  // A refused config or run (RangeError, TypeError) is the user's to fix: its message, no trace.
+  if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+  console.error(error.message);
+  Deno.exit(1);
+}
 base.policy.dispose();
 const last = run.steps.at(-1);
 const greedy = run.evals.at(-1);

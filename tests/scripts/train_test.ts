@@ -68,6 +68,28 @@ Deno.test("scripts/train.ts refuses a base whose pretraining did not finish", as
   });
 });
 
+Deno.test("scripts/train.ts refuses more prompts per step than the training split holds", async () => {
+  await withTempDir(async (dir) => {
+    const model = JSON.parse(await Deno.readTextFile(`${BASE_MODEL_DIR}config.json`)).model;
+    await Deno.writeTextFile(
+      `${dir}/big.json`,
+      JSON.stringify({ model, train: { promptsPerStep: 100_000 } }),
+    );
+    const { code, stderr } = await runTrain([
+      "--config",
+      `${dir}/big.json`,
+      "--out",
+      `${dir}/runs`,
+    ]);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^Cannot train: train\.promptsPerStep must be <= the number of problems, got 100000 for \d+ problems$/m,
+    );
+    assert.doesNotMatch(stderr, /^\s+at /m, "a message, not a stack trace");
+  });
+});
+
 Deno.test("scripts/train.ts names a config that is not JSON", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/broken.json`, '{"train": {"steps": 3');
