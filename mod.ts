@@ -59,7 +59,7 @@ export type {
 
 // --- model -----------------------------------------------------------------------------------
 export { Policy } from "./lib/model/policy.ts";
-export type { SampledSequence, SampleOptions } from "./lib/model/sample.ts";
+export type { SampledSequence, SampleOptions, TokenLogProb } from "./lib/model/sample.ts";
 export { charTokenizer } from "./lib/model/tokenizer.ts";
 export type { Tokenizer } from "./lib/model/tokenizer.ts";
 export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
@@ -121,7 +121,15 @@ export type {
 
 // --- training --------------------------------------------------------------------------------
 export { MATH_REWARD, train } from "./lib/train/train.ts";
-export type { Reward, TrainOptions, TrainProblem, TrainResult } from "./lib/train/train.ts";
+export type {
+  Reward,
+  TrainOptions,
+  TrainProblem,
+  TrainResult,
+  TrainResume,
+} from "./lib/train/train.ts";
+export type { JsonValue, RewardParams } from "./lib/train/checked_reward.ts";
+export type { SkippedCheckpoint } from "./lib/train/train_checkpoint.ts";
 export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
 export { AdamW } from "./lib/objective/adamw.ts";
 export type { AdamWOptions, AdamWState } from "./lib/objective/adamw.ts";
@@ -158,8 +166,9 @@ export type {
   EvaluateSamplesOptions,
   EvaluationResult,
   ProblemResult,
+  SampleVerdict,
 } from "./lib/eval/evaluate.ts";
-export { readSamples, writeSamples } from "./lib/eval/samples.ts";
+export { checkSamplePrompts, readSamples, writeSamples } from "./lib/eval/samples.ts";
 export type { SampleRecord } from "./lib/eval/samples.ts";
 export { loadDataset } from "./lib/eval/datasets.ts";
 export type { Problem } from "./lib/eval/datasets.ts";
@@ -250,7 +259,7 @@ export type {
 } from "./lib/analysis/token_probe.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
-export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
+export { BASE_MODEL_DIR, loadBaseModel, unfinishedPretraining } from "./lib/tasks/base_model.ts";
 export type { BaseModel } from "./lib/tasks/base_model.ts";
 export { COUNTDOWN_TASK } from "./lib/tasks/countdown_task.ts";
 export type { CountdownProtocolProblem } from "./lib/tasks/countdown_task.ts";

@@ -29,11 +29,42 @@ export type BaseModel = {
 };
 
 /**
- * Loads the base model (default: the shipped one in `data/base/`).
+ * Why a checkpoint's pretraining did not finish, from its metadata: a stopped run's output
+ * (`interrupted`) or one of its periodic checkpoints (`checkpoint`); null when it finished (or
+ * is not a pretraining output).
  *
- * @param options `dir` of another checkpoint.
+ * @param metadata A checkpoint's metadata.
+ * @returns E.g. `interrupted at step 230 of 1000 by SIGINT`, or null.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(unfinishedPretraining({ interrupted: { signal: "SIGINT", step: 230, of: 1000 } }), "interrupted at step 230 of 1000 by SIGINT");
+ * assert.equal(unfinishedPretraining({ kind: "countdown-base" }), null);
+ * ```
+ */
+export function unfinishedPretraining(metadata: Record<string, unknown>): string | null {
+  const { interrupted, checkpoint } = metadata as {
+    interrupted?: { signal?: string; step?: number; of?: number };
+    checkpoint?: { step?: number; of?: number };
+  };
+  if (interrupted !== undefined) {
+    return `interrupted at step ${interrupted.step} of ${interrupted.of} by ${interrupted.signal}`;
+  }
+  if (checkpoint !== undefined) {
+    return `a checkpoint taken at step ${checkpoint.step} of ${checkpoint.of}`;
+  }
+  return null;
+}
+
+/**
+ * Loads the base model (default: the shipped one in `data/base/`). A checkpoint whose
+ * pretraining did not finish ({@link unfinishedPretraining}) is refused unless `allowUnfinished`:
+ * RL on a half-trained base measures another prior than the one intended.
+ *
+ * @param options `dir` of another checkpoint; `allowUnfinished` to accept an unfinished one.
  * @returns Policy, tokenizer, model config, metadata and `id` (the weights' fingerprint).
  * @throws {TypeError} If the checkpoint has no tokenizer alphabet (or is invalid).
+ * @throws {RangeError} If its pretraining did not finish and `allowUnfinished` is not set.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -42,9 +73,19 @@ export type BaseModel = {
  * base.policy.dispose();
  * ```
  */
-export async function loadBaseModel(options: { dir?: string } = {}): Promise<BaseModel> {
-  const { dir = BASE_MODEL_DIR } = options;
+export async function loadBaseModel(
+  options: { dir?: string; allowUnfinished?: boolean } = {},
+): Promise<BaseModel> {
+  const { dir = BASE_MODEL_DIR, allowUnfinished = false } = options;
   const { policy, tokenizerAlphabet, metadata, fingerprint } = await loadCheckpoint(dir);
+  const unfinished = unfinishedPretraining(metadata);
+  if (unfinished !== null && !allowUnfinished) {
+    policy.dispose();
+    throw new RangeError(
+      `Cannot use ${dir} as a base model: its pretraining did not finish, got ${unfinished}; ` +
+        `finish it (deno task pretrain with the same flags and --resume) or allow an unfinished base`,
+    );
+  }
   if (tokenizerAlphabet === undefined) {
     policy.dispose();
     throw new TypeError(`Cannot load a base model: ${dir} has no tokenizer alphabet`);
