@@ -178,28 +178,24 @@ export { paperTableToRows } from "./lib/eval/paper_table.ts";
 export { byProfile, readProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
 export { loadProtocol } from "./lib/protocol/protocol_file.ts";
-export {
-  BASE_METHOD,
-  PRIMARY_SETTING,
-  runProtocol,
-  TABLE_SETTING,
-} from "./lib/protocol/run_protocol.ts";
+export { runProtocol } from "./lib/protocol/run_protocol.ts";
+export type { RunProtocolOptions } from "./lib/protocol/run_protocol.ts";
+export { BASE_METHOD, PRIMARY_SETTING, TABLE_SETTING } from "./lib/protocol/protocol_results.ts";
 export type {
   Calibration,
   CalibrationRun,
   MethodGroups,
   ProtocolResults,
-  RunProtocolOptions,
   TrainingPool,
-} from "./lib/protocol/run_protocol.ts";
-export type { PolicyEvaluation, RunRecord } from "./lib/protocol/jobs.ts";
+} from "./lib/protocol/protocol_results.ts";
+export type { PolicyEvaluation, RunRecord } from "./lib/schedule/work.ts";
 export type {
   ProblemOutcome,
   ProtocolProblem,
   ProtocolTask,
   SamplingSetting,
   TaskEvaluationOptions,
-} from "./lib/protocol/task.ts";
+} from "./lib/eval/task.ts";
 export {
   calibrationRows,
   coverageRows,

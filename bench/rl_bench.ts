@@ -20,7 +20,7 @@ import { parseExperimentConfig } from "../lib/config.ts";
 import { loadBaseModel } from "../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../lib/tasks/countdown_task.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
-import { startingPolicy } from "../lib/protocol/jobs.ts";
+import { startingPolicy } from "../lib/schedule/work.ts";
 import { train } from "../lib/train/train.ts";
 
 const quick = Deno.args.includes("--quick");

@@ -17,6 +17,7 @@ const LAYERS: readonly string[] = [
   "objective",
   "train",
   "eval",
+  "schedule",
   "protocol",
   "analysis",
   "tasks",

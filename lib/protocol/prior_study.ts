@@ -37,9 +37,10 @@ import {
   passAtKBootstrap,
   passAtKStatistic,
 } from "./protocol_stats.ts";
-import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults, runProtocol } from "./run_protocol.ts";
+import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./protocol_results.ts";
+import { runProtocol } from "./run_protocol.ts";
 import type { Profile } from "./profile.ts";
-import type { ProtocolProblem, ProtocolTask } from "./task.ts";
+import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 
 /** Where the committed study lives. */
 export const PRIOR_STUDY_FILE: string =

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ProblemOutcome, ProtocolProblem, ProtocolTask } from "../protocol/task.ts";
+import type { ProblemOutcome, ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 import type { CountdownProblem } from "./countdown.ts";
 import { COUNTDOWN_REWARD, countdownTrainProblems } from "./countdown_rl.ts";
 import { evaluateCountdown, greedyCountdown } from "./evaluate_countdown.ts";
