@@ -172,13 +172,15 @@ export { checkSamplePrompts, readSamples, writeSamples } from "./lib/eval/sample
 export type { SampleRecord } from "./lib/eval/samples.ts";
 export { loadDataset } from "./lib/eval/datasets.ts";
 export type { Problem } from "./lib/eval/datasets.ts";
-export { paperTableToRows } from "./lib/eval/paper_table.ts";
+export { loadPaperTable, paperTableToRows } from "./lib/eval/paper_table.ts";
 
 // --- the reproduction protocol ---------------------------------------------------------------
 export { byProfile, readProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
 export { loadProtocol } from "./lib/protocol/protocol_file.ts";
 export { runProtocol } from "./lib/protocol/run_protocol.ts";
+export { openStudy, Study } from "./lib/study/study.ts";
+export type { OpenStudyOptions, StudyRecord } from "./lib/study/study.ts";
 export type { RunProtocolOptions } from "./lib/protocol/run_protocol.ts";
 export { BASE_METHOD, PRIMARY_SETTING, TABLE_SETTING } from "./lib/protocol/protocol_results.ts";
 export type {
@@ -255,8 +257,14 @@ export type {
 } from "./lib/analysis/token_probe.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
-export { BASE_MODEL_DIR, loadBaseModel, unfinishedPretraining } from "./lib/tasks/base_model.ts";
+export {
+  BASE_MODEL_DIR,
+  loadBaseModel,
+  loadPretrainHistory,
+  unfinishedPretraining,
+} from "./lib/tasks/base_model.ts";
 export type { BaseModel } from "./lib/tasks/base_model.ts";
+export type { PretrainHistoryRow } from "./lib/train/pretrain_checkpoint.ts";
 export { COUNTDOWN_TASK } from "./lib/tasks/countdown_task.ts";
 export type { CountdownProtocolProblem } from "./lib/tasks/countdown_task.ts";
 export {
@@ -274,16 +282,26 @@ export { loadCountdownSplit, TIER_NAMES } from "./lib/tasks/splits.ts";
 export type { SplitName, SplitProblem } from "./lib/tasks/splits.ts";
 export { evaluateCountdown } from "./lib/tasks/evaluate_countdown.ts";
 export type {
-  CountdownProblemResult,
   CountdownSummary,
   EvaluateCountdownOptions,
+  SampledOutcome,
 } from "./lib/tasks/evaluate_countdown.ts";
 export { teacherResponses } from "./lib/tasks/teacher.ts";
 export type { TeacherOptions, TeacherSample, TeacherStrategy } from "./lib/tasks/teacher.ts";
 export { teacherStrategyStats } from "./lib/tasks/teacher_stats.ts";
 export type { TeacherStrategyRow } from "./lib/tasks/teacher_stats.ts";
-export { basePassKRows, baseTargetRows, TIER_BENCHMARKS } from "./lib/tasks/base_targets.ts";
-export type { BasePassK, BaseTarget, BaseTargetRow } from "./lib/tasks/base_targets.ts";
+export {
+  basePassKRows,
+  baseTargetRows,
+  loadBaseCurves,
+  TIER_BENCHMARKS,
+} from "./lib/tasks/base_targets.ts";
+export type {
+  BaseCurves,
+  BaseTarget,
+  BaseTargetRow,
+  BaseTierCurve,
+} from "./lib/tasks/base_targets.ts";
 
 // --- figures and tables ----------------------------------------------------------------------
 export {

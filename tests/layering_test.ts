@@ -22,6 +22,7 @@ const LAYERS: readonly string[] = [
   "analysis",
   "tasks",
   "present",
+  "study",
   "job",
 ];
 

@@ -11,16 +11,10 @@ import type { Prng } from "../random.ts";
 import { type Verdict, type VerdictReason, verify } from "../verifier/verify.ts";
 import type { Problem } from "./datasets.ts";
 import type { SampleRecord } from "./samples.ts";
+import type { ProblemOutcome } from "./task.ts";
 
-/** Samples drawn (`n`) and graded correct (`c`) for one problem of the dataset. */
-export type ProblemResult = {
-  /** The problem's identifier. */
-  readonly problemId: string;
-  /** Number of samples for the problem. */
-  readonly n: number;
-  /** Number of them graded correct. */
-  readonly c: number;
-};
+/** One problem's counts: the graded part of the one per-problem outcome. */
+export type ProblemResult = Pick<ProblemOutcome, "problemId" | "n" | "c">;
 
 /** One graded sample, for auditing the grader. */
 export type SampleVerdict = {

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import { readJsonFile } from "../_io/read_json_file.ts";
 import type { ModelConfig } from "../config.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import type { Policy } from "../model/policy.ts";
+import type { PretrainHistoryRow } from "../train/pretrain_checkpoint.ts";
 import { charTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 
 /** Where the shipped base model lives. */
@@ -97,4 +99,41 @@ export async function loadBaseModel(
     metadata,
     id: fingerprint,
   };
+}
+
+/**
+ * A base model's pretraining loss history (`pretrain_history.json` beside its weights).
+ *
+ * @param dir The checkpoint directory (default: the shipped base).
+ * @returns The logged steps, in order.
+ * @throws {TypeError} If the file is not a list of `{ step, loss, seconds }` (the file and entry
+ *   are named).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const history = await loadPretrainHistory();
+ * assert.ok(history.length > 0 && history[0].loss > history.at(-1)!.loss);
+ * ```
+ */
+export async function loadPretrainHistory(
+  dir: string = BASE_MODEL_DIR,
+): Promise<PretrainHistoryRow[]> {
+  const path = `${dir.endsWith("/") ? dir : `${dir}/`}pretrain_history.json`;
+  const json = await readJsonFile(path);
+  if (!Array.isArray(json)) {
+    throw new TypeError(
+      `Cannot read ${path}: it must be a list of { step, loss, seconds }, got ${typeof json}`,
+    );
+  }
+  return json.map((entry, i) => {
+    const { step, loss, seconds } = (entry ?? {}) as Record<string, unknown>;
+    if (!Number.isInteger(step) || typeof loss !== "number" || typeof seconds !== "number") {
+      throw new TypeError(
+        `Cannot read ${path}: entry ${i} must be { step: integer, loss: number, seconds: number }, got ${
+          JSON.stringify(entry)
+        }`,
+      );
+    }
+    return { step: step as number, loss, seconds };
+  });
 }

@@ -57,7 +57,7 @@ export const COUNTDOWN_TASK: ProtocolTask<CountdownProtocolProblem> = {
       n: sampled.problems[i].n,
       c: sampled.problems[i].c,
       distinctCorrect: sampled.problems[i].distinctCorrect,
-      sampleEntropy: sampled.problems[i].entropy,
+      sampleEntropy: sampled.problems[i].sampleEntropy,
       greedyCorrect: greedy[i].correct,
       greedyEntropy: greedy[i].entropy,
     }));
