@@ -228,6 +228,7 @@ export {
   loadPriorStudy,
   POOLED_TIER,
   poolTiers,
+  priorBaseDir,
   priorEntropyRows,
   priorStudyClaims,
   priorStudyRows,

@@ -76,6 +76,16 @@ export class Study {
     this.#referenceDir = dirs.referenceDir;
   }
 
+  /**
+   * The value for this study's profile.
+   *
+   * @param values One value per profile.
+   * @returns `values[profile]`.
+   */
+  byProfile<T>(values: { readonly full: T; readonly smoke: T }): T {
+    return values[this.profile];
+  }
+
   /** The cache of runs and evaluations (`out/cache/`). */
   get cacheDir(): string {
     return `${this.#outDir}cache`;

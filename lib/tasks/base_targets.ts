@@ -10,6 +10,7 @@
  */
 import { readJsonFile } from "../_io/read_json_file.ts";
 import type { PassAtKRow } from "../eval/passk.ts";
+import { BASE_MODEL_DIR } from "./base_model.ts";
 
 /** A tier's recorded base curve. */
 export type BaseTierCurve = {
@@ -124,14 +125,30 @@ export function parseBaseCurves(json: unknown, source: string): BaseCurves {
   return curves;
 }
 
+/** The files of recorded curves beside a base's weights, by sampling setting. */
+const CURVE_FILES = { primary: "passk.json", paper: "passk_t06_topp095.json" } as const;
+
 /**
- * Reads recorded base curves from a file such as `data/base/passk.json`.
+ * Reads a base's recorded curves (`deno task pretrain --evaluate` writes them beside its weights):
+ * at the primary setting (T = 1.0, `passk.json`) or the paper's (T = 0.6, top-p 0.95,
+ * `passk_t06_topp095.json`).
  *
- * @param path The file.
+ * @param options `dir`: the checkpoint directory (default: the shipped base); `setting`:
+ *   `primary` (default) or `paper`.
  * @returns The curves.
  * @throws {TypeError} As {@link parseBaseCurves}; the JSON reader's errors name the file.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const curves = await loadBaseCurves({ setting: "paper" });
+ * assert.ok(curves.tierA.passAtK[1] > 0);
+ * ```
  */
-export async function loadBaseCurves(path: string): Promise<BaseCurves> {
+export async function loadBaseCurves(
+  options: { readonly dir?: string; readonly setting?: keyof typeof CURVE_FILES } = {},
+): Promise<BaseCurves> {
+  const { dir = BASE_MODEL_DIR, setting = "primary" } = options;
+  const path = `${dir.endsWith("/") ? dir : `${dir}/`}${CURVE_FILES[setting]}`;
   return parseBaseCurves(await readJsonFile(path), path);
 }
 

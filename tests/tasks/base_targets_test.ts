@@ -29,10 +29,8 @@ Deno.test("basePassKRows() keeps only k keys, in increasing k, per tier", async 
     assert.throws(() => parseBaseCurves({ tierA: { "1": 0.5 } }, "f.json"), /tierA\.entropy/);
   });
   await t.step("the shipped base's files load, every tier's curve rising from Pass@1", async () => {
-    for (const file of ["passk.json", "passk_t06_topp095.json"]) {
-      const curves = await loadBaseCurves(
-        new URL(`../../data/base/${file}`, import.meta.url).pathname,
-      );
+    for (const setting of ["primary", "paper"] as const) {
+      const curves = await loadBaseCurves({ setting });
       assert.deepEqual(Object.keys(curves), [...TIER_NAMES]);
       for (const curve of Object.values(curves)) {
         const ks = Object.keys(curve.passAtK).map(Number).sort((a, b) => a - b);
