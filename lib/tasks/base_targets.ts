@@ -145,7 +145,7 @@ const CURVE_FILES = { primary: "passk.json", paper: "passk_t06_topp095.json" } a
  * ```
  */
 export async function loadBaseCurves(
-  options: { readonly dir?: string; readonly setting?: keyof typeof CURVE_FILES } = {},
+  options: { readonly dir?: string; readonly setting?: "primary" | "paper" } = {},
 ): Promise<BaseCurves> {
   const { dir = BASE_MODEL_DIR, setting = "primary" } = options;
   const path = `${dir.endsWith("/") ? dir : `${dir}/`}${CURVE_FILES[setting]}`;
