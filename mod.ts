@@ -59,7 +59,7 @@ export type {
 
 // --- model -----------------------------------------------------------------------------------
 export { Policy } from "./lib/model/policy.ts";
-export type { SampledSequence, SampleOptions } from "./lib/model/sample.ts";
+export type { SampledSequence, SampleOptions, TokenLogProb } from "./lib/model/sample.ts";
 export { charTokenizer } from "./lib/model/tokenizer.ts";
 export type { Tokenizer } from "./lib/model/tokenizer.ts";
 export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
@@ -121,7 +121,15 @@ export type {
 
 // --- training --------------------------------------------------------------------------------
 export { MATH_REWARD, train } from "./lib/train/train.ts";
-export type { Reward, TrainOptions, TrainProblem, TrainResult } from "./lib/train/train.ts";
+export type {
+  Reward,
+  TrainOptions,
+  TrainProblem,
+  TrainResult,
+  TrainResume,
+} from "./lib/train/train.ts";
+export type { JsonValue, RewardParams } from "./lib/train/checked_reward.ts";
+export type { SkippedCheckpoint } from "./lib/train/train_checkpoint.ts";
 export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
 export { AdamW } from "./lib/objective/adamw.ts";
 export type { AdamWOptions, AdamWState } from "./lib/objective/adamw.ts";
@@ -132,7 +140,7 @@ export type {
   UpdateMetrics,
 } from "./lib/train/train_step.ts";
 export { loadRunPolicy, runTraining, trainingKey } from "./lib/train/run_training.ts";
-export type { RunTrainingOptions, TrainingRun } from "./lib/train/run_training.ts";
+export type { RunPolicy, RunTrainingOptions, TrainingRun } from "./lib/train/run_training.ts";
 export { readTrainLog } from "./lib/train/metrics.ts";
 export type { EvalMetrics, PhaseSeconds, StepMetrics } from "./lib/train/metrics.ts";
 
@@ -158,39 +166,38 @@ export type {
   EvaluateSamplesOptions,
   EvaluationResult,
   ProblemResult,
+  SampleVerdict,
 } from "./lib/eval/evaluate.ts";
-export { readSamples, writeSamples } from "./lib/eval/samples.ts";
+export { checkSamplePrompts, readSamples, writeSamples } from "./lib/eval/samples.ts";
 export type { SampleRecord } from "./lib/eval/samples.ts";
 export { loadDataset } from "./lib/eval/datasets.ts";
 export type { Problem } from "./lib/eval/datasets.ts";
-export { paperTableToRows } from "./lib/eval/paper_table.ts";
+export { loadPaperTable, paperTableToRows } from "./lib/eval/paper_table.ts";
 
 // --- the reproduction protocol ---------------------------------------------------------------
 export { byProfile, readProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
 export { loadProtocol } from "./lib/protocol/protocol_file.ts";
-export {
-  BASE_METHOD,
-  PRIMARY_SETTING,
-  runProtocol,
-  TABLE_SETTING,
-} from "./lib/protocol/run_protocol.ts";
+export { runProtocol } from "./lib/protocol/run_protocol.ts";
+export { openStudy, Study } from "./lib/study/study.ts";
+export type { OpenStudyOptions, StudyRecord } from "./lib/study/study.ts";
+export type { RunProtocolOptions } from "./lib/protocol/run_protocol.ts";
+export { BASE_METHOD, PRIMARY_SETTING, TABLE_SETTING } from "./lib/protocol/protocol_results.ts";
 export type {
   Calibration,
   CalibrationRun,
   MethodGroups,
   ProtocolResults,
-  RunProtocolOptions,
   TrainingPool,
-} from "./lib/protocol/run_protocol.ts";
-export type { PolicyEvaluation, RunRecord } from "./lib/protocol/jobs.ts";
+} from "./lib/protocol/protocol_results.ts";
+export type { PolicyEvaluation, RunRecord } from "./lib/schedule/work.ts";
 export type {
   ProblemOutcome,
   ProtocolProblem,
   ProtocolTask,
   SamplingSetting,
   TaskEvaluationOptions,
-} from "./lib/protocol/task.ts";
+} from "./lib/eval/task.ts";
 export {
   calibrationRows,
   coverageRows,
@@ -221,6 +228,7 @@ export {
   loadPriorStudy,
   POOLED_TIER,
   poolTiers,
+  priorBaseDir,
   priorEntropyRows,
   priorStudyClaims,
   priorStudyRows,
@@ -250,8 +258,14 @@ export type {
 } from "./lib/analysis/token_probe.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
-export { BASE_MODEL_DIR, loadBaseModel } from "./lib/tasks/base_model.ts";
+export {
+  BASE_MODEL_DIR,
+  loadBaseModel,
+  loadPretrainHistory,
+  unfinishedPretraining,
+} from "./lib/tasks/base_model.ts";
 export type { BaseModel } from "./lib/tasks/base_model.ts";
+export type { PretrainHistoryRow } from "./lib/train/pretrain_checkpoint.ts";
 export { COUNTDOWN_TASK } from "./lib/tasks/countdown_task.ts";
 export type { CountdownProtocolProblem } from "./lib/tasks/countdown_task.ts";
 export {
@@ -269,16 +283,26 @@ export { loadCountdownSplit, TIER_NAMES } from "./lib/tasks/splits.ts";
 export type { SplitName, SplitProblem } from "./lib/tasks/splits.ts";
 export { evaluateCountdown } from "./lib/tasks/evaluate_countdown.ts";
 export type {
-  CountdownProblemResult,
   CountdownSummary,
   EvaluateCountdownOptions,
+  SampledOutcome,
 } from "./lib/tasks/evaluate_countdown.ts";
 export { teacherResponses } from "./lib/tasks/teacher.ts";
 export type { TeacherOptions, TeacherSample, TeacherStrategy } from "./lib/tasks/teacher.ts";
 export { teacherStrategyStats } from "./lib/tasks/teacher_stats.ts";
 export type { TeacherStrategyRow } from "./lib/tasks/teacher_stats.ts";
-export { basePassKRows, baseTargetRows, TIER_BENCHMARKS } from "./lib/tasks/base_targets.ts";
-export type { BasePassK, BaseTarget, BaseTargetRow } from "./lib/tasks/base_targets.ts";
+export {
+  basePassKRows,
+  baseTargetRows,
+  loadBaseCurves,
+  TIER_BENCHMARKS,
+} from "./lib/tasks/base_targets.ts";
+export type {
+  BaseCurves,
+  BaseTarget,
+  BaseTargetRow,
+  BaseTierCurve,
+} from "./lib/tasks/base_targets.ts";
 
 // --- figures and tables ----------------------------------------------------------------------
 export {

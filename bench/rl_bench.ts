@@ -10,8 +10,10 @@
 //   prompts each, run at once;
 // - gflops_*: achieved GFLOP/s of our RL step and of the machine's own peak (the best of a
 //   1024^3 OpenBLAS sgemm through our engine, and torch's), so the distance from the limit shows.
+// - *_cores: cores each side actually used (process CPU time / wall time) in each timed part.
 // Ratios are ours / torch: above 1, ours is faster. Usage: deno run -A bench/rl_bench.ts [--quick]
 import * as tf from "@tensorflow/tfjs";
+import { cpuUsage } from "node:process";
 import { emit as emitResult } from "./_emit.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { SamplingPool } from "../lib/model/sampling_pool.ts";
@@ -20,7 +22,7 @@ import { parseExperimentConfig } from "../lib/config.ts";
 import { loadBaseModel } from "../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../lib/tasks/countdown_task.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
-import { startingPolicy } from "../lib/protocol/jobs.ts";
+import { startingPolicy } from "../lib/schedule/work.ts";
 import { train } from "../lib/train/train.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -38,10 +40,16 @@ function emit(
   emitResult(bench, value, unit, extra, { digits: 4 });
 }
 
+// The reference's threads are pinned by environment: torch.set_num_threads does not limit
+// Debian's OpenBLAS (a pthread build reached through libblas.so.3), which otherwise runs two
+// threads on two cores and makes a "one core" reference a two-core one. Each reply also says how
+// many cores the process used (CPU time over wall time), so a leak shows in the output.
 async function torch(config: Record<string, unknown>): Promise<Record<string, number> | string> {
+  const threads = String(config.threads ?? 1);
   try {
     const { code, stdout, stderr } = await new Deno.Command("/usr/bin/python3", {
       args: [script, JSON.stringify(config)],
+      env: { OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads, MKL_NUM_THREADS: threads },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -52,6 +60,12 @@ async function torch(config: Record<string, unknown>): Promise<Record<string, nu
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** Cores used since `before` (this process's CPU time, workers included, over wall time). */
+function cores(before: { user: number; system: number }, wallStart: number): number {
+  const now = cpuUsage(before);
+  return (now.user + now.system) / 1e6 / ((performance.now() - wallStart) / 1000);
 }
 
 const backend = await initBackend();
@@ -101,12 +115,15 @@ for (
   });
   const start = startingPolicy(base.policy, config);
   let flops = 0;
+  const cpuBefore = cpuUsage();
+  const wallBefore = performance.now();
   const result = await train(config, {
     policy: start,
     tokenizer: base.tokenizer,
     problems,
     reward: COUNTDOWN_TASK.reward,
   });
+  const oursCores = cores(cpuBefore, wallBefore);
   const steps = result.steps.slice(1);
   const ours = steps.reduce((s, m) => s + m.seconds.total, 0) / steps.length;
   // Forward ≈ 2·params·tokens FLOPs, backward twice that: sampling (forward), old and reference
@@ -117,6 +134,7 @@ for (
   result.policy.dispose();
   if (start !== base.policy) start.dispose();
   emit(`${name}_seconds`, ours, "s");
+  emit(`${name}_cores`, oursCores, "cores");
   // Where the step's time goes (means over the timed steps; eval and checkpoint are off).
   for (const phase of ["rollout", "grading", "logProbs", "update"] as const) {
     const mean = steps.reduce((s, m) => s + m.seconds[phase], 0) / steps.length;
@@ -127,6 +145,7 @@ for (
   if (typeof theirs === "string") skipped.push(`${name}: ${theirs}`);
   else {
     emit(`torch_${name}_seconds`, theirs.seconds_per_step, "s");
+    emit(`torch_${name}_cores`, theirs.cores, "cores");
     emit(`${name}_vs_torch`, theirs.seconds_per_step / ours, "ratio");
   }
 }
@@ -145,10 +164,13 @@ for (
   };
   await evaluateCountdown(base.policy, tierA.slice(0, 2), { ...options, samples: 16 }); // warm-up
   const t0 = performance.now();
+  const evalCpu = cpuUsage();
   await evaluateCountdown(base.policy, tierA, options);
+  const evalCores = cores(evalCpu, t0);
   const ours = (EVAL.prompts * EVAL.samples) / ((performance.now() - t0) / 1000);
   pool.dispose();
   emit("evaluation_sequences_per_s", ours, "sequences/s");
+  emit("evaluation_cores", evalCores, "cores");
   const half = EVAL.prompts / 2;
   const t1 = performance.now();
   const runs = await Promise.all(
@@ -164,6 +186,8 @@ for (
     const seconds = Math.max(...runs.map((r) => (r as Record<string, number>).seconds));
     const theirs = (EVAL.prompts * EVAL.samples) / seconds;
     emit("torch_evaluation_sequences_per_s", theirs, "sequences/s", { wallSeconds: wall });
+    const used = runs.reduce((c, r) => c + (r as Record<string, number>).cores, 0);
+    emit("torch_evaluation_cores", used, "cores");
     emit("evaluation_vs_torch", ours / theirs, "ratio");
   }
 }
@@ -184,7 +208,9 @@ for (
   tf.dispose([a, b]);
   emit("gflops_peak_sgemm", best, "GFLOP/s", { matmul: backend.matmul });
   const theirs = await torch({ phase: "gemm" });
-  if (typeof theirs !== "string") emit("torch_gflops_peak_sgemm", theirs.gflops, "GFLOP/s");
+  if (typeof theirs !== "string") {
+    emit("torch_gflops_peak_sgemm", theirs.gflops, "GFLOP/s", { cores: theirs.cores });
+  }
 }
 base.policy.dispose();
 if (skipped.length > 0) {

@@ -7,8 +7,11 @@
  *                  [--resamples 1000] [--seed 0] [--allow-unsampled]
  *
  * Prints the Pass@k table (with bootstrap intervals) and the grading reasons, and writes
- * DIR/results.json and DIR/passk.svg (DIR defaults to out/eval). Malformed sample or dataset lines
- * are listed with their line numbers and the command exits with status 1.
+ * DIR/results.json and DIR/passk.svg (DIR defaults to out/eval). results.json holds, besides the
+ * curve, every sample's verdict (`verdicts`: problem id, line, correct, reason and the extracted
+ * answer), so the grading can be audited sample by sample. Malformed sample or dataset lines are
+ * listed with their line numbers and the command exits with status 1; so are samples that record
+ * a `prompt` which is not their problem's (it must contain the problem's question).
  *
  * The grader follows the task, detected from the dataset's rows unless `--task` names it:
  * - `math` (rows `{ question, gold }` or the verl schema): the math verifier on the boxed answer.
@@ -28,7 +31,7 @@ import { parseCommandLine, USAGE_EXIT_CODE } from "../lib/_io/cli.ts";
 import { parseJsonlDataset, parseParquetDataset, type Problem } from "../lib/eval/datasets.ts";
 import { evaluateSamples } from "../lib/eval/evaluate.ts";
 import { JsonlError, parseJsonl } from "../lib/_io/jsonl.ts";
-import { readSamples } from "../lib/eval/samples.ts";
+import { checkSamplePrompts, readSamples } from "../lib/eval/samples.ts";
 import { formatEvaluationTable } from "../lib/present/evaluation_table.ts";
 import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 import { curveToRows } from "../lib/eval/passk.ts";
@@ -225,6 +228,7 @@ async function main(args: string[]): Promise<number> {
     loadGradedDataset(values.dataset, values.task),
   ]);
   const { task, problems, grade, countdownReasons } = dataset;
+  checkSamplePrompts(samples, problems, { source: values.samples });
   const started = performance.now();
   const result = evaluateSamples(samples, problems, {
     ...(grade === undefined ? {} : { grade }),
@@ -232,6 +236,7 @@ async function main(args: string[]): Promise<number> {
     resamples,
     prng: seededPrng(seed),
     allowUnsampled: values["allow-unsampled"],
+    keepVerdicts: true,
     onProgress: progressReporter("grading", { target: "stderr" }),
   });
   const seconds = (performance.now() - started) / 1000;
@@ -245,6 +250,8 @@ async function main(args: string[]): Promise<number> {
   console.log(`graded in ${seconds.toFixed(1)} s by the ${task} grader`);
 
   const rows = curveToRows(result.curve, { dataset: name, method });
+  // The verdicts last: the summary stays at the top of the file.
+  const { verdicts, ...summary } = result;
   await Deno.mkdir(values.out, { recursive: true });
   const resultsPath = `${values.out}/results.json`;
   const figurePath = `${values.out}/passk.svg`;
@@ -257,8 +264,9 @@ async function main(args: string[]): Promise<number> {
     ...(countdownReasons === undefined ? {} : { countdownReasons }),
     seed,
     resamples,
-    ...result,
+    ...summary,
     rows,
+    verdicts,
   };
   await writeTextFileAtomic(resultsPath, JSON.stringify(record, null, 2) + "\n");
   await saveFigure(passAtKFigure(rows, { title: `Pass@k · ${name} · ${method}` }), figurePath);

@@ -18,9 +18,14 @@
 // SIGINT (Ctrl-C) or SIGTERM stops training cleanly within a few steps: the weights, the loss
 // curve and the optimizer state (pretrain_state.safetensors) so far are saved to --out with
 // `interrupted` in the metadata (to out/pretrain-interrupted when --out is the shipped base, which
-// only a finished run replaces), and the command exits with 130 or 143. A second signal exits at
-// once without saving. The same command with --resume continues it exactly: the result equals an
-// uninterrupted run's (weights, loss curve, recorded command).
+// only a finished run replaces), and the command exits with 130 or 143. One Ctrl-C always saves,
+// even when it arrives twice (from the terminal and through `deno task`); only a second one
+// within 5 s exits at once without saving, and says so. Every --checkpoint-every steps (default
+// 100) a checkpoint goes to <out>/checkpoints/ (the newest two are kept), so a kill (SIGKILL, a
+// crash, a full disk) loses at most that many steps. The same command with --resume continues
+// from the newest intact checkpoint or stop exactly: the result equals an uninterrupted run's
+// (weights, loss curve, recorded command). A folder holding an unfinished run is never started
+// over without --resume. --out is checked for writing before anything else is done.
 // Evaluate a saved base instead (Pass@k per tier into <out>/<file>, T = 1.0 unless given):
 //   deno task pretrain --evaluate [--out DIR] [--samples 256] [--problems 200] [--temperature 1]
 //   [--top-p 1] [--file passk.json]
@@ -28,19 +33,22 @@ import { resolve } from "node:path";
 import { parseCommandLine, USAGE_EXIT_CODE } from "../lib/_io/cli.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
+import { readJsonFile } from "../lib/_io/read_json_file.ts";
+import { stopOnSignal } from "../lib/_io/stop_on_signal.ts";
 import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 import { loadCheckpoint, savePolicy } from "../lib/model/checkpoint.ts";
 import { GradientPool } from "../lib/model/gradient_pool.ts";
 import { countParams } from "../lib/model/params.ts";
 import { Policy } from "../lib/model/policy.ts";
 import { charTokenizer } from "../lib/model/tokenizer.ts";
+import { pretrain, type PretrainRecord, type PretrainState } from "../lib/train/pretrain.ts";
 import {
-  loadPretrainState,
-  pretrain,
-  type PretrainRecord,
-  type PretrainState,
-  savePretrainState,
-} from "../lib/train/pretrain.ts";
+  loadPretrainCheckpoint,
+  type PretrainCheckpoint,
+  type PretrainHistoryRow,
+  savePretrainCheckpoint,
+  writePretrainFiles,
+} from "../lib/train/pretrain_checkpoint.ts";
 import { deriveSeed, seededPrng } from "../lib/random.ts";
 import { BASE_MODEL_DIR } from "../lib/tasks/base_model.ts";
 import { CORPUS_KEEPS, teacherCorpus } from "../lib/tasks/corpus.ts";
@@ -95,6 +103,12 @@ const FLAGS = {
     type: "boolean",
     help: "Finish the interrupted run in --out (give the same flags as when it started).",
   },
+  "checkpoint-every": {
+    type: "integer",
+    default: 100,
+    min: 0,
+    help: "Steps between two checkpoints in <out>/checkpoints (0: only at a stop).",
+  },
   width: { type: "integer", default: OPTIONAL_FLAGS.width, min: 1, help: "Model width." },
   layers: { type: "integer", default: OPTIONAL_FLAGS.layers, min: 1, help: "Layers." },
   heads: { type: "integer", default: OPTIONAL_FLAGS.heads, min: 1, help: "Attention heads." },
@@ -143,6 +157,13 @@ if (outIsBase && !values["overwrite-base"]) {
       `(default ${DEFAULT_OUT})`,
   );
   Deno.exit(USAGE_EXIT_CODE);
+}
+// Only a finished run replaces the shipped base; an interrupted one (and the checkpoints) go
+// beside it.
+const stoppedDir = outIsBase ? INTERRUPTED_OUT : values.out;
+// A read-only or full disk fails now, not after the last step.
+for (const dir of new Set([values.out, ...(values.evaluate ? [] : [stoppedDir])])) {
+  await checkWritable(dir);
 }
 const { seed, steps, workers } = values;
 const tokenizer = charTokenizer(COUNTDOWN_ALPHABET);
@@ -216,9 +237,8 @@ const command = [
     init === undefined ? "" : ` --init ${values.init}`
   }`,
 ].join(" && ");
-// Only a finished run replaces the shipped base; an interrupted one goes beside it.
-const stoppedDir = outIsBase ? INTERRUPTED_OUT : values.out;
 const stopped = values.resume ? await loadStoppedRun(stoppedDir) : undefined;
+if (stopped === undefined) await refuseUnfinishedRun(stoppedDir);
 if (stopped !== undefined) init?.policy.dispose();
 using policy = stopped?.policy ?? init?.policy ??
   Policy.create(model, { seed: deriveSeed(seed, "init") });
@@ -230,23 +250,74 @@ await using pool = workers > 0
   ? await GradientPool.create({ loss, workers, backend: backend.backend })
   : undefined;
 log(workers > 0 ? `gradients in ${workers} workers` : "gradients in this thread");
+// The loss curve runs on over the stages: earlier stages' rows (from --init, or the stopped
+// run's, which also hold this stage's first part), then this session's.
+const earlier: PretrainHistoryRow[] = stopped !== undefined
+  ? stopped.history
+  : init === undefined
+  ? []
+  : await readJsonFile(`${values.init}/pretrain_history.json`) as PretrainHistoryRow[];
+const doneBefore = stopped?.state.step ?? 0;
+const secondsBefore = stopped?.seconds ?? 0;
+const offset = earlier.at(-1) ?? { step: 0, loss: 0, seconds: 0 };
+const history: PretrainRecord[] = [];
+/** The checkpoint of this session's records so far: loss curve and metadata. */
+function checkpointOf(state: PretrainState, marker: Record<string, unknown>): PretrainCheckpoint {
+  const rows: PretrainHistoryRow[] = [
+    ...earlier,
+    ...history.map((r) => ({
+      step: offset.step - doneBefore + r.step,
+      loss: +r.loss.toFixed(5),
+      seconds: +(offset.seconds + r.seconds).toFixed(2),
+    })),
+  ];
+  const thisStage = rows.slice(rows.length - (doneBefore + history.length));
+  const last = thisStage.slice(-50);
+  return {
+    state,
+    history: rows,
+    metadata: {
+      kind: "countdown-base",
+      command,
+      pretrain: { ...settings, workers },
+      ...marker,
+      ...(init === undefined ? {} : { init: init.metadata }),
+      corpusRows: corpus.length,
+      finalLoss: last.reduce((s, r) => s + r.loss, 0) / last.length,
+      seconds: secondsBefore + (history.at(-1)?.seconds ?? 0),
+      totalSeconds: rows.at(-1)?.seconds ?? 0,
+      backend: backend.backend,
+      matmul: backend.matmul,
+    },
+  };
+}
 // SIGINT / SIGTERM: finish the step in progress, then save what there is (see the header).
-const stop = new AbortController();
-let stopSignal: Deno.Signal | undefined;
-const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-const onSignal = (signal: Deno.Signal) => (): void => {
-  if (stopSignal !== undefined) {
-    log(`${signal} again: exiting without saving`);
-    Deno.exit(signal === "SIGTERM" ? 143 : 130);
-  }
-  stopSignal = signal;
-  stop.abort();
-  log(`${signal}: stopping after this step and saving the checkpoint (again to exit at once)`);
-};
-const handlers = signals.map((signal) => [signal, onSignal(signal)] as const);
-for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
+using stop = stopOnSignal({
+  onEvent: (event) => {
+    switch (event.kind) {
+      case "stopping":
+        return log(
+          `${event.signal}${event.repeat ? " again" : ""}: stopping after this step and saving ` +
+            `the checkpoint (another Ctrl-C within ${event.graceMs / 1000} s exits at once, ` +
+            `without saving)`,
+        );
+      case "duplicate":
+        return log(`${event.signal} delivered twice (terminal and deno task): still saving`);
+      case "exiting":
+        return log(
+          `${event.signal} again within ${event.graceMs / 1000} s: exiting without saving ` +
+            `(the last checkpoint in ${stoppedDir}/checkpoints stays)`,
+        );
+      default: {
+        const unknown: never = event;
+        throw new TypeError(`Cannot report a signal: unknown event, got ${unknown}`);
+      }
+    }
+  },
+});
+const alphabet = { tokenizerAlphabet: COUNTDOWN_ALPHABET };
 let state: PretrainState | undefined;
-const history: PretrainRecord[] = await pretrain(policy, corpus, {
+await pretrain(policy, corpus, {
   ...settings,
   pool,
   seed: deriveSeed(seed, "batches"),
@@ -254,8 +325,23 @@ const history: PretrainRecord[] = await pretrain(policy, corpus, {
   signal: stop.signal,
   resume: stopped?.state,
   onEnd: (s) => (state = s),
+  checkpointEvery: values["checkpoint-every"],
+  onCheckpoint: async (s) => {
+    const checkpoint = checkpointOf(s, { checkpoint: { step: s.step, of: steps } });
+    try {
+      await savePretrainCheckpoint(stoppedDir, policy, checkpoint, alphabet);
+    } catch (error) {
+      log(
+        `Cannot save the checkpoint of step ${s.step} to ${stoppedDir}/checkpoints: ` +
+          `${(error as Error).message}; stopping (earlier checkpoints there are intact)`,
+      );
+      Deno.exit(1);
+    }
+    log(`checkpoint of step ${s.step}/${steps} saved to ${stoppedDir}/checkpoints`);
+  },
   onStep: (r) => {
-    if (r.step % 50 === 0 || r.step === 1 || stopSignal !== undefined) {
+    history.push(r);
+    if (r.step % 50 === 0 || r.step === 1 || stop.received !== undefined) {
       log(
         `step ${r.step}/${steps} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toExponential(2)} ${
           r.seconds.toFixed(0)
@@ -264,58 +350,32 @@ const history: PretrainRecord[] = await pretrain(policy, corpus, {
     }
   },
 });
-for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
-const reached = (state as PretrainState | undefined)?.step ?? steps;
-const interrupted = reached < steps && stopSignal !== undefined
-  ? { signal: stopSignal, step: reached, of: steps }
+const finalState = state as PretrainState;
+const reached = finalState.step;
+const interrupted = reached < steps && stop.received !== undefined
+  ? { signal: stop.received, step: reached, of: steps }
   : undefined;
 const outDir = interrupted !== undefined ? stoppedDir : values.out;
-// The loss curve runs on over the stages: earlier stages' rows (from --init, or the stopped
-// run's, which also hold this stage's first part), then this session's.
-type HistoryRow = { step: number; loss: number; seconds: number };
-const earlier: HistoryRow[] = stopped !== undefined
-  ? stopped.history
-  : init === undefined
-  ? []
-  : JSON.parse(await Deno.readTextFile(`${values.init}/pretrain_history.json`));
-const doneBefore = stopped?.state.step ?? 0;
-const secondsBefore = stopped?.seconds ?? 0;
-const offset = earlier.at(-1) ?? { step: 0, loss: 0, seconds: 0 };
-const rows: HistoryRow[] = [
-  ...earlier,
-  ...history.map((r) => ({
-    step: offset.step - doneBefore + r.step,
-    loss: +r.loss.toFixed(5),
-    seconds: +(offset.seconds + r.seconds).toFixed(2),
-  })),
-];
-const thisStage = rows.slice(rows.length - (doneBefore + history.length));
-const last = thisStage.slice(-50);
-const finalLoss = last.reduce((s, r) => s + r.loss, 0) / last.length;
-const seconds = secondsBefore + (history.at(-1)?.seconds ?? 0);
-const totalSeconds = rows.at(-1)?.seconds ?? 0;
-await Deno.mkdir(outDir, { recursive: true });
-await savePolicy(policy, outDir, {
-  tokenizerAlphabet: COUNTDOWN_ALPHABET,
-  metadata: {
-    kind: "countdown-base",
-    command,
-    pretrain: { ...settings, workers },
-    ...(interrupted === undefined ? {} : { interrupted }),
-    ...(init === undefined ? {} : { init: init.metadata }),
-    corpusRows: corpus.length,
-    finalLoss,
-    seconds,
-    totalSeconds,
-    backend: backend.backend,
-    matmul: backend.matmul,
-  },
-});
-await writeTextFileAtomic(`${outDir}/pretrain_history.json`, JSON.stringify(rows) + "\n");
-if (interrupted !== undefined) await savePretrainState(outDir, state as PretrainState);
-else await Deno.remove(`${outDir}/pretrain_state.safetensors`).catch(() => {});
-if (stopped !== undefined && interrupted === undefined && stoppedDir !== outDir) {
-  await Deno.remove(stoppedDir, { recursive: true });
+const result = checkpointOf(finalState, interrupted === undefined ? {} : { interrupted });
+const { finalLoss, seconds } = result.metadata as { finalLoss: number; seconds: number };
+if (interrupted !== undefined) {
+  // The checkpoint first, whole or not at all; then the same files in the folder itself.
+  await savePretrainCheckpoint(stoppedDir, policy, result, alphabet);
+  await writePretrainFiles(stoppedDir, policy, result, alphabet);
+} else {
+  await Deno.mkdir(outDir, { recursive: true });
+  await savePolicy(policy, outDir, { ...alphabet, metadata: result.metadata });
+  await writeTextFileAtomic(
+    `${outDir}/pretrain_history.json`,
+    JSON.stringify(result.history) + "\n",
+  );
+  // Only now is the run's progress safe elsewhere: its state and checkpoints go.
+  await Deno.remove(`${outDir}/pretrain_state.safetensors`).catch(() => {});
+  await Deno.remove(`${stoppedDir}/checkpoints`, { recursive: true }).catch(() => {});
+  if (stoppedDir !== outDir) {
+    // The stopped run's folder beside the shipped base, or the empty one checkWritable made.
+    await Deno.remove(stoppedDir, { recursive: stopped !== undefined }).catch(() => {});
+  }
 }
 log(
   `${interrupted === undefined ? "done" : `interrupted at step ${reached}/${steps}`}: ` +
@@ -324,36 +384,71 @@ log(
 );
 if (interrupted !== undefined) Deno.exit(interrupted.signal === "SIGTERM" ? 143 : 130);
 
+/** Exits with a clear message unless files can be created in `dir` (created if missing). */
+async function checkWritable(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".write-check-" }));
+  } catch (error) {
+    log(`Cannot write into ${dir}: ${(error as Error).message}; choose another --out`);
+    Deno.exit(1);
+  }
+}
+
+/** Exits when `dir` holds a run that did not finish: starting over would discard it. */
+async function refuseUnfinishedRun(dir: string): Promise<void> {
+  const config = await readJsonFile(`${dir}/config.json`).catch(() => null) as
+    | { metadata?: { interrupted?: { step: number; of: number } } }
+    | null;
+  const checkpoints = await Array.fromAsync(Deno.readDir(`${dir}/checkpoints`)).catch(() => []);
+  const unfinished = config?.metadata?.interrupted !== undefined ||
+    checkpoints.some((entry) => entry.name.startsWith("step-"));
+  if (!unfinished) return;
+  log(
+    `Cannot start a run in ${dir}: it holds an unfinished one; continue it with the flags it ` +
+      `was started with and --resume, or remove ${dir} (or choose another --out) to start over`,
+  );
+  Deno.exit(USAGE_EXIT_CODE);
+}
+
 /** The interrupted run in `dir` that --resume continues, checked against this command. */
 async function loadStoppedRun(dir: string): Promise<{
   policy: Policy;
   state: PretrainState;
-  history: { step: number; loss: number; seconds: number }[];
+  history: PretrainHistoryRow[];
   seconds: number;
 }> {
   const fail = (why: string): never => {
     log(`Cannot --resume from ${dir}: ${why}`);
     Deno.exit(USAGE_EXIT_CODE);
   };
-  let checkpoint: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
-  try {
-    checkpoint = await loadCheckpoint(dir);
-  } catch (error) {
-    fail(`no checkpoint there (${(error as Error).message})`);
-  }
-  const { policy, metadata } = checkpoint as Awaited<ReturnType<typeof loadCheckpoint>>;
-  const state = await loadPretrainState(dir);
-  if (metadata.interrupted === undefined || state === null) {
-    policy.dispose();
+  const top = await readJsonFile(`${dir}/config.json`).catch(() => null) as
+    | { metadata?: Record<string, unknown> }
+    | null;
+  if (top?.metadata !== undefined && top.metadata.interrupted === undefined) {
     return fail("it holds no interrupted run (a finished run has nothing to resume)");
   }
-  if (metadata.command !== command) {
-    policy.dispose();
-    return fail(`it was started by ${metadata.command}; run that command with --resume`);
+  let loaded: Awaited<ReturnType<typeof loadPretrainCheckpoint>> = null;
+  try {
+    loaded = await loadPretrainCheckpoint(dir);
+  } catch (error) {
+    fail((error as Error).message);
   }
-  const history = JSON.parse(await Deno.readTextFile(`${dir}/pretrain_history.json`));
-  log(`resuming from step ${state.step}/${steps} of ${dir}`);
-  return { policy, state, history, seconds: Number(metadata.seconds) };
+  if (loaded === null) return fail("no checkpoint there");
+  for (const { dir: skipped, reason } of loaded.skipped) {
+    log(`skipping the corrupt checkpoint ${skipped}: ${reason}`);
+  }
+  if (loaded.metadata.command !== command) {
+    loaded.policy.dispose();
+    return fail(`it was started by ${loaded.metadata.command}; run that command with --resume`);
+  }
+  log(`resuming from step ${loaded.state.step}/${steps} of ${loaded.dir}`);
+  return {
+    policy: loaded.policy,
+    state: loaded.state,
+    history: [...loaded.history],
+    seconds: Number(loaded.metadata.seconds),
+  };
 }
 
 async function evaluateBase(): Promise<void> {

@@ -4,10 +4,15 @@
  * expects a command to work: the Countdown training split, the shipped base model (or --base DIR),
  * the Countdown reward, progress on stderr, a run directory named by everything the run depends on
  * (config, weights, reward, problems, code), resume after a stop, and SIGINT / SIGTERM saving the
- * step it finished (the command then exits 130 / 143).
+ * step it finished (the command then exits 130 / 143). One Ctrl-C always saves, even when it
+ * arrives twice (from the terminal and through `deno task`); only a second one within 5 s exits
+ * at once without saving. A resume passes over a corrupt newest checkpoint for the last intact
+ * one and says which. A base whose pretraining did not finish is refused unless
+ * --allow-unfinished-base is given.
  *
  *   deno task train [--config FILE] [--set PATH=VALUE ...] [--print-config] [--base DIR]
  *                   [--out out/cache] [--label NAME] [--eval-problems 64]
+ *                   [--allow-unfinished-base]
  *
  * The config is what `parseExperimentConfig` takes, as a notebook would pass it (omitted fields
  * take their defaults; `--help` lists every field; schema/experiment_config.schema.json is its
@@ -19,6 +24,8 @@
  * @module
  */
 import { parseCommandLine } from "../lib/_io/cli.ts";
+import { readJsonFile } from "../lib/_io/read_json_file.ts";
+import { signalExitCode, stopOnSignal } from "../lib/_io/stop_on_signal.ts";
 import {
   EXPERIMENT_CONFIG_SCHEMA_PATH,
   type ExperimentConfig,
@@ -29,7 +36,7 @@ import { applyConfigOverrides } from "../lib/config_overrides.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { saveFigure } from "../lib/present/figure.ts";
 import { trainingCurvesFigure, trainingProgress } from "../lib/present/training_progress.ts";
-import { startingPolicy } from "../lib/protocol/jobs.ts";
+import { startingPolicy } from "../lib/schedule/work.ts";
 import { FIGURE_4_CURVES } from "../lib/protocol/protocol_rows.ts";
 import { BASE_MODEL_DIR, loadBaseModel } from "../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../lib/tasks/countdown_task.ts";
@@ -37,7 +44,7 @@ import { lastKlToInitial } from "../lib/train/metrics.ts";
 import { locateRun, runTraining } from "../lib/train/run_training.ts";
 
 const USAGE = "deno task train [--config FILE] [--set PATH=VALUE ...] [--print-config] " +
-  "[--base DIR] [--out out/cache] [--label NAME] [--eval-problems 64]";
+  "[--base DIR] [--out out/cache] [--label NAME] [--eval-problems 64] [--allow-unfinished-base]";
 
 const { values } = parseCommandLine(Deno.args, {
   config: {
@@ -76,6 +83,10 @@ const { values } = parseCommandLine(Deno.args, {
     min: 0,
     help: "Held-out tier-A problems for greedy accuracy during training (0: none).",
   },
+  "allow-unfinished-base": {
+    type: "boolean",
+    help: "Accept a --base whose pretraining was interrupted (or a pretraining checkpoint).",
+  },
 }, {
   usage: USAGE,
   description: "Trains one RL run on the Countdown training split from a JSON experiment config.",
@@ -92,9 +103,9 @@ async function readConfig(): Promise<ExperimentConfig> {
   let raw: unknown = {};
   if (values.config !== undefined) {
     try {
-      raw = JSON.parse(await Deno.readTextFile(values.config));
+      raw = await readJsonFile(values.config);
     } catch (error) {
-      fail(`Cannot read the config: ${values.config}: ${(error as Error).message}`);
+      fail(`Cannot read the config: ${(error as Error).message}`);
     }
   }
   const source = [
@@ -122,7 +133,15 @@ if (config.objective.kind === "ppo" && config.model.valueHead === "none") {
 }
 const backend = await initBackend();
 const baseDir = values.base ?? BASE_MODEL_DIR;
-const base = await loadBaseModel({ dir: baseDir });
+let base: Awaited<ReturnType<typeof loadBaseModel>>;
+try {
+  base = await loadBaseModel({ dir: baseDir, allowUnfinished: values["allow-unfinished-base"] });
+} catch (error) {
+  const message = (error as Error).message;
+  fail(
+    error instanceof RangeError ? `${message} (--allow-unfinished-base to use it anyway)` : message,
+  );
+}
 let start;
 try {
   start = startingPolicy(base.policy, config);
@@ -133,19 +152,31 @@ const problems = await COUNTDOWN_TASK.loadProblems("train");
 const evalProblems = values["eval-problems"] === 0
   ? []
   : (await COUNTDOWN_TASK.loadProblems("tierA")).slice(-values["eval-problems"]);
-const controller = new AbortController();
-let stopSignal: Deno.Signal | undefined;
-const exitCode = (signal: Deno.Signal): number => signal === "SIGINT" ? 130 : 143;
-const stop = (signal: Deno.Signal) => () => {
-  if (controller.signal.aborted) Deno.exit(exitCode(signal));
-  console.error(
-    `\n${signal}: stopping after this step (its checkpoint is kept; run again to resume)`,
-  );
-  stopSignal = signal;
-  controller.abort();
-};
-Deno.addSignalListener("SIGINT", stop("SIGINT"));
-Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
+using stop = stopOnSignal({
+  onEvent: (event) => {
+    switch (event.kind) {
+      case "stopping":
+        return console.error(
+          `\n${event.signal}${event.repeat ? " again" : ""}: stopping after this step (its ` +
+            `checkpoint is kept; run again to resume; another Ctrl-C within ` +
+            `${event.graceMs / 1000} s exits at once, without saving)`,
+        );
+      case "duplicate":
+        return console.error(
+          `${event.signal} delivered twice (terminal and deno task): still saving`,
+        );
+      case "exiting":
+        return console.error(
+          `${event.signal} again within ${event.graceMs / 1000} s: exiting without saving ` +
+            `(the run's last checkpoint stays; run again to resume from it)`,
+        );
+      default: {
+        const unknown: never = event;
+        throw new TypeError(`Cannot report a signal: unknown event, got ${unknown}`);
+      }
+    }
+  },
+});
 
 const label = values.label ?? config.objective.kind;
 const runOptions = {
@@ -167,7 +198,7 @@ console.error(
   done >= total
     ? `cached: ${dir} (all ${total} steps done)`
     : done > 0
-    ? `resuming at step ${done} of ${total}: ${dir}`
+    ? `resuming: ${dir}`
     : `training: ${dir}`,
 );
 const progress = done >= total ? undefined : trainingProgress(config, {
@@ -175,11 +206,24 @@ const progress = done >= total ? undefined : trainingProgress(config, {
   label: `train ${label}`,
   target: "stderr",
 });
-const run = await runTraining(config, {
-  ...runOptions,
-  signal: controller.signal,
-  onStep: progress,
-});
+let run: Awaited<ReturnType<typeof runTraining>>;
+try {
+  run = await runTraining(config, {
+    ...runOptions,
+    signal: stop.signal,
+    onResume: ({ step, dir, skipped }) => {
+      for (const { dir: corrupt, reason } of skipped) {
+        console.error(`skipping the corrupt checkpoint ${corrupt}: ${reason}`);
+      }
+      console.error(`resuming at step ${step} of ${total} (${dir})`);
+    },
+    onStep: progress,
+  });
+} catch (error) {
+  // A refused config or run (RangeError, TypeError) is the user's to fix: its message, no trace.
+  if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+  fail(error.message);
+}
 if (start !== base.policy) start.dispose();
 base.policy.dispose();
 
@@ -201,7 +245,7 @@ console.log(JSON.stringify({
   dir: run.dir,
   step: last?.step ?? 0,
   steps: total,
-  stopped: stopSignal !== undefined,
+  stopped: stop.received !== undefined,
   correctRatio: last?.correctRatio ?? null,
   rolloutEntropy: last?.rolloutEntropy ?? null,
   klToInitial: run.steps.length > 0 ? lastKlToInitial(run.steps) : null,
@@ -214,4 +258,5 @@ console.log(JSON.stringify({
   metrics: `${run.dir}/metrics.csv`,
   figure: figurePath,
 }));
-if (stopSignal !== undefined) Deno.exit(exitCode(stopSignal));
+// A stopped run is not a finished one: `train && next` must not run `next`.
+if (stop.received !== undefined) Deno.exit(signalExitCode(stop.received));

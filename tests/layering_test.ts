@@ -17,10 +17,12 @@ const LAYERS: readonly string[] = [
   "objective",
   "train",
   "eval",
+  "schedule",
   "protocol",
   "analysis",
   "tasks",
   "present",
+  "study",
   "job",
 ];
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readJsonFile } from "./read_json_file.ts";
 import { writeTextFileAtomic } from "./write_atomic.ts";
 
 /**
@@ -98,7 +99,7 @@ export async function cached<T>(
   const path = `${dir}/${label}-${await hashKey(key)}.json`;
   if (!refresh) {
     try {
-      const stored = JSON.parse(await Deno.readTextFile(path)) as { key: unknown; value: T };
+      const stored = await readJsonFile(path) as { key: unknown; value: T };
       // A hash collision or a hand-edited file must not return the wrong result.
       if (canonicalJson(stored.key) === canonicalJson(key)) {
         return { value: stored.value, hit: true };

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { withoutByteOrderMark } from "./read_json_file.ts";
 
 /** One malformed line of a JSONL file: its 1-based number and what is wrong with it. */
 export type JsonlIssue = {
@@ -55,7 +56,7 @@ export class JsonlError extends SyntaxError {
 /**
  * Parses JSON Lines text, turning each non-blank line into a record with `parseRecord`.
  * Blank lines (only whitespace) are not records and are skipped; every other line either becomes a
- * record or is reported. `parseRecord` signals a bad record by throwing (its message is kept).
+ * record or is reported. A leading UTF-8 byte-order mark is accepted. `parseRecord` signals a bad record by throwing (its message is kept).
  *
  * @param text The file contents (LF or CRLF line ends).
  * @param parseRecord Turns one parsed JSON value into a record; receives the 1-based line number.
@@ -81,7 +82,7 @@ export function parseJsonl<T>(
   const { source = "JSONL input" } = options;
   const records: T[] = [];
   const issues: JsonlIssue[] = [];
-  const lines = text.split("\n");
+  const lines = withoutByteOrderMark(text).split("\n");
   for (let i = 0; i < lines.length; i++) {
     const content = lines[i].trim();
     if (content === "") continue;

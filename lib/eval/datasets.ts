@@ -82,7 +82,13 @@ export async function parseParquetDataset(
 ): Promise<Problem[]> {
   const { source = "parquet dataset" } = options;
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const rows: unknown[] = await parquetReadObjects({ file: file as ArrayBuffer, compressors });
+  let rows: unknown[];
+  try {
+    rows = await parquetReadObjects({ file: file as ArrayBuffer, compressors });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`Cannot load ${source}: not a readable parquet file (${reason})`);
+  }
   const problems: Problem[] = [];
   const issues: string[] = [];
   rows.forEach((row, index) => {

@@ -11,15 +11,23 @@ import type { Prng } from "../random.ts";
 import { type Verdict, type VerdictReason, verify } from "../verifier/verify.ts";
 import type { Problem } from "./datasets.ts";
 import type { SampleRecord } from "./samples.ts";
+import type { ProblemOutcome } from "./task.ts";
 
-/** Samples drawn (`n`) and graded correct (`c`) for one problem of the dataset. */
-export type ProblemResult = {
-  /** The problem's identifier. */
+/** One problem's counts: the graded part of the one per-problem outcome. */
+export type ProblemResult = Pick<ProblemOutcome, "problemId" | "n" | "c">;
+
+/** One graded sample, for auditing the grader. */
+export type SampleVerdict = {
+  /** The sample's problem. */
   readonly problemId: string;
-  /** Number of samples for the problem. */
-  readonly n: number;
-  /** Number of them graded correct. */
-  readonly c: number;
+  /** Its line in the sample file, when it was read from one. */
+  readonly line?: number;
+  /** Whether it was graded correct. */
+  readonly correct: boolean;
+  /** Why (the verifier's reason). */
+  readonly reason: VerdictReason;
+  /** The answer extracted from the response (null when it committed to none). */
+  readonly predicted: string | null;
 };
 
 /** Everything an evaluation produces; plain JSON-serialisable data. */
@@ -36,6 +44,8 @@ export type EvaluationResult = {
   readonly reasons: Readonly<Partial<Record<VerdictReason, number>>>;
   /** Dataset problems that had no sample (empty unless `allowUnsampled` was set). */
   readonly unsampledProblemIds: readonly string[];
+  /** Every sample's verdict, in sample order (only with `keepVerdicts`). */
+  readonly verdicts?: readonly SampleVerdict[];
 };
 
 /** Options of {@link evaluateSamples}. */
@@ -54,6 +64,8 @@ export type EvaluateSamplesOptions = {
   readonly allowUnsampled?: boolean;
   /** Called every 1,000 graded samples and at the end, with `{ done, total }` in samples. */
   readonly onProgress?: (progress: Progress) => void;
+  /** Return every sample's verdict and extracted answer (`verdicts`). Default false. */
+  readonly keepVerdicts?: boolean;
 };
 
 /** How many samples to grade between two progress reports. */
@@ -98,6 +110,7 @@ export function evaluateSamples(
     prng,
     allowUnsampled = false,
     onProgress,
+    keepVerdicts = false,
   } = options;
   const counts = new Map<string, { gold: string; n: number; c: number }>();
   for (const { problemId, gold } of problems) counts.set(problemId, { gold, n: 0, c: 0 });
@@ -112,9 +125,20 @@ export function evaluateSamples(
   }
 
   const reasons: Partial<Record<VerdictReason, number>> = {};
-  samples.forEach(({ problemId, response }, index) => {
+  const verdicts: SampleVerdict[] = [];
+  samples.forEach(({ problemId, response, line }, index) => {
     const entry = counts.get(problemId)!;
     const verdict = grade(response, entry.gold);
+    if (keepVerdicts) {
+      const { correct, reason, predicted } = verdict;
+      verdicts.push({
+        problemId,
+        ...(line === undefined ? {} : { line }),
+        correct,
+        reason,
+        predicted,
+      });
+    }
     entry.n++;
     if (verdict.correct) entry.c++;
     reasons[verdict.reason] = (reasons[verdict.reason] ?? 0) + 1;
@@ -153,6 +177,7 @@ export function evaluateSamples(
     confidence,
     reasons,
     unsampledProblemIds,
+    ...(keepVerdicts ? { verdicts } : {}),
   };
 }
 

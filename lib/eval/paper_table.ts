@@ -7,7 +7,34 @@
  * @module
  */
 
+import { readJsonFile } from "../_io/read_json_file.ts";
 import type { PassAtKRow } from "./passk.ts";
+
+/** The paper's Table 1 (Pass@k of every method on MATH, AIME 2025, AMC23; T = 0.6, n = 256). */
+export const PAPER_TABLE_FILE: string = new URL("../../data/paper/table1.json", import.meta.url)
+  .pathname;
+
+/**
+ * Reads a Pass@k table file as rows (see {@link paperTableToRows}).
+ *
+ * @param path The file (default: the paper's Table 1, {@link PAPER_TABLE_FILE}).
+ * @returns One row per dataset, method and k, as fractions.
+ * @throws {TypeError} If the file's JSON does not have the table's shape (the path is named).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rows = await loadPaperTable();
+ * assert.ok(rows.some((row) => row.method === "NSR" && row.k === 256));
+ * ```
+ */
+export async function loadPaperTable(path: string = PAPER_TABLE_FILE): Promise<PassAtKRow[]> {
+  try {
+    return paperTableToRows(await readJsonFile(path));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new TypeError(`${error.message} (in ${path})`);
+  }
+}
 
 /**
  * Turns a Pass@k table file's parsed JSON into rows `{ dataset, method, k, passAtK }`, with Pass@k

@@ -8,16 +8,15 @@
  */
 
 import { type Prng, randomInt, seededPrng } from "../random.ts";
+import type { ProblemOutcome } from "./task.ts";
 
-/** Samples drawn (`n`) and samples graded correct (`c`) for one problem. */
-export type ProblemCounts = {
-  /** Number of samples drawn for the problem. */
-  readonly n: number;
-  /** Number of those samples that were correct. */
-  readonly c: number;
-  /** Optional identifier, used in error messages. */
-  readonly problemId?: string;
-};
+/**
+ * What the estimators read of one problem's outcome: samples drawn (`n`) and graded correct
+ * (`c`), with the problem's id when known (for error messages). Every per-problem outcome is one.
+ */
+export type ProblemCounts =
+  & Pick<ProblemOutcome, "n" | "c">
+  & Partial<Pick<ProblemOutcome, "problemId">>;
 
 /**
  * An estimate with its interval: the one interval type of the toolkit (a mean, a difference, a

@@ -9,7 +9,8 @@
  * Integrity: `config.json` records the policy's fingerprint (`policyFingerprint`: config,
  * tokenizer alphabet and weights). Loading recomputes it, so weights that changed on disk, a
  * config edited after saving (8 heads instead of 4) or a swapped alphabet are caught at load, not
- * discovered as a silently worse model. Non-finite weights are refused on save and on load.
+ * discovered as a silently worse model. Non-finite weights, and finite ones so large that float32
+ * arithmetic on them overflows, are refused on save and on load.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import { type ModelConfig, parseExperimentConfig } from "../config.ts";
 import { paramSpecs } from "./params.ts";
 import { Policy } from "./policy.ts";
 import { policyFingerprint } from "./policy_fingerprint.ts";
+import { parseJsonText } from "../_io/read_json_file.ts";
 import { writeFileAtomic } from "../_io/write_atomic.ts";
 
 /** File holding the weights inside a checkpoint directory. */
@@ -47,17 +49,32 @@ export type LoadedCheckpoint = {
   fingerprint: string;
 };
 
-/** Names the tensors holding NaN or ±Infinity, with a count and the first bad value. */
-function nonFinite(tensors: Record<string, { data: Float32Array }>): string[] {
+/**
+ * Largest weight magnitude a checkpoint may hold: √(float32 max) ≈ 1.8e19. The square of a larger
+ * weight overflows float32 (layer norm's variance, AdamW's second moment, the weight norm), so a
+ * finite 3e38 serves infinite and NaN log-probs as surely as a NaN weight does.
+ */
+const MAX_WEIGHT_MAGNITUDE = 2 ** 64;
+
+/**
+ * Names the tensors holding NaN, ±Infinity or a magnitude beyond {@link MAX_WEIGHT_MAGNITUDE},
+ * with a count and the first bad value.
+ */
+function unusable(tensors: Record<string, { data: Float32Array }>): string[] {
   const bad: string[] = [];
   for (const [name, { data }] of Object.entries(tensors)) {
     let count = 0;
     let first = -1;
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) (count++, first = first < 0 ? i : first);
+      // Written so that NaN fails it too.
+      if (!(Math.abs(data[i]) <= MAX_WEIGHT_MAGNITUDE)) (count++, first = first < 0 ? i : first);
     }
     if (count > 0) {
-      bad.push(`${name} holds ${count} non-finite value(s) (first: ${data[first]} at ${first})`);
+      bad.push(
+        `${name} holds ${count} non-finite or overflowing value(s) (|w| > ${
+          MAX_WEIGHT_MAGNITUDE.toExponential(1)
+        }; first: ${data[first]} at ${first})`,
+      );
     }
   }
   return bad;
@@ -207,7 +224,7 @@ export async function savePolicy(
     const variable = policy.params[spec.name];
     tensors[spec.name] = { shape: spec.shape, data: (await variable.data()) as Float32Array };
   }
-  const bad = nonFinite(tensors);
+  const bad = unusable(tensors);
   if (bad.length > 0) {
     throw new RangeError(`Cannot save a policy to ${dir}: ${bad.join("; ")}`);
   }
@@ -237,7 +254,7 @@ async function readConfig(dir: string): Promise<{
   const path = `${dir}/${CONFIG_FILE}`;
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    raw = parseJsonText(await Deno.readTextFile(path), path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TypeError(`Cannot load policy: ${path} is unreadable or not JSON, got ${reason}`);
@@ -267,7 +284,8 @@ async function readConfig(dir: string): Promise<{
  * @returns The policy (trainable, owned by the caller), tokenizer alphabet, metadata and
  *   fingerprint.
  * @throws {TypeError} Listing every mismatch, e.g. `Cannot load policy from ck: h.0.ln1.g has
- *   shape [8], expected [16]; missing head.w`, non-finite weights (file and tensor named), a
+ *   shape [8], expected [16]; missing head.w`, non-finite or overflowing weights (file and
+ *   tensor named), a
  *   fingerprint that does not match, or what is malformed in the files.
  * @example
  * ```ts
@@ -305,7 +323,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       `Cannot load policy from ${dir}: ${problems.join("; ")} (config: ${JSON.stringify(model)})`,
     );
   }
-  const bad = nonFinite(entries);
+  const bad = unusable(entries);
   if (bad.length > 0) {
     throw new TypeError(`Cannot load policy from ${dir}: ${WEIGHTS_FILE}: ${bad.join("; ")}`);
   }

@@ -22,7 +22,15 @@ export type SampledSequence = {
   entropies: number[];
   /** True when it hit `maxNewTokens` or the context before EOS. */
   truncated: boolean;
+  /**
+   * With `topLogProbs` > 0: per generated token, the most likely ids at that position with their
+   * log π (temperature 1), most likely first (ties by id).
+   */
+  topLogProbs?: TokenLogProb[][];
 };
+
+/** A token id with its log-probability. */
+export type TokenLogProb = { id: number; logProb: number };
 
 /** Options of {@link sampleSequences}: the sampling settings plus the stream and stop id. */
 export type SampleOptions =
@@ -38,6 +46,8 @@ export type SampleOptions =
     eos: number;
     /** Fed after a sequence has stopped (its outputs are ignored). */
     pad: number;
+    /** Alternatives reported per generated token (`topLogProbs`); 0 reports none. Default 0. */
+    topLogProbs?: number;
   };
 
 /**
@@ -117,6 +127,19 @@ export function pickToken(
   return { id: kept[chosen], samplingLogProb: Math.log(weights[chosen] / total) };
 }
 
+/** The `k` largest entries of a row, largest first (ties by id): an insertion into k slots. */
+function topOf(row: Float32Array, k: number): TokenLogProb[] {
+  const top: TokenLogProb[] = [];
+  for (let v = 0; v < row.length; v++) {
+    if (top.length === k && row[v] <= top[k - 1].logProb) continue;
+    let i = Math.min(top.length, k - 1);
+    while (i > 0 && top[i - 1].logProb < row[v]) i--;
+    top.splice(i, 0, { id: v, logProb: row[v] });
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
+
 function entropyOf(row: Float32Array): number {
   let h = 0;
   for (let v = 0; v < row.length; v++) h -= Math.exp(row[v]) * row[v];
@@ -158,7 +181,8 @@ export function sampleSequences(
   prompts: readonly (readonly number[])[],
   options: SampleOptions,
 ): SampledSequence[] {
-  const { temperature, topP, topK, greedy, maxNewTokens, prng, eos, pad } = options;
+  const { temperature, topP, topK, greedy, maxNewTokens, prng, eos, pad, topLogProbs = 0 } =
+    options;
   const { config, params } = policy;
   const B = prompts.length;
   if (B === 0) return [];
@@ -187,6 +211,7 @@ export function sampleSequences(
     samplingLogProbs: [],
     entropies: [],
     truncated: false,
+    ...(topLogProbs > 0 ? { topLogProbs: [] } : {}),
   }));
   const limit = prompts.map((p) => Math.min(p.length + maxNewTokens, config.context));
   const done = prompts.map(() => false);
@@ -240,6 +265,7 @@ export function sampleSequences(
           out.logProbs.push(row[id]);
           out.samplingLogProbs.push(samplingLogProb);
           out.entropies.push(entropyOf(row));
+          if (topLogProbs > 0) out.topLogProbs?.push(topOf(row, topLogProbs));
           next.push(id);
           if (id === eos) done[b] = true;
           else if (position + 1 >= limit[b]) {

@@ -7,7 +7,7 @@
  */
 import type { Interval } from "../eval/passk.ts";
 import * as Plot from "@observablehq/plot";
-import type { Calibration } from "../protocol/run_protocol.ts";
+import type { Calibration } from "../protocol/protocol_results.ts";
 import type { MovementRow } from "../protocol/protocol_rows.ts";
 import { type Figure, figure, type FigureOptions, stackFigures } from "./figure.ts";
 import { type Table, table } from "./table.ts";

@@ -57,7 +57,7 @@ import {
   passAtKBootstrap,
   passAtKStatistic,
 } from "./protocol_stats.ts";
-import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./run_protocol.ts";
+import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./protocol_results.ts";
 import type { PassAtKBootstrap } from "../eval/compare.ts";
 import { bootstrapProblemMeans } from "../eval/compare.ts";
 import { seededPrng } from "../random.ts";

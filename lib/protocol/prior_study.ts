@@ -37,15 +37,33 @@ import {
   passAtKBootstrap,
   passAtKStatistic,
 } from "./protocol_stats.ts";
-import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults, runProtocol } from "./run_protocol.ts";
+import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./protocol_results.ts";
+import { runProtocol } from "./run_protocol.ts";
 import type { Profile } from "./profile.ts";
-import type { ProtocolProblem, ProtocolTask } from "./task.ts";
+import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 
 /** Where the committed study lives. */
 export const PRIOR_STUDY_FILE: string =
   new URL("../../data/prior_study.json", import.meta.url).pathname;
 /** The repository root, against which the study's base directories are resolved. */
 const ROOT = new URL("../../", import.meta.url).pathname;
+/**
+ * A study base's checkpoint directory, absolute: a relative `dir` in the study file is relative
+ * to the repository root.
+ *
+ * @param base A base of the study.
+ * @returns Its directory.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(priorBaseDir({ dir: "data/base" }).endsWith("/data/base"));
+ * assert.equal(priorBaseDir({ dir: "/x/base" }), "/x/base");
+ * ```
+ */
+export function priorBaseDir(base: { readonly dir: string }): string {
+  return base.dir.startsWith("/") ? base.dir : `${ROOT}${base.dir}`;
+}
+
 /** The name of the pooled tier (every tier's problems as one set). */
 export const POOLED_TIER = "all tiers";
 
@@ -149,7 +167,7 @@ export async function runPriorStudy<P extends ProtocolProblem>(
   const own = studyProtocol(protocol, study);
   const bases: StudyBase[] = [];
   for (const [b, base] of study.bases.entries()) {
-    const dir = base.dir.startsWith("/") ? base.dir : `${ROOT}${base.dir}`;
+    const dir = priorBaseDir(base);
     const results = await runProtocol(own, {
       task,
       baseDir: dir,

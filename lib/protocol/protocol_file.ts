@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readJsonFile } from "../_io/read_json_file.ts";
 import { parseProtocolConfig, type ProtocolConfig } from "../config.ts";
 import type { Profile } from "./profile.ts";
 
@@ -75,7 +76,7 @@ export async function loadProfileFile<T>(
 ): Promise<T> {
   let file: { full?: unknown; smoke?: unknown };
   try {
-    file = JSON.parse(await Deno.readTextFile(path));
+    file = await readJsonFile(path) as typeof file;
   } catch (error) {
     throw new TypeError(`Cannot load the ${what}: ${path} is unreadable or not JSON: ${error}`);
   }

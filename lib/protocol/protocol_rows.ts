@@ -10,7 +10,7 @@ import { coverageAgainstBase } from "../eval/coverage.ts";
 import type { Interval, PassAtKRow } from "../eval/passk.ts";
 import { type EvalMetrics, lastKlToInitial, type StepMetrics } from "../train/metrics.ts";
 import { metricBootstrap, passAtKBootstrap, passAtKStatistic } from "./protocol_stats.ts";
-import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./run_protocol.ts";
+import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./protocol_results.ts";
 
 /**
  * Pass@k curves (mean over seeds, 95% interval over problems and seeds) of methods on every

@@ -16,8 +16,8 @@ import {
 } from "../eval/compare.ts";
 import { type Prng, randomInt, seededPrng } from "../random.ts";
 import { stepProblemIndices } from "../train/train.ts";
-import type { ProtocolResults } from "./run_protocol.ts";
-import type { ProblemOutcome } from "./task.ts";
+import type { ProtocolResults } from "./protocol_results.ts";
+import type { ProblemOutcome } from "../eval/task.ts";
 
 function evaluationsOf(
   results: ProtocolResults,

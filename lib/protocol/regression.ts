@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readJsonFile } from "../_io/read_json_file.ts";
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 
 /** One checked number. */
@@ -54,7 +55,7 @@ export async function checkAgainstReference(
     tolerances: {},
   };
   try {
-    stored = JSON.parse(await Deno.readTextFile(path));
+    stored = await readJsonFile(path) as typeof stored;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }

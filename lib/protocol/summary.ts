@@ -8,7 +8,7 @@
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { ClaimRecord } from "./claims.ts";
 import { movementRows } from "./protocol_rows.ts";
-import type { ProtocolResults } from "./run_protocol.ts";
+import type { ProtocolResults } from "./protocol_results.ts";
 
 /** A Pass@1 difference with its interval, as the summary writes it. */
 export type SummaryDifference = { difference: number; lower: number; upper: number };

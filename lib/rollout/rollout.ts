@@ -36,6 +36,11 @@ export type Rollout = {
   entropies: number[];
   /** True when the response hit `maxNewTokens` (or the context) without EOS. */
   truncated: boolean;
+  /**
+   * Local policy with `topLogProbs` > 0: per response token, the most likely ids at that
+   * position with their log π, most likely first.
+   */
+  topLogProbs?: { id: number; logProb: number }[][];
 };
 
 /** A prompt that an endpoint failed to complete, after its retries. */

@@ -36,6 +36,14 @@ export type SampleRolloutsOptions = RolloutConfig & {
   pool?: SamplingPool;
   /** Called after each batch (local) or each prompt (endpoint). */
   onProgress?: (progress: RolloutProgress) => void;
+  /** Local policy: the most likely alternatives to report per response token. Default 0. */
+  topLogProbs?: number;
+  /**
+   * Local policy: checked before each batch, after yielding to the event loop (so a server
+   * answers other requests between batches); once aborted, sampling stops and the promise
+   * rejects with its reason. Without it, batches follow each other without yielding.
+   */
+  signal?: AbortSignal;
 };
 
 async function sampleLocal(
@@ -45,7 +53,7 @@ async function sampleLocal(
 ): Promise<Rollout[]> {
   const { samplesPerPrompt, temperature, topP, topK, greedy, maxNewTokens, seed, tokenizer } =
     options;
-  const { batchSize = 256, onProgress, pool } = options;
+  const { batchSize = 256, onProgress, pool, topLogProbs = 0, signal } = options;
   if (!tokenizer) {
     throw new TypeError("Cannot sample rollouts: a local policy needs options.tokenizer");
   }
@@ -70,6 +78,10 @@ async function sampleLocal(
   );
   const rollouts: Rollout[] = [];
   for (let start = 0; start < jobs.length; start += batchSize) {
+    if (signal !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      signal.throwIfAborted();
+    }
     const batch = jobs.slice(start, start + batchSize);
     // one stream per sample: tokens do not depend on batchSize or on the pool
     const seeds = batch.map((j) => deriveSeed(seed, `${j.promptIndex}/${j.sampleIndex}`));
@@ -82,6 +94,7 @@ async function sampleLocal(
       maxNewTokens,
       eos: tokenizer.eos,
       pad: tokenizer.pad,
+      topLogProbs,
     };
     const samples: SampledSequence[] = pool
       ? await pool.sample(policy, batchPrompts, { ...settings, seeds })
@@ -100,6 +113,7 @@ async function sampleLocal(
         samplingLogProbs: s.samplingLogProbs,
         entropies: s.entropies,
         truncated: s.truncated,
+        ...(s.topLogProbs === undefined ? {} : { topLogProbs: s.topLogProbs }),
       });
     });
     onProgress?.({ done: rollouts.length, total: jobs.length });

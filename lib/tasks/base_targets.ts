@@ -8,16 +8,28 @@
  *
  * @module
  */
+import { readJsonFile } from "../_io/read_json_file.ts";
 import type { PassAtKRow } from "../eval/passk.ts";
+import { BASE_MODEL_DIR } from "./base_model.ts";
 
-/** A base model's measured curves: per tier, Pass@k under the keys k plus entropy and diversity. */
-export type BasePassK = Readonly<Record<string, Readonly<Record<string, number>>>>;
+/** A tier's recorded base curve. */
+export type BaseTierCurve = {
+  /** Pass@k (a fraction) by k. */
+  readonly passAtK: Readonly<Record<number, number>>;
+  /** Mean token entropy (nats, at temperature 1) of the samples. */
+  readonly entropy: number;
+  /** Mean distinct correct responses per solved problem. */
+  readonly distinctCorrect: number;
+};
+
+/** A base model's recorded curves, by tier (the file `data/base/passk.json`, typed). */
+export type BaseCurves = Readonly<Record<string, BaseTierCurve>>;
 
 /** One target: a tier's metric (a k such as "1", or "distinctCorrect") within [min, max]. */
 export type BaseTarget = {
   /** Tier, e.g. "tierA". */
   readonly tier: string;
-  /** Key in the tier's record: a k ("1", "256") or "distinctCorrect". */
+  /** A k ("1", "256") or "distinctCorrect". */
   readonly metric: string;
   /** Smallest allowed value (inclusive), if any. */
   readonly min?: number;
@@ -65,67 +77,136 @@ export const TIER_BENCHMARKS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Turns measured curves (the shape of `data/base/passk.json`) into Pass@k plot rows, one per tier
- * and k (keys that are positive integers), in increasing k.
+ * Parses recorded base curves (the shape in the module doc): per tier, Pass@k under the keys k
+ * (fractions), `entropy` and `distinctCorrect`.
  *
- * @param passk The parsed file.
- * @param options The `method` name of the rows (e.g. "base v0, T = 1.0").
- * @returns Rows `{ dataset: tier, method, k, passAtK }`.
- * @throws {TypeError} If a tier is not an object or a Pass@k value is not in [0, 1].
+ * @param json The parsed file.
+ * @param source Where it came from, for errors.
+ * @returns The curves.
+ * @throws {TypeError} Naming the tier and key that is missing or out of range.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const rows = basePassKRows({ tierA: { "2": 0.3, "1": 0.2, entropy: 0.4 } }, { method: "base" });
+ * const curves = parseBaseCurves({ tierA: { "1": 0.5, "4": 0.8, entropy: 0.4, distinctCorrect: 3 } }, "x.json");
+ * assert.equal(curves.tierA.passAtK[4], 0.8);
+ * ```
+ */
+export function parseBaseCurves(json: unknown, source: string): BaseCurves {
+  const fail = (what: string, value: unknown): never => {
+    throw new TypeError(
+      `Cannot read base curves from ${source}: ${what}, got ${JSON.stringify(value)}`,
+    );
+  };
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    fail("it must be an object", json);
+  }
+  const curves: Record<string, BaseTierCurve> = {};
+  for (const [tier, record] of Object.entries(json as Record<string, unknown>)) {
+    if (typeof record !== "object" || record === null) fail(`${tier} must be an object`, record);
+    const fields = record as Record<string, unknown>;
+    const passAtK: Record<number, number> = {};
+    for (const key of Object.keys(fields).filter((key) => /^[1-9][0-9]*$/.test(key))) {
+      const value = fields[key];
+      if (!(typeof value === "number" && value >= 0 && value <= 1)) {
+        fail(`${tier}.${key} must be a fraction in [0, 1]`, value);
+      }
+      passAtK[Number(key)] = value as number;
+    }
+    const number = (name: string): number =>
+      typeof fields[name] === "number" && (fields[name] as number) >= 0
+        ? fields[name] as number
+        : fail(`${tier}.${name} must be a number >= 0`, fields[name]);
+    curves[tier] = {
+      passAtK,
+      entropy: number("entropy"),
+      distinctCorrect: number("distinctCorrect"),
+    };
+  }
+  return curves;
+}
+
+/** The files of recorded curves beside a base's weights, by sampling setting. */
+const CURVE_FILES = { primary: "passk.json", paper: "passk_t06_topp095.json" } as const;
+
+/**
+ * Reads a base's recorded curves (`deno task pretrain --evaluate` writes them beside its weights):
+ * at the primary setting (T = 1.0, `passk.json`) or the paper's (T = 0.6, top-p 0.95,
+ * `passk_t06_topp095.json`).
+ *
+ * @param options `dir`: the checkpoint directory (default: the shipped base); `setting`:
+ *   `primary` (default) or `paper`.
+ * @returns The curves.
+ * @throws {TypeError} As {@link parseBaseCurves}; the JSON reader's errors name the file.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const curves = await loadBaseCurves({ setting: "paper" });
+ * assert.ok(curves.tierA.passAtK[1] > 0);
+ * ```
+ */
+export async function loadBaseCurves(
+  options: { readonly dir?: string; readonly setting?: "primary" | "paper" } = {},
+): Promise<BaseCurves> {
+  const { dir = BASE_MODEL_DIR, setting = "primary" } = options;
+  const path = `${dir.endsWith("/") ? dir : `${dir}/`}${CURVE_FILES[setting]}`;
+  return parseBaseCurves(await readJsonFile(path), path);
+}
+
+/**
+ * Base curves as Pass@k plot rows, one per tier and k, in increasing k.
+ *
+ * @param curves The curves.
+ * @param options The `method` name of the rows (e.g. "base v0, T = 1.0").
+ * @returns Rows `{ dataset: tier, method, k, estimate, lower, upper }` (lower = upper = estimate).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const rows = basePassKRows({ tierA: { passAtK: { 2: 0.3, 1: 0.2 }, entropy: 0.4, distinctCorrect: 2 } }, { method: "base" });
  * assert.deepEqual(rows.map((r) => r.k), [1, 2]);
  * assert.equal(rows[0].dataset, "tierA");
  * ```
  */
 export function basePassKRows(
-  passk: BasePassK,
+  curves: BaseCurves,
   options: { readonly method: string },
 ): PassAtKRow[] {
   const { method } = options;
-  const rows: PassAtKRow[] = [];
-  for (const [tier, record] of Object.entries(passk)) {
-    if (typeof record !== "object" || record === null) {
-      throw new TypeError(`Cannot read base curves: ${tier} must be an object, got ${record}`);
-    }
-    const ks = Object.keys(record).filter((key) => /^[1-9][0-9]*$/.test(key)).map(Number);
-    for (const k of ks.sort((a, b) => a - b)) {
-      const value = record[String(k)];
-      if (!(typeof value === "number" && value >= 0 && value <= 1)) {
-        throw new TypeError(
-          `Cannot read base curves: ${tier}.${k} must be a fraction in [0, 1], got ${value}`,
-        );
-      }
-      rows.push({ dataset: tier, method, k, estimate: value, lower: value, upper: value });
-    }
-  }
-  return rows;
+  return Object.entries(curves).flatMap(([tier, curve]) =>
+    Object.keys(curve.passAtK).map(Number).sort((a, b) => a - b).map((k) => {
+      const value = curve.passAtK[k];
+      return { dataset: tier, method, k, estimate: value, lower: value, upper: value };
+    })
+  );
 }
 
 /**
  * Checks measured numbers against targets: each row says the target, the value, whether it is
  * met and by how much it is missed.
  *
- * @param passk The measured curves (shape of `data/base/passk.json`).
+ * @param curves The recorded curves.
  * @param targets The targets. Default {@link BASE_MODEL_TARGETS}.
  * @returns One row per target, in order; a missing value is NaN and missed (miss = Infinity).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const [row] = baseTargetRows({ tierA: { "1": 0.3 } }, [{ tier: "tierA", metric: "1", min: 0.4, max: 0.65 }]);
+ * const curves = { tierA: { passAtK: { 1: 0.3 }, entropy: 0.4, distinctCorrect: 2 } };
+ * const [row] = baseTargetRows(curves, [{ tier: "tierA", metric: "1", min: 0.4, max: 0.65 }]);
  * assert.equal(row.met, false);
  * assert.ok(Math.abs(row.miss - 0.1) < 1e-12);
  * assert.equal(row.metric, "Pass@1");
  * ```
  */
 export function baseTargetRows(
-  passk: BasePassK,
+  curves: BaseCurves,
   targets: readonly BaseTarget[] = BASE_MODEL_TARGETS,
 ): BaseTargetRow[] {
   return targets.map(({ tier, metric, min, max }) => {
-    const value = passk[tier]?.[metric] ?? NaN;
+    const curve = curves[tier];
+    const value = curve === undefined
+      ? NaN
+      : metric === "distinctCorrect"
+      ? curve.distinctCorrect
+      : curve.passAtK[Number(metric)] ?? NaN;
     const below = min !== undefined && value < min ? min - value : 0;
     const above = max !== undefined && value > max ? value - max : 0;
     const miss = Number.isNaN(value) ? Infinity : Math.max(below, above);

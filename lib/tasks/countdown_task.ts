@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ProblemOutcome, ProtocolProblem, ProtocolTask } from "../protocol/task.ts";
+import type { ProblemOutcome, ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 import type { CountdownProblem } from "./countdown.ts";
 import { COUNTDOWN_REWARD, countdownTrainProblems } from "./countdown_rl.ts";
 import { evaluateCountdown, greedyCountdown } from "./evaluate_countdown.ts";
@@ -57,7 +57,7 @@ export const COUNTDOWN_TASK: ProtocolTask<CountdownProtocolProblem> = {
       n: sampled.problems[i].n,
       c: sampled.problems[i].c,
       distinctCorrect: sampled.problems[i].distinctCorrect,
-      sampleEntropy: sampled.problems[i].entropy,
+      sampleEntropy: sampled.problems[i].sampleEntropy,
       greedyCorrect: greedy[i].correct,
       greedyEntropy: greedy[i].entropy,
     }));

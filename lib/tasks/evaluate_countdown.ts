@@ -7,6 +7,7 @@
  * @module
  */
 import type { Policy } from "../model/policy.ts";
+import type { ProblemOutcome } from "../eval/task.ts";
 import type { SamplingPool } from "../model/sampling_pool.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { passAtKCurve, type PassAtKPoint, powersOfTwoUpTo } from "../eval/passk.ts";
@@ -14,17 +15,8 @@ import { type RolloutProgress, sampleRollouts } from "../rollout/sample_rollouts
 import { type CountdownProblem, countdownPrompt, MAX_RESPONSE_CHARS } from "./countdown.ts";
 import { gradeCountdown } from "./countdown_grade.ts";
 
-/** One problem's outcome. */
-export type CountdownProblemResult = {
-  /** Samples drawn. */
-  readonly n: number;
-  /** Samples graded correct. */
-  readonly c: number;
-  /** Distinct correct response texts among the samples. */
-  readonly distinctCorrect: number;
-  /** Mean token entropy (nats, at temperature 1) over this problem's sampled tokens. */
-  readonly entropy: number;
-};
+/** What sampling measures of one problem: the sampled part of the one per-problem outcome. */
+export type SampledOutcome = Pick<ProblemOutcome, "n" | "c" | "distinctCorrect" | "sampleEntropy">;
 
 /** A tier's summary: the Pass@k curve, entropy and diversity. */
 export type CountdownSummary = {
@@ -35,7 +27,7 @@ export type CountdownSummary = {
   /** Mean number of distinct correct responses over the problems solved at least once. */
   readonly distinctCorrect: number;
   /** Per-problem outcomes, in input order. */
-  readonly problems: readonly CountdownProblemResult[];
+  readonly problems: readonly SampledOutcome[];
 };
 
 /** Options of {@link evaluateCountdown}. */
@@ -72,13 +64,13 @@ export type EvaluateCountdownOptions = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const s = summarizeCountdown([{ n: 4, c: 2, distinctCorrect: 2, entropy: 0.5 }, { n: 4, c: 0, distinctCorrect: 0, entropy: 0.5 }], { ks: [1, 4], entropy: 0.5 });
+ * const s = summarizeCountdown([{ n: 4, c: 2, distinctCorrect: 2, sampleEntropy: 0.5 }, { n: 4, c: 0, distinctCorrect: 0, sampleEntropy: 0.5 }], { ks: [1, 4], entropy: 0.5 });
  * assert.deepEqual(s.curve.map((p) => p.estimate), [0.25, 0.5]);
  * assert.equal(s.distinctCorrect, 2);
  * ```
  */
 export function summarizeCountdown(
-  problems: readonly CountdownProblemResult[],
+  problems: readonly SampledOutcome[],
   options: { ks: readonly number[]; entropy: number },
 ): CountdownSummary {
   const { ks, entropy } = options;
@@ -157,7 +149,7 @@ export async function evaluateCountdown(
     n: samples,
     c: counts[i],
     distinctCorrect: correct[i].size,
-    entropy: tokenCounts[i] === 0 ? 0 : entropySums[i] / tokenCounts[i],
+    sampleEntropy: tokenCounts[i] === 0 ? 0 : entropySums[i] / tokenCounts[i],
   }));
   return summarizeCountdown(results, {
     ks,

@@ -199,6 +199,7 @@ export async function appendTrainRecord(path: string, record: TrainRecord): Prom
  * malformed line is an error.
  *
  * @param text The JSONL text.
+ * @param options `source` names the input in error messages (default `"the training log"`).
  * @returns The step records and the eval records, in file order.
  * @throws {SyntaxError} Naming the first malformed line that is not the last.
  * @example
@@ -209,7 +210,11 @@ export async function appendTrainRecord(path: string, record: TrainRecord): Prom
  * assert.equal(log.steps.length, 0);
  * ```
  */
-export function parseTrainLog(text: string): { steps: StepMetrics[]; evals: EvalMetrics[] } {
+export function parseTrainLog(
+  text: string,
+  options: { readonly source?: string } = {},
+): { steps: StepMetrics[]; evals: EvalMetrics[] } {
+  const { source = "the training log" } = options;
   const steps: StepMetrics[] = [];
   const evals: EvalMetrics[] = [];
   const lines = text.split("\n");
@@ -222,7 +227,7 @@ export function parseTrainLog(text: string): { steps: StepMetrics[]; evals: Eval
       const isLast = lines.slice(i + 1).every((rest) => rest.trim() === "");
       if (isLast && !text.endsWith("\n")) return;
       throw new SyntaxError(
-        `Cannot parse the training log: line ${i + 1} is not JSON, got ${line}`,
+        `Cannot parse ${source}: line ${i + 1} is not JSON, got ${line.slice(0, 200)}`,
         {
           cause: error,
         },
@@ -250,7 +255,7 @@ export async function readTrainLog(
   path: string,
 ): Promise<{ steps: StepMetrics[]; evals: EvalMetrics[] }> {
   try {
-    return parseTrainLog(await Deno.readTextFile(path));
+    return parseTrainLog(await Deno.readTextFile(path), { source: path });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { steps: [], evals: [] };
     throw error;

@@ -17,6 +17,7 @@ import type { Policy } from "../model/policy.ts";
 import type { TfScalar } from "../objective/objective_loss.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { randomInt, seededPrng } from "../random.ts";
+import { parseJsonText } from "../_io/read_json_file.ts";
 import { encodeBatch, type TextPair, type TokenBatch } from "./encode_batch.ts";
 
 /** Settings of {@link pretrain}. */
@@ -55,6 +56,13 @@ export type PretrainOptions = {
   resume?: PretrainState;
   /** Called once at the end (finished or stopped) with the state a resume needs. */
   onEnd?: (state: PretrainState) => void;
+  /**
+   * Steps between two calls of `onCheckpoint` (0: never). Default 0. The last step and a stop
+   * are not checkpoints: `onEnd` reports them.
+   */
+  checkpointEvery?: number;
+  /** Called (and awaited) every `checkpointEvery` steps with the state a resume needs. */
+  onCheckpoint?: (state: PretrainState) => Promise<void>;
 };
 
 /** Where a pretraining run stands: the steps done and the optimizer's state. */
@@ -105,10 +113,18 @@ export async function loadPretrainState(dir: string): Promise<PretrainState | nu
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
-  const headerLength = Number(
-    new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true),
-  );
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const headerLength = bytes.length < 8
+    ? Infinity
+    : Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (8 + headerLength > bytes.length) {
+    throw new TypeError(
+      `Cannot load ${path}: it is ${bytes.length} bytes, too short for its header of ${headerLength}`,
+    );
+  }
+  const header = parseJsonText(
+    new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)),
+    `${path} (its header)`,
+  ) as { __metadata__?: Record<string, unknown> };
   const meta = header.__metadata__ ?? {};
   const step = Number(meta.step), optimizerStep = Number(meta.optimizerStep);
   if (!Number.isInteger(step) || !Number.isInteger(optimizerStep)) {
@@ -118,7 +134,12 @@ export async function loadPretrainState(dir: string): Promise<PretrainState | nu
       }`,
     );
   }
-  const entries = decodeSafetensors(bytes);
+  let entries: ReturnType<typeof decodeSafetensors>;
+  try {
+    entries = decodeSafetensors(bytes);
+  } catch (error) {
+    throw new TypeError(`Cannot load ${path}: ${(error as Error).message}`);
+  }
   const count = Object.keys(entries).filter((name) => name.startsWith("m.")).length;
   const take = (prefix: string) =>
     Array.from({ length: count }, (_, i) => {
@@ -242,6 +263,8 @@ export async function pretrain(
     signal,
     resume,
     onEnd,
+    checkpointEvery = 0,
+    onCheckpoint,
   } = options;
   if (corpus.length === 0) throw new RangeError(`Cannot pretrain: the corpus is empty, got 0 rows`);
   const first = (resume?.step ?? 0) + 1;
@@ -295,6 +318,9 @@ export async function pretrain(
     history.push(record);
     done = step;
     onStep?.(record);
+    if (checkpointEvery > 0 && step % checkpointEvery === 0 && step < steps && !signal?.aborted) {
+      await onCheckpoint?.({ step, optimizer: optimizer.state() });
+    }
     // Yield to the event loop so a caller's timers, signals and I/O keep running.
     if (step % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }

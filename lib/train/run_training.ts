@@ -19,7 +19,14 @@ import { loadCheckpoint } from "../model/checkpoint.ts";
 import { policyFingerprint } from "../model/policy_fingerprint.ts";
 import { charTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
-import { type Reward, train, type TrainProblem, type TrainResult } from "./train.ts";
+import { type RewardParams, rewardParams } from "./checked_reward.ts";
+import {
+  type Reward,
+  train,
+  type TrainProblem,
+  type TrainResult,
+  type TrainResume,
+} from "./train.ts";
 import { copyLatestCheckpoint, findCheckpoint, latestCheckpointStep } from "./train_checkpoint.ts";
 
 /** Options of {@link runTraining}. */
@@ -42,6 +49,8 @@ export type RunTrainingOptions<P extends TrainProblem> = {
   onStep?: (metrics: StepMetrics, evaluation?: EvalMetrics) => void;
   /** Stops cleanly after the current step (which is checkpointed) when aborted. */
   signal?: AbortSignal;
+  /** Called once when the run resumes from a checkpoint (see `train`). */
+  onResume?: (resume: TrainResume) => void;
   /**
    * A run directory of the same config with fewer `train.steps`: when this run has no checkpoint
    * yet, it starts from that run's last one (a long run continues a main run; the result equals
@@ -61,8 +70,9 @@ export type TrainingRun = {
 };
 
 /**
- * The identity of a reward in cache keys: its name, the source of its `grade` function, and
- * the code fingerprint of its `module` (with everything that module imports) when given.
+ * The identity of a reward in cache keys: its name, the source of its `grade` function, its
+ * declared `params` when it has any, and the code fingerprint of its `module` (with everything
+ * that module imports) when given.
  *
  * @param reward The reward.
  * @returns Plain, JSON-serializable identity.
@@ -72,15 +82,22 @@ export type TrainingRun = {
  * const one = await rewardIdentity({ name: "r", grade: () => 1 });
  * const zero = await rewardIdentity({ name: "r", grade: () => 0 });
  * assert.notDeepEqual(one, zero);
+ * const grade = () => 1;
+ * assert.notDeepEqual(
+ *   await rewardIdentity({ name: "r", params: { t: 5 }, grade }),
+ *   await rewardIdentity({ name: "r", params: { t: 1000 }, grade }),
+ * );
  * ```
  */
 export async function rewardIdentity<P extends TrainProblem>(
   reward: Reward<P>,
-): Promise<{ name: string; grade: string; code: string | null }> {
+): Promise<{ name: string; grade: string; code: string | null; params?: RewardParams }> {
+  const params = rewardParams(reward);
   return {
     name: reward.name,
     grade: reward.grade.toString(),
     code: reward.module === undefined ? null : await codeFingerprint([reward.module]),
+    ...(Object.keys(params).length === 0 ? {} : { params }),
   };
 }
 
@@ -186,7 +203,7 @@ export async function runTraining<P extends TrainProblem>(
   options: RunTrainingOptions<P>,
 ): Promise<TrainingRun> {
   const { policy, tokenizer, problems, evalProblems = [], reward, cacheDir } = options;
-  const { label, onStep, signal, continueFrom } = options;
+  const { label, onStep, signal, continueFrom, onResume } = options;
   const key = await trainingKey(config, options);
   const dir = runDirectoryOf(cacheDir, label, await hashKey(key));
   await Deno.mkdir(dir, { recursive: true });
@@ -201,6 +218,7 @@ export async function runTraining<P extends TrainProblem>(
     outDir: dir,
     onStep,
     signal,
+    onResume,
   });
   result.policy.dispose();
   return { dir, steps: result.steps, evals: result.evals };

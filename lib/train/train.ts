@@ -24,7 +24,13 @@ import { charTokenizerAlphabet, type Tokenizer } from "../model/tokenizer.ts";
 import { deriveSeed, type Prng, seededPrng } from "../random.ts";
 import { type Rollout, sampleRollouts } from "../rollout/sample_rollouts.ts";
 import { writeMetricsCsv } from "./metrics_csv.ts";
-import { loadTrainCheckpoint, saveTrainCheckpoint } from "./train_checkpoint.ts";
+import { checkedReward, type RewardParams } from "./checked_reward.ts";
+import { readJsonFile } from "../_io/read_json_file.ts";
+import {
+  loadTrainCheckpoint,
+  saveTrainCheckpoint,
+  type SkippedCheckpoint,
+} from "./train_checkpoint.ts";
 import { PolicyOptimizer, trainStep } from "./train_step.ts";
 import { mathReward } from "../verifier/verify.ts";
 
@@ -39,9 +45,10 @@ export type TrainProblem = {
 /**
  * The reward a run trains on: a grader and what identifies it in cache keys. Two rewards with
  * the same `name` but different code (`grade`'s source, or the source of `module` and what it
- * imports) are different rewards: a cached run of one is never returned for the other. Values a
- * closure captures are not visible in its source: put a parameterised grader's parameters in its
- * `name` (e.g. `"within-0.01"`).
+ * imports) or different `params` are different rewards: a cached run of one is never returned
+ * for the other. Values `grade` closes over are not visible in its source, so a reward declares
+ * them in `params`; training refuses a reward without `module` that reads an undeclared one
+ * (`checkedReward`).
  */
 export type Reward<P extends TrainProblem> = {
   /** A short name, e.g. `"countdown"`. */
@@ -51,6 +58,11 @@ export type Reward<P extends TrainProblem> = {
    * part of the reward's identity. Omit it for a self-contained function (a notebook's lambda).
    */
   readonly module?: string;
+  /**
+   * The values `grade` closes over, by the names it uses (`{ t: 5 }` for `len > t`): JSON data,
+   * part of the reward's identity.
+   */
+  readonly params?: RewardParams;
   /** Grades one response: 1 correct, 0 wrong (PSR/NSR/W-REINFORCE need exactly 0 or 1). */
   readonly grade: (rollout: Rollout, problem: P) => number;
 };
@@ -95,6 +107,18 @@ export type TrainOptions<P extends TrainProblem> = {
   onStep?: (metrics: StepMetrics, evaluation?: EvalMetrics) => void;
   /** Stops cleanly after the current step when aborted. */
   signal?: AbortSignal;
+  /** Called once when training resumes from a checkpoint in `outDir`. */
+  onResume?: (resume: TrainResume) => void;
+};
+
+/** Where a resumed run picked up: the step, its checkpoint, and newer ones that were corrupt. */
+export type TrainResume = {
+  /** The step of the checkpoint resumed from. */
+  readonly step: number;
+  /** Its directory. */
+  readonly dir: string;
+  /** Newer checkpoints passed over as corrupt, each with its reason (naming the file). */
+  readonly skipped: readonly SkippedCheckpoint[];
 };
 
 /** What {@link train} returns. */
@@ -216,9 +240,14 @@ export async function train<P extends TrainProblem>(
 ): Promise<TrainResult> {
   const { policy: initial, tokenizer, problems, evalProblems = [], outDir, onStep, signal } =
     options;
-  const reward: Reward<P> = options.reward ?? MATH_REWARD;
+  const reward: Reward<P> = checkedReward(options.reward ?? MATH_REWARD);
   if (problems.length === 0) {
     throw new RangeError(`Cannot train: problems is empty, got 0 problems`);
+  }
+  if (config.train.promptsPerStep > problems.length) {
+    throw new RangeError(
+      `Cannot train: train.promptsPerStep must be <= the number of problems, got ${config.train.promptsPerStep} for ${problems.length} problems`,
+    );
   }
   if (JSON.stringify(initial.config) !== JSON.stringify(config.model)) {
     throw new RangeError(
@@ -236,7 +265,10 @@ export async function train<P extends TrainProblem>(
   let start = 0;
   const resumed = outDir === undefined ? null : await loadTrainCheckpoint(outDir);
   if (outDir !== undefined && resumed !== null) {
-    const saved = JSON.parse(await Deno.readTextFile(join(outDir, "config.json")));
+    const saved = await readJsonFile(join(outDir, "config.json")).catch((error) => {
+      resumed.policy.dispose();
+      throw error;
+    });
     if (!sameExceptSteps(config, saved)) {
       resumed.policy.dispose();
       throw new RangeError(
@@ -246,6 +278,7 @@ export async function train<P extends TrainProblem>(
     policy = resumed.policy;
     ({ steps, evals } = resumed.checkpoint.log);
     start = resumed.checkpoint.step;
+    options.onResume?.({ step: start, dir: resumed.dir, skipped: resumed.skipped });
   } else {
     policy = Policy.fromWeights(initial.config, initial.params);
   }

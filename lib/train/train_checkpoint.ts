@@ -17,6 +17,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { AdamWState } from "../objective/adamw.ts";
+import { readJsonFile } from "../_io/read_json_file.ts";
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";
 import { loadPolicy, savePolicy } from "../model/checkpoint.ts";
@@ -119,27 +120,53 @@ export async function saveTrainCheckpoint(
   await writeTextFileAtomic(join(root, "latest.json"), JSON.stringify({ step, dir: name }) + "\n");
 }
 
-/**
- * Loads the checkpoint `latest.json` points at, if any.
- *
- * @param outDir The run directory.
- * @returns The policy (caller owns it) and the rest of the state, or null when there is none.
- * @throws {TypeError} If the checkpoint files are inconsistent.
- */
-export async function loadTrainCheckpoint(
-  outDir: string,
-): Promise<{ policy: Policy; checkpoint: TrainCheckpoint } | null> {
-  const root = join(outDir, "checkpoints");
-  let latest: { step: number; dir: string };
-  try {
-    latest = JSON.parse(await Deno.readTextFile(join(root, "latest.json")));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
+/** A checkpoint that {@link loadTrainCheckpoint} passed over, and why. */
+export type SkippedCheckpoint = {
+  /** Its directory, e.g. `runs/x/checkpoints/step-000004`. */
+  readonly dir: string;
+  /** What is wrong with it, naming the file. */
+  readonly reason: string;
+};
+
+/** What {@link loadTrainCheckpoint} returns. */
+export type LoadedTrainCheckpoint = {
+  /** The restored policy; the caller owns it. */
+  policy: Policy;
+  /** Step, optimizer states and log. */
+  checkpoint: TrainCheckpoint;
+  /** The checkpoint directory it came from. */
+  dir: string;
+  /** Newer checkpoints that are corrupt, newest first (empty when the newest loaded). */
+  skipped: SkippedCheckpoint[];
+};
+
+/** `step-000004` and the like: the directories {@link saveTrainCheckpoint} renames into place. */
+const CHECKPOINT_DIR = /^step-(\d+)$/;
+/** Temporaries of an interrupted save: `.step-000004.<random>.tmp`, `.latest.json.<random>.tmp`. */
+const TEMPORARY = /^\..+\.tmp$/;
+
+async function loadCheckpointDir(
+  dir: string,
+): Promise<{ policy: Policy; checkpoint: TrainCheckpoint }> {
+  const statePath = join(dir, "state.json");
+  const state = await readJsonFile(statePath) as StateFile;
+  if (
+    typeof state !== "object" || state === null || !Number.isInteger(state.step) ||
+    !Array.isArray(state.actorSizes) || typeof state.log !== "object" || state.log === null
+  ) {
+    throw new TypeError(
+      `Cannot load ${statePath}: it must hold step, actorSizes and log, got keys ${
+        JSON.stringify(Object.keys(state ?? {}))
+      }`,
+    );
   }
-  const dir = join(root, latest.dir);
-  const state: StateFile = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
-  const bytes = await Deno.readFile(join(dir, "optimizer.bin"));
+  const optimizerPath = join(dir, "optimizer.bin");
+  const bytes = await Deno.readFile(optimizerPath);
+  if (bytes.byteLength % 4 !== 0) {
+    throw new TypeError(
+      `Cannot load ${optimizerPath}: it must hold float32 numbers, got ${bytes.byteLength} bytes`,
+    );
+  }
   const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const [actorFirst, actorSecond, offset] = readMoments(data, state.actorSizes, 0);
   let critic: AdamWState | null = null;
@@ -151,7 +178,7 @@ export async function loadTrainCheckpoint(
   }
   if (end !== data.length) {
     throw new TypeError(
-      `Cannot load the training checkpoint: optimizer.bin holds ${data.length} numbers, expected ${end}`,
+      `Cannot load ${optimizerPath}: it holds ${data.length} numbers, expected ${end}`,
     );
   }
   const policy = await loadPolicy(join(dir, "policy"));
@@ -164,6 +191,84 @@ export async function loadTrainCheckpoint(
       log: state.log,
     },
   };
+}
+
+/**
+ * Loads a run's newest intact checkpoint, if any, and heals what an interrupted save left: the
+ * temporaries of a save cut short (a double Ctrl-C, a kill) are removed, and a corrupt newest
+ * checkpoint (a truncated `state.json`, a short `optimizer.bin`, weights that fail their
+ * fingerprint) is passed over for the next newest that loads, reported in `skipped`. Every
+ * `step-*` directory is complete (each is renamed into place only once written), so the newest is
+ * tried first even when `latest.json` names an older one (a save cut short between the two
+ * renames) or is itself unreadable (then it is reported in `skipped`, and the next save
+ * rewrites it).
+ *
+ * @param outDir The run directory.
+ * @returns The policy (caller owns it), the rest of the state, where it came from and what was
+ *   passed over, or null when the run has no checkpoint.
+ * @throws {TypeError} If checkpoints exist but none loads (each one's reason, naming its file).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/checkpoints/.step-000002.x1.tmp`, { recursive: true });
+ * assert.equal(await loadTrainCheckpoint(dir), null);
+ * assert.deepEqual([...Deno.readDirSync(`${dir}/checkpoints`)], []); // the orphan is gone
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function loadTrainCheckpoint(outDir: string): Promise<LoadedTrainCheckpoint | null> {
+  const root = join(outDir, "checkpoints");
+  const steps = new Map<string, number>();
+  try {
+    for await (const entry of Deno.readDir(root)) {
+      if (TEMPORARY.test(entry.name)) {
+        await Deno.remove(join(root, entry.name), { recursive: true }).catch(() => {});
+      }
+      const match = CHECKPOINT_DIR.exec(entry.name);
+      if (match !== null && entry.isDirectory) steps.set(entry.name, Number(match[1]));
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const skipped: SkippedCheckpoint[] = [];
+  try {
+    const latest = await readJsonFile(join(root, "latest.json")) as { dir?: unknown } | null;
+    if (typeof latest?.dir !== "string" || !steps.has(latest.dir)) {
+      skipped.push({
+        dir: join(root, "latest.json"),
+        reason: `${join(root, "latest.json")} names no checkpoint directory of this run, got ${
+          JSON.stringify(latest).slice(0, 200)
+        }`,
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      skipped.push({ dir: join(root, "latest.json"), reason: messageOf(error) });
+    }
+  }
+  // Newest first: a directory newer than the one latest.json names is a save cut short between
+  // its rename and latest.json's, complete all the same.
+  const order = [...steps].sort(([, a], [, b]) => b - a).map(([name]) => name);
+  for (const name of order) {
+    const dir = join(root, name);
+    try {
+      return { ...await loadCheckpointDir(dir), dir, skipped };
+    } catch (error) {
+      skipped.push({ dir, reason: messageOf(error) });
+    }
+  }
+  if (order.length === 0) return null;
+  throw new TypeError(
+    `Cannot resume training in ${outDir}: no checkpoint loads, got ${
+      skipped.map((s) => `${s.dir}: ${s.reason}`).join("; ")
+    }`,
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -187,8 +292,9 @@ export async function copyLatestCheckpoint(from: string, to: string): Promise<nu
   }
   let latest: { step: number; dir: string };
   try {
-    latest = JSON.parse(await Deno.readTextFile(join(from, "checkpoints", "latest.json")));
-  } catch {
+    latest = await readJsonFile(join(from, "checkpoints", "latest.json")) as typeof latest;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
     throw new RangeError(`Cannot continue a run: ${from} holds no checkpoint`);
   }
   await Deno.mkdir(target, { recursive: true });

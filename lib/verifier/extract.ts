@@ -51,7 +51,10 @@ function lastBoxedGroup(text: string): string | null {
   while (first > 0 && BOX_JOINER.test(text.slice(boxes[first - 1].end, boxes[first].start))) {
     first--;
   }
-  return boxes.slice(first).map((b) => b.content.trim()).join(", ");
+  const contents = boxes.slice(first).map((b) => b.content.trim());
+  // One answer boxed again and again (`\boxed{1}\boxed{1}…`) is that answer, not a list.
+  if (contents.every((c) => c === contents[0])) return contents[0];
+  return contents.join(", ");
 }
 
 /**
@@ -107,7 +110,8 @@ function lastNumber(text: string): string | null {
 /**
  * Extracts the final answer of a model response: the text after `</think>` when thinking tags
  * are present (none while a `<think>` is still open), then the last `\boxed{…}` / `\fbox{…}`
- * (consecutive boxes joined as a list), else the last "The final answer is …",
+ * (consecutive boxes joined as a list; boxes that all hold the same answer are that answer once),
+ * else the last "The final answer is …",
  * "The answer is …"
  * or "Answer: …" phrase with its `$…$`, `\(…\)`, `\[…\]` delimiters removed.
  *

@@ -117,12 +117,75 @@ export function isLeafEquivalent(
   const symbols = new Set([...symbolsOf(a), ...symbolsOf(b)]);
   if (symbols.size === 0) {
     const va = valueAt(a, new Map(), budget), vb = valueAt(b, new Map(), budget);
-    if (va === null || vb === null) return false;
+    if (va === null || vb === null) return isSameUpToOrder(a, b, budget);
     // A typed decimal against an irrational value is an approximation: use the user tolerance.
     const approximate = (a.isDecimal && !exactB) || (b.isDecimal && !exactA);
     return isClose(va, vb, approximate ? relativeTolerance : SYMBOLIC_TOLERANCE);
   }
-  return isIdentity(a, b, symbols, settings, (va, vb) => isClose(va, vb, SYMBOLIC_TOLERANCE));
+  const identity = compareAtPoints(
+    a,
+    b,
+    symbols,
+    settings,
+    (va, vb) => isClose(va, vb, SYMBOLIC_TOLERANCE),
+  );
+  // Only when the points could not decide (values that overflow or are undefined there) is
+  // the order-free form worth its cost: a wrong answer that evaluates never pays it.
+  return identity === "undecided" ? isSameUpToOrder(a, b, budget) : identity === "equal";
+}
+
+/** MathJSON heads whose arguments may be reordered without changing the value. */
+const COMMUTATIVE = new Set(["Add", "Multiply"]);
+const orderFreeForms = new WeakMap<Leaf, string>();
+
+/** A MathJSON node as text with the arguments of `+` and `×` sorted and parentheses dropped. */
+function orderFreeForm(node: MathNode, budget: Budget): string {
+  spend(budget);
+  if (!Array.isArray(node)) return typeof node === "object" ? JSON.stringify(node) : String(node);
+  const [head, ...args] = node;
+  if (head === "Delimiter" && args.length === 1) return orderFreeForm(args[0], budget);
+  const forms = args.map((arg) => orderFreeForm(arg, budget));
+  if (typeof head === "string" && COMMUTATIVE.has(head)) forms.sort();
+  return `${JSON.stringify(head)}(${forms.join(",")})`;
+}
+
+/**
+ * Whether two leaves are the same expression up to the order of sums' and products' terms
+ * (`(x+1)^{10^9}` and `(1+x)^{10^9}`). Sound whatever the values: the fallback when evaluation
+ * cannot decide because a value overflowed or is undefined at the sampled points.
+ */
+function isSameUpToOrder(a: Leaf, b: Leaf, budget: Budget): boolean {
+  if (a.math === null || b.math === null) return false;
+  const form = (leaf: Leaf & { math: MathNode }): string => {
+    let text = orderFreeForms.get(leaf);
+    if (text === undefined) orderFreeForms.set(leaf, text = orderFreeForm(leaf.math, budget));
+    return text;
+  };
+  return form(a as Leaf & { math: MathNode }) === form(b as Leaf & { math: MathNode });
+}
+
+/**
+ * Evaluates both leaves at seeded points: "different" as soon as two values disagree,
+ * "undecided" when one side has no value where the other has one, or fewer than two points
+ * have values on both sides, else "equal".
+ */
+function compareAtPoints(
+  a: Leaf,
+  b: Leaf,
+  symbols: Set<string>,
+  { seed, points, budget }: EquivalenceSettings,
+  agree: (va: Complex, vb: Complex) => boolean,
+): "equal" | "different" | "undecided" {
+  let defined = 0;
+  for (let index = 0; index < points; index++) {
+    const env = pointEnv(symbols, seed, index);
+    const va = valueAt(a, env, budget), vb = valueAt(b, env, budget);
+    if (va === null && vb === null) continue;
+    if (va === null || vb === null) return "undecided";
+    if (!agree(va, vb)) return "different";
+    defined++;
+  }
+  return defined < Math.min(2, points) ? "undecided" : "equal";
 }
 
 /** Evaluates both leaves at seeded points; every point where either is defined must agree. */
@@ -130,18 +193,10 @@ function isIdentity(
   a: Leaf,
   b: Leaf,
   symbols: Set<string>,
-  { seed, points, budget }: EquivalenceSettings,
+  settings: EquivalenceSettings,
   agree: (va: Complex, vb: Complex) => boolean,
 ): boolean {
-  let defined = 0;
-  for (let index = 0; index < points; index++) {
-    const env = pointEnv(symbols, seed, index);
-    const va = valueAt(a, env, budget), vb = valueAt(b, env, budget);
-    if (va === null && vb === null) continue;
-    if (va === null || vb === null || !agree(va, vb)) return false;
-    defined++;
-  }
-  return defined >= Math.min(2, points);
+  return compareAtPoints(a, b, symbols, settings, agree) === "equal";
 }
 
 /** `lhs − rhs` of an equation as one leaf-like MathJSON node. */

@@ -149,6 +149,15 @@ const UNIT_PATTERN = new RegExp(
   "gi",
 );
 
+/**
+ * A unit in text mode right after a number (`108\text{ m}`, `5 \mbox{s}`, `3\text{ m}^2`,
+ * `9.8\text{ m/s}`): one or two letters, which UNIT_PATTERN leaves alone because a bare `m` after
+ * a number may be a variable. Inside `\text{}` it cannot be: variables are written in math mode.
+ * (`\text{ or }` is a separator, not a unit.)
+ */
+const TEXT_MODE_UNIT =
+  /(\d)\s*\\(?:text|textrm|textup|textnormal|mbox)\s*\{\s*(?!or\s*\})[a-zA-Z]{1,2}(?:\s*\/\s*[a-zA-Z]{1,2})?\s*\}(?:\s*\^\s*\{?\s*[23]\s*\}?)?/g;
+
 const UNICODE: ReadonlyArray<readonly [RegExp, string]> = [
   [/[\u2212\u2013\u2014]/g, "-"],
   [/×/g, "\\times "],
@@ -277,6 +286,7 @@ export function normalizeAnswer(answer: string): string {
   // Dataset repair: `\frac\pi4` became `\frac{\}{p}i4` in two MATH golds.
   s = s.replace(/\\frac\{\\\}\{p\}i/g, "\\frac{\\pi}");
   s = s.replace(/\\(?:emptyset|varnothing)(?![a-zA-Z])|^\s*\\\{\s*\\\}\s*$/g, " empty ");
+  s = s.replace(TEXT_MODE_UNIT, "$1 ");
   s = replaceCommandArgument(s, TEXT_COMMANDS, (arg) => ` ${arg} `);
   // `\tan^{-1}` is the inverse function, not 1/tan.
   s = s.replace(/\\(sin|cos|tan)\s*\^\s*\{\s*-1\s*\}/g, "\\arc$1 ");

@@ -149,6 +149,9 @@ export function verify(response: string, gold: string, options: VerifyOptions = 
   try {
     predicted = extractAnswer(String(response), { lastNumberFallback });
     if (predicted === null) return verdict("no-answer");
+    // The gold's own text is equivalent however long it is: a string comparison costs no more
+    // than the extraction did, so the length bound (which bounds parsing) need not apply.
+    if (predicted.trim() === String(gold).trim()) return verdict("equivalent");
     if (predicted.length > maxAnswerLength) return verdict("budget-exceeded");
     const readings = goldReadings(String(gold), maxAnswerLength);
     if (readings === "budget-exceeded") return verdict("budget-exceeded");

@@ -129,3 +129,23 @@ Deno.test("loadDataset() rejects an unknown extension", async () => {
     message: "Cannot load dataset: expected a .parquet or .jsonl file, got problems.csv",
   });
 });
+
+Deno.test("loadDataset() names a file that is not parquet, and accepts a JSONL byte-order mark", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(
+      `${dir}/garbage.parquet`,
+      new TextEncoder().encode("PAR1 not really PAR1"),
+    );
+    await assert.rejects(
+      loadDataset(`${dir}/garbage.parquet`),
+      new RegExp(`Cannot load ${dir}/garbage\\.parquet: not a readable parquet file \\(`),
+    );
+    await Deno.writeTextFile(`${dir}/bom.jsonl`, '\uFEFF{"question": "1+1?", "gold": "2"}\n');
+    assert.deepEqual(await loadDataset(`${dir}/bom.jsonl`), [
+      { problemId: "0", question: "1+1?", gold: "2" },
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

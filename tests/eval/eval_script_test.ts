@@ -56,6 +56,13 @@ Deno.test("scripts/eval.ts prints the table and writes results and figure", asyn
         ],
       );
       assert.equal(results.method, "nsr");
+      // Every sample's verdict and extracted answer, by line, to audit the grader.
+      assert.deepEqual(results.verdicts, [
+        { problemId: "p", line: 1, correct: true, reason: "equivalent", predicted: "2" },
+        { problemId: "p", line: 2, correct: false, reason: "not-equivalent", predicted: "3" },
+        { problemId: "q", line: 3, correct: false, reason: "no-answer", predicted: null },
+        { problemId: "q", line: 4, correct: true, reason: "equivalent", predicted: "0.5" },
+      ]);
       assert.match(await Deno.readTextFile(`${dir}/out/passk.svg`), /^<svg/);
     });
 
@@ -73,6 +80,32 @@ Deno.test("scripts/eval.ts prints the table and writes results and figure", asyn
         /2 malformed line\(s\) in .*bad\.jsonl\n {2}line 5: invalid JSON.*\n {2}line 7: /,
       );
     });
+
+    await t.step(
+      "a sample whose prompt is another problem's is an error naming its line",
+      async () => {
+        const lines = [
+          { problemId: "p", prompt: "Q: 1+1?", response: "\\boxed{2}" },
+          { problemId: "q", prompt: "Q: Half?", response: "\\boxed{0.5}" },
+          { problemId: "p", prompt: "Half?", response: "\\boxed{0.5}" },
+        ].map((line) => JSON.stringify(line)).join("\n");
+        await Deno.writeTextFile(`${dir}/mixed.jsonl`, lines + "\n");
+        const { code, stderr } = await runEval([
+          "--samples",
+          `${dir}/mixed.jsonl`,
+          "--dataset",
+          `${dir}/tiny.jsonl`,
+          "--out",
+          `${dir}/mixed-out`,
+        ]);
+        assert.equal(code, 1);
+        assert.match(
+          stderr,
+          /1 malformed line\(s\) in .*mixed\.jsonl\n {2}line 3: its prompt is not problem "p"'s: it lacks the question "1\+1\?", got "Half\?" \(the prompt of problem "q"\)/,
+        );
+        await assert.rejects(Deno.stat(`${dir}/mixed-out/results.json`), Deno.errors.NotFound);
+      },
+    );
 
     await t.step("missing flags print the usage, exit 2", async () => {
       const { code, stderr } = await runEval(["--samples", `${dir}/nsr.jsonl`]);
@@ -119,6 +152,26 @@ Deno.test("scripts/eval.ts grades a Countdown dataset with the Countdown grader"
         "invalid-working": 1,
       });
     });
+    await t.step(
+      "a sample whose prompt is another problem's is refused, naming its line",
+      async () => {
+        const lines = [
+          { problemId: "2359>42", prompt: "3925>42:", response: "9*5=45,45-3=42\\boxed{42}" },
+          { problemId: "2359>42", prompt: "2341>24:", response: "2*3=6,6*4=24\\boxed{24}" },
+        ].map((line) => JSON.stringify(line)).join("\n");
+        await Deno.writeTextFile(`${dir}/swapped.jsonl`, lines + "\n");
+        const { code, stderr } = await runEval([
+          "--samples",
+          `${dir}/swapped.jsonl`,
+          ...base.slice(2),
+        ]);
+        assert.equal(code, 1);
+        assert.match(
+          stderr,
+          /line 2: its prompt is not problem "2359>42"'s: it lacks the question "3925>42:", got "2341>24:" \(the prompt of problem "1234>24"\)/,
+        );
+      },
+    );
     await t.step("--task countdown agrees; --task math is refused for Countdown rows", async () => {
       const agree = await runEval([...base, "--task", "countdown", "--out", `${dir}/out2`]);
       assert.equal(agree.code, 0, agree.stderr);

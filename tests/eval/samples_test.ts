@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { JsonlError } from "../../lib/_io/jsonl.ts";
-import { formatSamples, parseSamples, readSamples, writeSamples } from "../../lib/eval/samples.ts";
+import {
+  checkSamplePrompts,
+  formatSamples,
+  parseSamples,
+  readSamples,
+  writeSamples,
+} from "../../lib/eval/samples.ts";
 
 // assert.throws returns nothing; this hands back the error so a test can read its fields.
 function thrown(fn: () => unknown): unknown {
@@ -21,19 +27,22 @@ Deno.test("writeSamples() and readSamples() round-trip awkward text", async () =
   const dir = await Deno.makeTempDir();
   try {
     await writeSamples(`${dir}/s.jsonl`, samples);
-    assert.deepEqual(await readSamples(`${dir}/s.jsonl`), samples);
+    assert.deepEqual(
+      await readSamples(`${dir}/s.jsonl`),
+      samples.map((sample, i) => ({ ...sample, line: i + 1 })),
+    );
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["s.jsonl"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("parseSamples() accepts integer ids, CRLF, blank lines and extra fields", () => {
+Deno.test("parseSamples() accepts integer ids, CRLF, blank lines, a prompt and extra fields", () => {
   const text =
-    '{"problemId": 4, "response": "x", "seed": 1}\r\n\r\n{"problemId": "b", "response": "y"}';
+    '{"problemId": 4, "response": "x", "seed": 1}\r\n\r\n{"problemId": "b", "response": "y", "prompt": "p"}';
   assert.deepEqual(parseSamples(text), [
-    { problemId: "4", response: "x" },
-    { problemId: "b", response: "y" },
+    { problemId: "4", response: "x", line: 1 },
+    { problemId: "b", response: "y", prompt: "p", line: 3 },
   ]);
   assert.equal(
     formatSamples(parseSamples(text)),
@@ -71,4 +80,29 @@ Deno.test("JsonlError lists ten lines and counts the rest", () => {
   assert.equal(error.issues.length, 13);
   assert.match(error.message, /line 10: invalid JSON[^;]*; and 3 more$/);
   assert.doesNotMatch(error.message, /line 11/);
+});
+
+Deno.test("checkSamplePrompts() names every line whose prompt contradicts its problem id", () => {
+  const problems = [
+    { problemId: "7", question: "3925>42:", gold: "7" },
+    { problemId: "12", question: "3925>41:", gold: "12" },
+    { problemId: "m", question: "What is\n 1+1?", gold: "2" },
+  ];
+  const lines = [
+    '{"problemId": "7", "prompt": "3925>42:", "response": "a"}',
+    '{"problemId": "7", "response": "no prompt recorded: nothing to check"}',
+    '{"problemId": "7", "prompt": "3925>41:", "response": "b"}',
+    "",
+    '{"problemId": "m", "prompt": "Question: What is 1+1?\\nAnswer:", "response": "c"}',
+    '{"problemId": "m", "prompt": "What is 2+2?", "response": "d"}',
+  ];
+  const samples = parseSamples(lines.join("\n"), { source: "S.jsonl" });
+  const error = thrown(() => checkSamplePrompts(samples, problems, { source: "S.jsonl" }));
+  assert.ok(error instanceof JsonlError);
+  assert.deepEqual(error.issues.map((issue) => issue.line), [3, 6]);
+  assert.match(
+    error.message,
+    /^Cannot parse S\.jsonl: 2 malformed lines: line 3: its prompt is not problem "7"'s: it lacks the question "3925>42:", got "3925>41:" \(the prompt of problem "12"\); line 6: /,
+  );
+  checkSamplePrompts(samples.filter((s) => s.line !== 3 && s.line !== 6), problems);
 });

@@ -156,10 +156,26 @@ Deno.test("a checkpoint whose weights, config or alphabet changed on disk does n
       await editWeights(dir, (data) => data[1] = NaN);
       await assert.rejects(
         loadCheckpoint(dir),
-        /model\.safetensors: wte holds 1 non-finite value\(s\) \(first: NaN at 1\)/,
+        /model\.safetensors: wte holds 1 non-finite or overflowing value\(s\) \(.*first: NaN at 1\)/,
       );
     });
   });
+  await t.step(
+    "huge finite weights that overflow are refused like NaN, without a fingerprint too",
+    async () => {
+      await withDir(async (dir) => {
+        await save(dir);
+        await editWeights(dir, (data) => data[2] = 3e38);
+        await editConfig(dir, (file) => delete file.fingerprint);
+        await assert.rejects(
+          loadCheckpoint(dir),
+          /model\.safetensors: wte holds 1 non-finite or overflowing value\(s\) \(\|w\| > 1\.8e\+19; first: 3\.0000000\d*e\+38 at 2\)/,
+        );
+        await editWeights(dir, (data) => data[2] = 1e19);
+        (await loadCheckpoint(dir)).policy.dispose(); // large but below the bound: loads
+      });
+    },
+  );
   await t.step("finite random bytes in place of the weights fail the fingerprint", async () => {
     await withDir(async (dir) => {
       await save(dir);

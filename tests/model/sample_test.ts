@@ -150,3 +150,26 @@ Deno.test("sampleSequences() drops finished rows without changing the others", a
     alone.logProbs.forEach((v, t) => assertClose(batched[i].logProbs[t], v, 1e-5));
   });
 });
+
+Deno.test("sampleSequences() reports the most likely alternatives without changing a number", async () => {
+  using policy = Policy.create(CONFIG, { seed: 7 });
+  const plain = sampleSequences(policy, PROMPTS, { ...BASE, prng: seededPrng(3) });
+  const full = await assertNoLeak(() =>
+    sampleSequences(policy, PROMPTS, { ...BASE, prng: seededPrng(3), topLogProbs: 9 })
+  );
+  const top3 = sampleSequences(policy, PROMPTS, { ...BASE, prng: seededPrng(3), topLogProbs: 3 });
+  full.forEach((s, b) => {
+    const { topLogProbs, ...rest } = s;
+    assert.deepEqual(rest, plain[b], "tokens and log-probs bit for bit");
+    assert.equal(topLogProbs?.length, s.tokens.length);
+    topLogProbs?.forEach((row, i) => {
+      // The whole distribution: every id once, most likely first, summing to 1.
+      assert.deepEqual(row.map((e) => e.id).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      row.slice(1).forEach((e, k) => assert.ok(row[k].logProb >= e.logProb));
+      assertClose(row.reduce((sum, e) => sum + Math.exp(e.logProb), 0), 1, 1e-5);
+      assert.equal(row.find((e) => e.id === s.tokens[i])?.logProb, s.logProbs[i]);
+      assert.deepEqual(top3[b].topLogProbs?.[i], row.slice(0, 3));
+    });
+  });
+  assert.equal(plain[0].topLogProbs, undefined);
+});

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { parseProtocolConfig } from "../../lib/config.ts";
 import type { StepMetrics } from "../../lib/train/metrics.ts";
 import { movementGate, paperClaims } from "../../lib/protocol/paper_claims.ts";
-import type { PolicyEvaluation, RunRecord } from "../../lib/protocol/jobs.ts";
-import type { ProtocolResults } from "../../lib/protocol/run_protocol.ts";
+import type { PolicyEvaluation, RunRecord } from "../../lib/schedule/work.ts";
+import type { ProtocolResults } from "../../lib/protocol/protocol_results.ts";
 import { loadProtocol } from "../../lib/protocol/protocol_file.ts";
 import { seededPrng } from "../../lib/random.ts";
 

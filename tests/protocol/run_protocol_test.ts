@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../../lib/engine/backend.ts";
 import { loadProtocol, mergeChanges } from "../../lib/protocol/protocol_file.ts";
+import { chooseLearningRate } from "../../lib/protocol/calibration.ts";
 import {
   BASE_METHOD,
-  chooseLearningRate,
   PRIMARY_SETTING,
-  runProtocol,
   TABLE_SETTING,
-} from "../../lib/protocol/run_protocol.ts";
+} from "../../lib/protocol/protocol_results.ts";
+import { runProtocol } from "../../lib/protocol/run_protocol.ts";
 import { BASE_MODEL_DIR } from "../../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../../lib/tasks/countdown_task.ts";
 

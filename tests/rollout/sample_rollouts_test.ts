@@ -5,8 +5,7 @@ import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import type { OpenAiEndpoint } from "../../lib/rollout/openai_client.ts";
 import { PartialSamplingError, sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
-import { completionsHandler } from "../../scripts/serve.ts";
-import { withChatRoute } from "../../scripts/serve_chat.ts";
+import { completionsHandler } from "../../lib/rollout/completions_handler.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
 import { withFakeServer, withTokenLogprob } from "./_fake_openai.ts";
 
@@ -97,7 +96,7 @@ async function withServer(
   fault: (attempt: number, forward: () => Promise<Response>) => Promise<Response>,
   fn: (endpoint: OpenAiEndpoint, attempts: () => number) => Promise<void>,
 ): Promise<void> {
-  const handler = withChatRoute(completionsHandler(policy, tokenizer, { modelName: "tiny" }));
+  const handler = completionsHandler(policy, tokenizer, { modelName: "tiny" });
   let attempts = 0;
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -215,7 +214,7 @@ Deno.test("sampleRollouts() through an OpenAI endpoint served by `serve`", async
     await withServer(policy, passThrough, async (endpoint, attempts) => {
       await assert.rejects(
         sampleRollouts(endpoint, ["1x"], { ...ROLLOUT, seed: 3 }),
-        /HTTP 400: .*unknown character \\"x\\" at position 1/,
+        /HTTP 400: .*character the model.s tokenizer does not know, got \\"x\\" at position 1/,
       );
       assert.equal(attempts(), 1);
     });

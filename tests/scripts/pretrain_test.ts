@@ -42,6 +42,47 @@ async function runPretrain(
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
 }
 
+/** A running pretrain command whose stderr is read as it comes. */
+type Running = {
+  child: Deno.ChildProcess;
+  stderr: () => string;
+  waitFor: (re: RegExp) => Promise<void>;
+};
+
+function spawnWatched(command: Deno.Command): Running {
+  const child = command.spawn();
+  child.stdout.cancel();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let done = false;
+  const pump = (async () => {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    done = true;
+  })();
+  return {
+    child,
+    stderr: () => text,
+    waitFor: async (re) => {
+      while (!re.test(text) && !done) await new Promise((resolve) => setTimeout(resolve, 20));
+      await (done ? pump : Promise.resolve());
+      assert.match(text, re);
+    },
+  };
+}
+
+/** Everything a run's result is: weights, loss curve (without times), command. */
+async function resultOf(out: string): Promise<unknown> {
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  const history = JSON.parse(await Deno.readTextFile(`${out}/pretrain_history.json`));
+  return {
+    weights: await Deno.readFile(`${out}/model.safetensors`),
+    curve: history.map((r: { step: number; loss: number }) => [r.step, r.loss]),
+    command: config.metadata.command,
+    finalLoss: config.metadata.finalLoss,
+    interrupted: config.metadata.interrupted,
+  };
+}
+
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
@@ -181,5 +222,148 @@ Deno.test("scripts/pretrain.ts stops on SIGINT, saves what it trained, and --res
     const again = await runPretrain([...steps, "--resume"], dir);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /holds no interrupted run/);
+  });
+});
+
+Deno.test("scripts/pretrain.ts: one Ctrl-C saves every time, however it arrives", async (t) => {
+  // One gradient worker: the main thread waits on it, idle, so two signals come one by one.
+  const args = ["--steps", "100000", ...TINY.slice(2), "--workers", "1"];
+  const stopsAndSaves = async (running: Running, out: string) => {
+    const { code } = await running.child.status;
+    assert.equal(code, 130, running.stderr());
+    assert.doesNotMatch(running.stderr(), /exiting without saving/);
+    assert.match(running.stderr(), /interrupted at step \d+\/100000: .*saved to /);
+    const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+    assert.equal(config.metadata.interrupted.signal, "SIGINT");
+  };
+  for (let trial = 1; trial <= 2; trial++) {
+    await t.step(
+      `to the process group of deno task, as a terminal sends it (trial ${trial})`,
+      async () => {
+        await withTempDir(async (dir) => {
+          // setsid: a new process group, like a terminal's foreground job; deno task forwards
+          // the signal to its child, which also gets the group's.
+          const running = spawnWatched(
+            new Deno.Command("setsid", {
+              args: [
+                Deno.execPath(),
+                "task",
+                "--config",
+                `${ROOT}deno.json`,
+                "pretrain",
+                ...args,
+                "--out",
+                `${dir}/out`,
+              ],
+              stdout: "piped",
+              stderr: "piped",
+              signal: AbortSignal.timeout(120_000),
+            }),
+          );
+          await running.waitFor(/step 1\/100000/);
+          Deno.kill(-running.child.pid, "SIGINT");
+          await stopsAndSaves(running, `${dir}/out`);
+        });
+      },
+    );
+    await t.step(`twice at once to the command itself (trial ${trial})`, async () => {
+      await withTempDir(async (dir) => {
+        const running = spawnWatched(pretrainCommand(args, dir));
+        await running.waitFor(/step 1\/100000/);
+        running.child.kill("SIGINT");
+        running.child.kill("SIGINT");
+        await stopsAndSaves(running, `${dir}/out/pretrain`);
+      });
+    });
+  }
+});
+
+Deno.test("scripts/pretrain.ts fails at once when --out is not writable", async () => {
+  await withTempDir(async (dir) => {
+    // root may write anywhere chmod forbids; sysfs refuses even root.
+    const out = Deno.uid() === 0 ? "/sys/kernel" : `${dir}/read-only`;
+    if (Deno.uid() !== 0) await Deno.mkdir(out, { mode: 0o555 });
+    const { code, stderr } = await runPretrain(["--out", out, "--steps", "2", ...TINY], dir);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, new RegExp(`Cannot write into ${out}: .*choose another --out`));
+    assert.doesNotMatch(stderr, /corpus:/, "before any work");
+  });
+});
+
+Deno.test("scripts/pretrain.ts writes checkpoints, and --resume after a SIGKILL equals an uninterrupted run", async (t) => {
+  const steps = ["--steps", "120", ...TINY, "--checkpoint-every", "10"];
+  await withTempDir(async (whole) => {
+    const uninterrupted = await runPretrain(steps, whole);
+    assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
+    assert.match(uninterrupted.stderr, /checkpoint of step 110\/120 saved/);
+    await assert.rejects(Deno.stat(`${whole}/out/pretrain/checkpoints`), Deno.errors.NotFound);
+    await t.step("killed after a checkpoint, resumed from it", async () => {
+      await withTempDir(async (dir) => {
+        const running = spawnWatched(pretrainCommand(steps, dir));
+        await running.waitFor(/checkpoint of step 20\/120 saved/);
+        running.child.kill("SIGKILL");
+        await running.child.status;
+        const again = await runPretrain(steps, dir);
+        assert.equal(again.code, 2, "an unfinished run is never started over without --resume");
+        assert.match(
+          again.stderr,
+          /Cannot start a run in out\/pretrain: it holds an unfinished one/,
+        );
+        // A save cut short leaves a temporary; the resume removes it.
+        await Deno.mkdir(`${dir}/out/pretrain/checkpoints/.step-000999.x.tmp`);
+        const resumed = await runPretrain([...steps, "--resume"], dir);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        const from = Number(resumed.stderr.match(/resuming from step (\d+)\/120/)?.[1]);
+        assert.ok(from >= 20 && from % 10 === 0, resumed.stderr);
+        assert.deepEqual(
+          await resultOf(`${dir}/out/pretrain`),
+          await resultOf(`${whole}/out/pretrain`),
+        );
+        await assert.rejects(Deno.stat(`${dir}/out/pretrain/checkpoints`), Deno.errors.NotFound);
+      });
+    });
+    await t.step("a corrupt newest checkpoint: the one before it, named", async () => {
+      await withTempDir(async (dir) => {
+        const running = spawnWatched(pretrainCommand(steps, dir));
+        await running.waitFor(/checkpoint of step 30\/120 saved/);
+        running.child.kill("SIGKILL");
+        await running.child.status;
+        const root = `${dir}/out/pretrain/checkpoints`;
+        const names = (await Array.fromAsync(Deno.readDir(root))).map((e) => e.name).sort();
+        assert.equal(names.length, 2, `the newest two are kept, got ${names}`);
+        await Deno.writeFile(`${root}/${names[1]}/pretrain_state.safetensors`, new Uint8Array(5));
+        const resumed = await runPretrain([...steps, "--resume"], dir);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.match(
+          resumed.stderr,
+          new RegExp(
+            `skipping the corrupt checkpoint .*${
+              names[1]
+            }: Cannot load .*pretrain_state\\.safetensors`,
+          ),
+        );
+        assert.match(
+          resumed.stderr,
+          new RegExp(`resuming from step ${Number(names[0].slice(5))}/120`),
+        );
+        assert.deepEqual(
+          await resultOf(`${dir}/out/pretrain`),
+          await resultOf(`${whole}/out/pretrain`),
+        );
+      });
+    });
+    await t.step("a checkpoint that cannot be written stops the run, saying so", async () => {
+      await withTempDir(async (dir) => {
+        await Deno.mkdir(`${dir}/out/pretrain`, { recursive: true });
+        await Deno.writeTextFile(`${dir}/out/pretrain/checkpoints`, "a file where the folder goes");
+        const { code, stderr } = await runPretrain(steps, dir);
+        assert.equal(code, 1);
+        assert.match(
+          stderr,
+          /Cannot save the checkpoint of step 10 to out\/pretrain\/checkpoints: /,
+        );
+        assert.doesNotMatch(stderr, /step 11\//);
+      });
+    });
   });
 });

@@ -5,7 +5,7 @@ import { initBackend } from "../../lib/engine/backend.ts";
 import { sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
 import { loadBaseModel } from "../../lib/tasks/base_model.ts";
 import { countdownPrompt } from "../../lib/tasks/countdown.ts";
-import { completionsHandler } from "../../scripts/serve.ts";
+import { completionsHandler } from "../../lib/rollout/completions_handler.ts";
 import { assertClose } from "../_helpers.ts";
 
 await initBackend();
@@ -40,6 +40,7 @@ async function expectBadRequest(response: Response, pattern: RegExp): Promise<vo
   assert.equal(response.status, 400);
   const body = await response.json();
   assert.equal(body.error.type, "invalid_request_error");
+  assert.ok("param" in body.error && typeof body.error.code === "string", JSON.stringify(body));
   assert.match(body.error.message, pattern);
   assert.doesNotMatch(body.error.message, /Cannot read properties/);
 }
@@ -152,7 +153,18 @@ Deno.test("scripts/serve.ts rejects bad flags, naming them, and prints its usage
     const { code, stdout } = await runServe(["--help"]);
     assert.equal(code, 0);
     assert.match(stdout, /^Usage: deno task serve/);
-    for (const flag of ["checkpoint", "port", "model", "seed", "backend"]) {
+    for (
+      const flag of [
+        "checkpoint",
+        "port",
+        "model",
+        "seed",
+        "max-sequences",
+        "max-request-tokens",
+        "batch-size",
+        "backend",
+      ]
+    ) {
       assert.match(stdout, new RegExp(`--${flag}\\b`));
     }
   });

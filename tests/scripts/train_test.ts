@@ -50,7 +50,11 @@ Deno.test("scripts/train.ts --print-config resolves file, --set and defaults; ba
   const file = `${dir}/nsr.json`;
   await Deno.writeTextFile(
     file,
-    JSON.stringify({ $schema: `${ROOT}schema/experiment_config.schema.json`, objective: { kind: "nsr" }, train: { steps: 50 } }),
+    JSON.stringify({
+      $schema: `${ROOT}schema/experiment_config.schema.json`,
+      objective: { kind: "nsr" },
+      train: { steps: 50 },
+    }),
   );
   await t.step("--set after the file, defaults for the rest", async () => {
     const { code, stdout } = await train([
@@ -116,7 +120,10 @@ Deno.test("scripts/train.ts trains PPO with its separate critic from a config fi
   assert.equal(summary.lastEval.step, 2);
   assert.equal(summary.greedyAccuracy, summary.lastEval.greedyAccuracy);
   // The progress line shows what moves for PPO, and no loss.
-  assert.match(stderr, /2\/2 .*correct [\d.]+, KL -?[\d.]+, entropy [\d.]+, value loss [\d.]+, greedy [\d.]+ \(step 2\), [\d.]+ samples\/s/);
+  assert.match(
+    stderr,
+    /2\/2 .*correct [\d.]+, KL -?[\d.]+, entropy [\d.]+, value loss [\d.]+, greedy [\d.]+ \(step 2\), [\d.]+ samples\/s/,
+  );
   assert.doesNotMatch(stderr, /\bloss [\d.]+, greedy/);
   const csv = (await Deno.readTextFile(`${summary.dir}/metrics.csv`)).trim().split("\n");
   assert.deepEqual(csv[0].split(","), [...METRICS_CSV_COLUMNS]);
@@ -144,7 +151,7 @@ async function stopRun(
   let sent = false;
   while (!sent && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
-    for await (const entry of Deno.readDir(cache).catch(() => [] as never)) {
+    for (const entry of await Array.fromAsync(Deno.readDir(cache)).catch(() => [])) {
       const log = await Deno.readTextFile(`${cache}/${entry.name}/metrics.jsonl`).catch(() => "");
       const steps = log.split("\n").filter((line) => line.includes('"kind":"step"')).length;
       if (steps > afterStep) {
@@ -195,11 +202,17 @@ Deno.test({
     const third = await train(args);
     assert.equal(third.code, 0, third.stderr);
     assert.match(third.stderr, new RegExp(`resuming at step ${again.step} of ${steps}`));
-    assert.deepEqual([JSON.parse(third.stdout).step, JSON.parse(third.stdout).stopped], [steps, false]);
+    assert.deepEqual([JSON.parse(third.stdout).step, JSON.parse(third.stdout).stopped], [
+      steps,
+      false,
+    ]);
 
     const fourth = await train(args);
     assert.equal(fourth.code, 0);
-    assert.ok(fourth.stderr.includes(`cached: ${again.dir} (all ${steps} steps done)`), fourth.stderr);
+    assert.ok(
+      fourth.stderr.includes(`cached: ${again.dir} (all ${steps} steps done)`),
+      fourth.stderr,
+    );
     await Deno.remove(dir, { recursive: true });
   },
 });

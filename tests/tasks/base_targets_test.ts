@@ -4,15 +4,17 @@ import {
   BASE_MODEL_TARGETS,
   basePassKRows,
   baseTargetRows,
+  loadBaseCurves,
+  parseBaseCurves,
   TIER_BENCHMARKS,
 } from "../../lib/tasks/base_targets.ts";
 import { TIER_NAMES } from "../../lib/tasks/splits.ts";
 
-const PASSK = {
+const PASSK = parseBaseCurves({
   tierA: { "1": 0.5, "4": 0.8, "256": 0.95, entropy: 0.4, distinctCorrect: 3 },
   tierB: { "1": 0.1, "256": 0.7, entropy: 0.4, distinctCorrect: 2 },
   tierC: { "1": 0.13, "256": 0.8, entropy: 0.4, distinctCorrect: 1.5 },
-};
+}, "test");
 
 Deno.test("basePassKRows() keeps only k keys, in increasing k, per tier", async (t) => {
   await t.step("rows", () => {
@@ -21,8 +23,21 @@ Deno.test("basePassKRows() keeps only k keys, in increasing k, per tier", async 
     assert.equal(rows.length, 7);
     assert.ok(rows.every((r) => r.method === "base"));
   });
-  await t.step("a value outside [0, 1] is refused, naming it", () => {
-    assert.throws(() => basePassKRows({ tierA: { "1": 52 } }, { method: "b" }), /tierA\.1/);
+  await t.step("a value outside [0, 1], or a missing entropy, is refused, naming it", () => {
+    const curve = { "1": 52, entropy: 0.4, distinctCorrect: 2 };
+    assert.throws(() => parseBaseCurves({ tierA: curve }, "f.json"), /f\.json: tierA\.1/);
+    assert.throws(() => parseBaseCurves({ tierA: { "1": 0.5 } }, "f.json"), /tierA\.entropy/);
+  });
+  await t.step("the shipped base's files load, every tier's curve rising from Pass@1", async () => {
+    for (const setting of ["primary", "paper"] as const) {
+      const curves = await loadBaseCurves({ setting });
+      assert.deepEqual(Object.keys(curves), [...TIER_NAMES]);
+      for (const curve of Object.values(curves)) {
+        const ks = Object.keys(curve.passAtK).map(Number).sort((a, b) => a - b);
+        assert.ok(ks[0] === 1 && ks.length >= 2, `ks ${ks}`);
+        assert.ok(curve.passAtK[ks.at(-1)!] > curve.passAtK[1]);
+      }
+    }
   });
 });
 

@@ -29,9 +29,9 @@ function bruteForcePassAtK(n: number, c: number, k: number): number {
 
 Deno.test("summarizeCountdown() averages unbiased Pass@k over problems", () => {
   const problems = [
-    { n: 8, c: 3, distinctCorrect: 2, entropy: 0.3 },
-    { n: 8, c: 0, distinctCorrect: 0, entropy: 0.3 },
-    { n: 8, c: 8, distinctCorrect: 5, entropy: 0.3 },
+    { n: 8, c: 3, distinctCorrect: 2, sampleEntropy: 0.3 },
+    { n: 8, c: 0, distinctCorrect: 0, sampleEntropy: 0.3 },
+    { n: 8, c: 8, distinctCorrect: 5, sampleEntropy: 0.3 },
   ];
   const summary = summarizeCountdown(problems, { ks: [1, 2, 4, 8], entropy: 0.3 });
   for (const k of [1, 2, 4, 8]) {

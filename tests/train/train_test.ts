@@ -7,7 +7,7 @@ import { readTrainLog, type StepMetrics } from "../../lib/train/metrics.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import type { Rollout } from "../../lib/rollout/sample_rollouts.ts";
-import { train } from "../../lib/train/train.ts";
+import { train, type TrainResume } from "../../lib/train/train.ts";
 import { PolicyOptimizer, type TrainSample, trainStep } from "../../lib/train/train_step.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
 
@@ -327,6 +327,62 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
   }
 });
 
+Deno.test("train() resumes from the last intact checkpoint when the newest is corrupt, and says which", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const config = toyConfig({ kind: "w-reinforce" }, { steps: 4, evalEvery: 2 });
+    using initial = Policy.create(config.model, { seed: 1 });
+    const options = {
+      policy: initial,
+      tokenizer: TOY_TOKENIZER,
+      problems: TOY_PROBLEMS,
+      reward: toyReward,
+    };
+    const whole = await train(config, { ...options, outDir: `${root}/whole` });
+    const first = await train(config, { ...options, outDir: `${root}/healed` });
+    first.policy.dispose();
+    // A save of step 4 cut short (truncated state.json) and an orphan temporary beside it.
+    const checkpoints = `${root}/healed/checkpoints`;
+    await Deno.writeTextFile(`${checkpoints}/step-000004/state.json`, '{"step": 4, "log');
+    await Deno.mkdir(`${checkpoints}/.step-000004.x1y2.tmp/policy`, { recursive: true });
+    const resumes: TrainResume[] = [];
+    const ran: number[] = [];
+    const healed = await train(config, {
+      ...options,
+      outDir: `${root}/healed`,
+      onResume: (resume) => resumes.push(resume),
+      onStep: (m) => ran.push(m.step),
+    });
+    assert.equal(resumes.length, 1);
+    assert.equal(resumes[0].step, 2);
+    assert.match(resumes[0].dir, /step-000002$/);
+    assert.deepEqual(resumes[0].skipped.map((s) => s.dir), [`${checkpoints}/step-000004`]);
+    assert.match(
+      resumes[0].skipped[0].reason,
+      /Cannot parse .*step-000004\/state\.json: not JSON \(/,
+    );
+    assert.deepEqual(ran, [3, 4]);
+    assert.deepEqual(withoutTimes(healed.steps), withoutTimes(whole.steps));
+    assert.deepEqual(weightsOf(healed.policy), weightsOf(whole.policy));
+    assert.ok(
+      !(await Array.fromAsync(Deno.readDir(checkpoints))).some((e) => e.name.endsWith(".tmp")),
+    );
+    healed.policy.dispose();
+    whole.policy.dispose();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train() refuses more prompts per step than there are problems", async () => {
+  const config = toyConfig({ kind: "grpo" }, { promptsPerStep: 100_000 });
+  using initial = Policy.create(config.model, { seed: 1 });
+  await assert.rejects(
+    train(config, { policy: initial, tokenizer: TOY_TOKENIZER, problems: TOY_PROBLEMS }),
+    /Cannot train: train\.promptsPerStep must be <= the number of problems, got 100000 for 4 problems/,
+  );
+});
+
 Deno.test("train() stops at the first non-finite number and keeps the last good checkpoint", async (t) => {
   const root = await Deno.makeTempDir();
   try {
@@ -346,8 +402,11 @@ Deno.test("train() stops at the first non-finite number and keeps the last good 
         const config = toyConfig({ kind: "grpo" }, { steps: 6, checkpointEvery: 2 });
         let calls = 0;
         const batch = config.train.promptsPerStep * config.rollout.samplesPerPrompt;
+        // Stateful on purpose (a counter), so it names its module: a reward without one may
+        // not close over values (checkedReward).
         const reward = {
           name: "breaks",
+          module: import.meta.url,
           grade: (r: Rollout, p: { gold?: string }) =>
             ++calls > 2 * batch ? NaN : toyReward.grade(r, p),
         };

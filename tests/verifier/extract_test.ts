@@ -17,6 +17,10 @@ Deno.test("extractAnswer() finds the committed final answer", async (t) => {
     assert.equal(extractAnswer("$\\boxed{2}$ and $\\boxed{3}$"), "2, 3");
     assert.equal(extractAnswer("\\boxed{2}. Checking again, we get \\boxed{3}"), "3");
   });
+  await t.step("adjacent boxes that all hold the same answer are that answer once", () => {
+    assert.equal(extractAnswer("\\boxed{1}\\boxed{1}\\boxed{ 1 }"), "1");
+    assert.equal(extractAnswer("$\\boxed{1}$, $\\boxed{1}$, $\\boxed{2}$"), "1, 1, 2");
+  });
   await t.step("unclosed box is no answer", () => {
     assert.equal(extractAnswer("so \\boxed{\\frac{1}{2}"), null);
   });

@@ -276,6 +276,46 @@ Deno.test("verify() options", async (t) => {
   });
 });
 
+Deno.test("verify() grades the hard edges right (units, huge powers, huge and repeated answers)", async (t) => {
+  const grade = (response: string, gold: string) => {
+    const { correct, reason } = verify(response, gold);
+    return `${correct} ${reason}`;
+  };
+  await t.step("a one- or two-letter unit in text mode after a number is dropped", () => {
+    for (const answer of ["108 \\text{ m}", "108\\text{ s}", "108\\mbox{m}^2", "108\\text{ m/s}"]) {
+      assert.equal(grade(boxed(answer), "108"), "true equivalent", answer);
+    }
+    assert.equal(grade(boxed("108\\text{ m}"), "109"), "false not-equivalent");
+    // `\text{ or }` stays a separator, and math-mode letters stay variables.
+    assert.equal(grade(boxed("5\\text{ or }6"), "5, 6"), "true equivalent");
+    assert.equal(grade(boxed("108m"), "108"), "false not-equivalent");
+  });
+  await t.step("expressions whose values overflow compare up to the order of terms", () => {
+    assert.equal(grade(boxed("(x+1)^{10^9}"), "(1+x)^{10^9}"), "true equivalent");
+    assert.equal(grade(boxed("2^{10^9}\\cdot 3"), "3\\cdot 2^{10^9}"), "true equivalent");
+    assert.equal(grade(boxed("(x+2)^{10^9}"), "(1+x)^{10^9}").startsWith("false"), true);
+    assert.equal(grade(boxed("(x+1)^{10^9+1}"), "(1+x)^{10^9}").startsWith("false"), true);
+  });
+  await t.step("an answer that is the gold's own text is equivalent however long", () => {
+    const matrix = (change = -1) =>
+      `\\begin{pmatrix}${
+        Array.from({ length: 200 }, (_, i) =>
+          Array.from({ length: 200 }, (_, j) =>
+            String(i * 200 + j === change ? -1 : i + j))
+            .join("&")).join("\\\\")
+      }\\end{pmatrix}`;
+    assert.equal(grade(boxed(matrix()), matrix()), "true equivalent");
+    assert.equal(grade(boxed(matrix(5)), matrix()), "false budget-exceeded");
+  });
+  await t.step("one answer boxed a thousand times is that answer", () => {
+    const ones = "\\boxed{1}".repeat(1_000);
+    assert.equal(grade(`So ${ones}.`, "1"), "true equivalent");
+    assert.equal(verify(ones, "1").predicted, "1");
+    assert.equal(grade(ones, "2"), "false not-equivalent");
+    assert.equal(grade(`${ones}\\boxed{2}`, "1").startsWith("false"), true, "still a hedge");
+  });
+});
+
 Deno.test("mathReward() is 1 exactly when verify() is correct", () => {
   assert.equal(mathReward(boxed("\\dfrac{1}{2}"), "0.5"), 1);
   assert.equal(mathReward(boxed("2"), "1+\\sqrt{2}"), 0);

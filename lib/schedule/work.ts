@@ -1,6 +1,6 @@
 /**
  * The units of work of the protocol, as plain data that can cross a Web Worker boundary, and
- * {@link runJob}, which does one of them in the current thread: screen problems for the training
+ * {@link runWork}, which does one of them in the current thread: screen problems for the training
  * pool, train a run (then evaluate its final policy), or evaluate the base. Every result is
  * cached: training runs by `runTraining`, evaluations under a key holding the policy's
  * fingerprint, the problems, the sampling setting and seed, the engines and the code
@@ -18,9 +18,14 @@ import type { Tokenizer } from "../model/tokenizer.ts";
 import { deriveSeed } from "../random.ts";
 import type { EvalMetrics, StepMetrics } from "../train/metrics.ts";
 import { loadRunPolicy, runTraining } from "../train/run_training.ts";
-import type { ProblemOutcome, ProtocolProblem, ProtocolTask, SamplingSetting } from "./task.ts";
+import type {
+  ProblemOutcome,
+  ProtocolProblem,
+  ProtocolTask,
+  SamplingSetting,
+} from "../eval/task.ts";
 
-/** One evaluation a job performs: a policy on a tier's problems under a setting. */
+/** One evaluation a item performs: a policy on a tier's problems under a setting. */
 export type EvaluationRequest<P extends ProtocolProblem = ProtocolProblem> = {
   /** The tier's name. */
   readonly tier: string;
@@ -46,8 +51,8 @@ export type PolicyEvaluation = {
   readonly seconds: number;
 };
 
-/** A job of the protocol. */
-export type Job<P extends ProtocolProblem = ProtocolProblem> =
+/** A item of the protocol. */
+export type WorkItem<P extends ProtocolProblem = ProtocolProblem> =
   | {
     /** Estimate the base's pass rate on problems (the training pool's screening). */
     readonly kind: "screen";
@@ -67,13 +72,13 @@ export type Job<P extends ProtocolProblem = ProtocolProblem> =
     readonly evalProblems: readonly P[];
     readonly evaluations: readonly EvaluationRequest<P>[];
     /**
-     * The label of a job whose run this one continues (the same config with fewer steps): it
-     * runs after that job, from its last checkpoint.
+     * The label of a item whose run this one continues (the same config with fewer steps): it
+     * runs after that item, from its last checkpoint.
      */
     readonly after?: string;
-    /** The steps the `after` job's run ends at (what this one need not redo). */
+    /** The steps the `after` item's run ends at (what this one need not redo). */
     readonly afterSteps?: number;
-    /** The run directory to continue (set from the `after` job's result when it is run). */
+    /** The run directory to continue (set from the `after` item's result when it is run). */
     readonly continueFrom?: string;
   }
   | {
@@ -101,8 +106,8 @@ export type RunRecord = {
   readonly evals: readonly EvalMetrics[];
 };
 
-/** What a job returns. */
-export type JobResult =
+/** What a item returns. */
+export type WorkResult =
   | {
     readonly kind: "screen";
     readonly label: string;
@@ -119,9 +124,9 @@ export type JobResult =
     readonly evaluations: readonly PolicyEvaluation[];
   };
 
-/** Progress of a job: what it is doing now. */
-export type JobProgress = {
-  /** The job's label. */
+/** Progress of a item: what it is doing now. */
+export type WorkProgress = {
+  /** The item's label. */
   readonly label: string;
   /** `train` (with step and steps) or `evaluate` (with the tier). */
   readonly phase: "screen" | "train" | "evaluate";
@@ -133,16 +138,16 @@ export type JobProgress = {
   readonly tier?: string;
 };
 
-/** What {@link runJob} needs besides the job: the task, the base and the cache. */
-export type JobContext<P extends ProtocolProblem> = {
+/** What {@link runWork} needs besides the item: the task, the base and the cache. */
+export type WorkContext<P extends ProtocolProblem> = {
   /** The task. */
   readonly task: ProtocolTask<P>;
   /** The base model (not modified). */
   readonly base: { readonly policy: Policy; readonly tokenizer: Tokenizer };
   /** Root of the caches. */
   readonly cacheDir: string;
-  /** Called as the job advances. */
-  readonly onProgress?: (progress: JobProgress) => void;
+  /** Called as the item advances. */
+  readonly onProgress?: (progress: WorkProgress) => void;
 };
 
 /**
@@ -210,7 +215,7 @@ export function startingPolicy(base: Policy, config: ExperimentConfig): Policy {
 async function evaluate<P extends ProtocolProblem>(
   policy: Policy,
   requests: readonly EvaluationRequest<P>[],
-  context: JobContext<P>,
+  context: WorkContext<P>,
   label: string,
 ): Promise<PolicyEvaluation[]> {
   const { task, base, cacheDir, onProgress } = context;
@@ -244,40 +249,40 @@ async function evaluate<P extends ProtocolProblem>(
 }
 
 /**
- * Does one job in this thread. BOUNDARY: plain data out; a trained policy stays on disk.
+ * Does one item in this thread. BOUNDARY: plain data out; a trained policy stays on disk.
  *
- * @param job The job.
+ * @param item The item.
  * @param context Task, base model, cache and progress.
  * @returns Its result.
  * @throws {RangeError} As `runTraining` and the task's evaluation.
  * @example
  * ```ts ignore
- * const result = await runJob({ kind: "evaluate", label: "base-s0", method: "Base", seed: 0, evaluations }, context);
+ * const result = await runWork({ kind: "evaluate", label: "base-s0", method: "Base", seed: 0, evaluations }, context);
  * ```
  */
-export async function runJob<P extends ProtocolProblem>(
-  job: Job<P>,
-  context: JobContext<P>,
-): Promise<JobResult> {
+export async function runWork<P extends ProtocolProblem>(
+  item: WorkItem<P>,
+  context: WorkContext<P>,
+): Promise<WorkResult> {
   const { task, base, cacheDir, onProgress } = context;
-  switch (job.kind) {
+  switch (item.kind) {
     case "screen": {
-      onProgress?.({ label: job.label, phase: "screen" });
-      const request = { tier: "screen", settingName: "screen", ...job };
-      const [result] = await evaluate(base.policy, [request], context, job.label);
+      onProgress?.({ label: item.label, phase: "screen" });
+      const request = { tier: "screen", settingName: "screen", ...item };
+      const [result] = await evaluate(base.policy, [request], context, item.label);
       return {
         kind: "screen",
-        label: job.label,
+        label: item.label,
         outcomes: result.outcomes,
         seconds: result.seconds,
       };
     }
     case "evaluate": {
-      const evaluations = await evaluate(base.policy, job.evaluations, context, job.label);
-      return { ...pick(job), run: null, evaluations };
+      const evaluations = await evaluate(base.policy, item.evaluations, context, item.label);
+      return { ...pick(item), run: null, evaluations };
     }
     case "train": {
-      const { config, problems, evalProblems } = job;
+      const { config, problems, evalProblems } = item;
       const start = startingPolicy(base.policy, config);
       let dir: string;
       let steps: StepMetrics[];
@@ -290,11 +295,11 @@ export async function runJob<P extends ProtocolProblem>(
           evalProblems,
           reward: task.reward,
           cacheDir,
-          label: job.label,
-          continueFrom: job.continueFrom,
+          label: item.label,
+          continueFrom: item.continueFrom,
           onStep: (m) =>
             onProgress?.({
-              label: job.label,
+              label: item.label,
               phase: "train",
               step: m.step,
               steps: config.train.steps,
@@ -304,29 +309,29 @@ export async function runJob<P extends ProtocolProblem>(
         if (start !== base.policy) start.dispose();
       }
       let evaluations: PolicyEvaluation[] = [];
-      if (job.evaluations.length > 0) {
+      if (item.evaluations.length > 0) {
         using trained = (await loadRunPolicy({ dir })).policy;
-        evaluations = await evaluate(trained, job.evaluations, context, job.label);
+        evaluations = await evaluate(trained, item.evaluations, context, item.label);
       }
       const run: RunRecord = {
-        method: job.method,
-        seed: job.seed,
+        method: item.method,
+        seed: item.seed,
         dir,
         learningRate: config.train.learningRate,
         steps,
         evals,
       };
-      return { ...pick(job), run, evaluations };
+      return { ...pick(item), run, evaluations };
     }
     default: {
-      const unknown: never = job;
-      throw new RangeError(`Cannot run a job: unknown kind, got ${JSON.stringify(unknown)}`);
+      const unknown: never = item;
+      throw new RangeError(`Cannot run a work item: unknown kind, got ${JSON.stringify(unknown)}`);
     }
   }
 }
 
-type JobIdentity = { kind: "train" | "evaluate"; label: string; method: string; seed: number };
+type WorkIdentity = { kind: "train" | "evaluate"; label: string; method: string; seed: number };
 
-function pick(job: JobIdentity): JobIdentity {
-  return { kind: job.kind, label: job.label, method: job.method, seed: job.seed };
+function pick(item: WorkIdentity): WorkIdentity {
+  return { kind: item.kind, label: item.label, method: item.method, seed: item.seed };
 }

@@ -1,15 +1,15 @@
-// Web Worker behind JobPool (job_pool.ts): its own tfjs + wasm instance, the task imported from
-// its module, the base model loaded from disk; it runs one job at a time. Private file.
+// Web Worker behind WorkerPool (worker_pool.ts): its own tfjs + wasm instance, the task imported from
+// its module, the base model loaded from disk; it runs one item at a time. Private file.
 import { type AttentionChoice, initBackend, type MatMulChoice } from "../engine/backend.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import { charTokenizer } from "../model/tokenizer.ts";
 import type { Policy } from "../model/policy.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
-import { type Job, type JobProgress, type JobResult, runJob } from "./jobs.ts";
-import type { ProtocolProblem, ProtocolTask } from "./task.ts";
+import { runWork, type WorkItem, type WorkProgress, type WorkResult } from "./work.ts";
+import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 
 /** Messages the pool sends. */
-export type JobWorkerRequest =
+export type WorkerRequest =
   | {
     type: "init";
     matmul: MatMulChoice;
@@ -19,13 +19,13 @@ export type JobWorkerRequest =
     baseId: string;
     cacheDir: string;
   }
-  | { type: "job"; id: number; job: Job };
+  | { type: "work"; id: number; item: WorkItem };
 
 /** Messages the worker sends back. */
-export type JobWorkerResponse =
+export type WorkerResponse =
   | { type: "ready" }
-  | { type: "progress"; id: number; progress: JobProgress }
-  | { type: "result"; id: number; result: JobResult }
+  | { type: "progress"; id: number; progress: WorkProgress }
+  | { type: "result"; id: number; result: WorkResult }
   | { type: "error"; id?: number; message: string };
 
 let context:
@@ -36,11 +36,11 @@ let context:
   }
   | undefined;
 
-function post(message: JobWorkerResponse): void {
-  (self as unknown as { postMessage(m: JobWorkerResponse): void }).postMessage(message);
+function post(message: WorkerResponse): void {
+  (self as unknown as { postMessage(m: WorkerResponse): void }).postMessage(message);
 }
 
-self.onmessage = async (event: MessageEvent<JobWorkerRequest>) => {
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const message = event.data;
   if (message.type === "init") {
     try {
@@ -69,10 +69,10 @@ self.onmessage = async (event: MessageEvent<JobWorkerRequest>) => {
     }
     return;
   }
-  const { id, job } = message;
+  const { id, item } = message;
   try {
     if (context === undefined) throw new Error("the worker was not initialised");
-    const result = await runJob(job, {
+    const result = await runWork(item, {
       ...context,
       onProgress: (progress) => post({ type: "progress", id, progress }),
     });

@@ -1,7 +1,7 @@
 /**
- * {@link JobPool}: the protocol's jobs (train a run, evaluate a policy, screen problems) on
- * long-lived Web Workers, one job per worker at a time, so independent runs use every core
- * (tfjs runs wasm single-threaded under Deno). With `workers: 0` jobs run in this thread.
+ * {@link WorkerPool}: the protocol's work items (train a run, evaluate a policy, screen problems) on
+ * long-lived Web Workers, one item per worker at a time, so independent runs use every core
+ * (tfjs runs wasm single-threaded under Deno). With `workers: 0` work items run in this thread.
  *
  * @module
  */
@@ -10,13 +10,13 @@ import { loadCheckpoint } from "../model/checkpoint.ts";
 import type { Policy } from "../model/policy.ts";
 import { charTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import { startWorkers } from "../_io/start_workers.ts";
-import type { JobWorkerRequest, JobWorkerResponse } from "./_job_worker.ts";
-import { type Job, type JobProgress, type JobResult, runJob } from "./jobs.ts";
-import type { ProtocolProblem, ProtocolTask } from "./task.ts";
+import type { WorkerRequest, WorkerResponse } from "./_worker.ts";
+import { runWork, type WorkItem, type WorkProgress, type WorkResult } from "./work.ts";
+import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 
-/** Options of {@link JobPool.create}. */
-export type JobPoolOptions<P extends ProtocolProblem> = {
-  /** Workers (0: run jobs in this thread, one at a time). Default 2. */
+/** Options of {@link WorkerPool.create}. */
+export type WorkerPoolOptions<P extends ProtocolProblem> = {
+  /** Workers (0: run work items in this thread, one at a time). Default 2. */
   workers?: number;
   /** The task; workers import it from `task.module`. */
   task: ProtocolTask<P>;
@@ -27,21 +27,21 @@ export type JobPoolOptions<P extends ProtocolProblem> = {
 };
 
 type Pending = {
-  resolve: (result: JobResult) => void;
+  resolve: (result: WorkResult) => void;
   reject: (error: Error) => void;
-  onProgress?: (progress: JobProgress) => void;
+  onProgress?: (progress: WorkProgress) => void;
 };
 
 /**
- * A pool of job workers. Create it once per protocol run; `dispose()` terminates the workers.
+ * A pool of item workers. Create it once per protocol run; `dispose()` terminates the workers.
  *
  * @example
  * ```ts ignore
- * await using pool = await JobPool.create({ workers: 2, task: COUNTDOWN_TASK, baseDir, cacheDir });
- * const result = await pool.run(job, (progress) => console.log(progress));
+ * await using pool = await WorkerPool.create({ workers: 2, task: COUNTDOWN_TASK, baseDir, cacheDir });
+ * const result = await pool.run(item, (progress) => console.log(progress));
  * ```
  */
-export class JobPool<P extends ProtocolProblem> {
+export class WorkerPool<P extends ProtocolProblem> {
   readonly #idle: Worker[];
   readonly #waiting: (() => void)[] = [];
   readonly #pending = new Map<number, Pending>();
@@ -66,10 +66,10 @@ export class JobPool<P extends ProtocolProblem> {
     this.#idle = [...workers];
     this.#local = local;
     for (const worker of workers) {
-      worker.onmessage = (event: MessageEvent<JobWorkerResponse>) => this.#receive(event.data);
+      worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.#receive(event.data);
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
-        this.#failAll(new Error(`Cannot run a job in a worker: ${event.message}`));
+        this.#failAll(new Error(`Cannot run a work item in a worker: ${event.message}`));
       };
     }
   }
@@ -82,24 +82,26 @@ export class JobPool<P extends ProtocolProblem> {
    * @returns A ready pool; the caller owns it.
    * @throws {Error} If a worker cannot start (its message is kept), or the base does not load.
    */
-  static async create<P extends ProtocolProblem>(options: JobPoolOptions<P>): Promise<JobPool<P>> {
+  static async create<P extends ProtocolProblem>(
+    options: WorkerPoolOptions<P>,
+  ): Promise<WorkerPool<P>> {
     const { workers = 2, task, baseDir, cacheDir } = options;
     if (!Number.isInteger(workers) || workers < 0) {
       throw new RangeError(
-        `Cannot create a job pool: workers must be an integer >= 0, got ${workers}`,
+        `Cannot create a worker pool: workers must be an integer >= 0, got ${workers}`,
       );
     }
     const loaded = await loadCheckpoint(baseDir);
     if (loaded.tokenizerAlphabet === undefined) {
       loaded.policy.dispose();
-      throw new TypeError(`Cannot create a job pool: ${baseDir} has no tokenizer alphabet`);
+      throw new TypeError(`Cannot create a worker pool: ${baseDir} has no tokenizer alphabet`);
     }
     if (workers === 0) {
       const base = { policy: loaded.policy, tokenizer: charTokenizer(loaded.tokenizerAlphabet) };
-      return new JobPool<P>([], { task, base, cacheDir });
+      return new WorkerPool<P>([], { task, base, cacheDir });
     }
     loaded.policy.dispose();
-    const init: JobWorkerRequest = {
+    const init: WorkerRequest = {
       type: "init",
       matmul: currentMatMul(),
       attention: currentAttention(),
@@ -108,29 +110,29 @@ export class JobPool<P extends ProtocolProblem> {
       baseId: loaded.fingerprint,
       cacheDir,
     };
-    const url = new URL("./_job_worker.ts", import.meta.url).href;
-    return new JobPool<P>(await startWorkers(url, workers, init, "job"), null);
+    const url = new URL("./_worker.ts", import.meta.url).href;
+    return new WorkerPool<P>(await startWorkers(url, workers, init, "work"), null);
   }
 
-  /** Number of jobs that can run at once. */
+  /** Number of work items that can run at once. */
   get size(): number {
     return Math.max(1, this.#workers.length);
   }
 
   /**
-   * Runs a job on the next free worker (or in this thread).
+   * Runs a item on the next free worker (or in this thread).
    *
-   * @param job The job.
+   * @param item The item.
    * @param onProgress Called as it advances.
    * @returns Its result.
-   * @throws {Error} If the job fails (the worker's message is kept) or the pool was disposed.
+   * @throws {Error} If the item fails (the worker's message is kept) or the pool was disposed.
    */
-  async run(job: Job<P>, onProgress?: (progress: JobProgress) => void): Promise<JobResult> {
-    if (this.#closed) throw new Error("Cannot run a job: the job pool was disposed");
+  async run(item: WorkItem<P>, onProgress?: (progress: WorkProgress) => void): Promise<WorkResult> {
+    if (this.#closed) throw new Error("Cannot run a work item: the worker pool was disposed");
     if (this.#local !== null) {
       const release = await this.#acquireLocal();
       try {
-        return await runJob(job, { ...this.#local, onProgress });
+        return await runWork(item, { ...this.#local, onProgress });
       } finally {
         release();
       }
@@ -141,9 +143,9 @@ export class JobPool<P extends ProtocolProblem> {
     const worker = this.#idle.pop() as Worker;
     const id = this.#nextId++;
     try {
-      return await new Promise<JobResult>((resolve, reject) => {
+      return await new Promise<WorkResult>((resolve, reject) => {
         this.#pending.set(id, { resolve, reject, onProgress });
-        worker.postMessage({ type: "job", id, job } satisfies JobWorkerRequest);
+        worker.postMessage({ type: "work", id, item } satisfies WorkerRequest);
       });
     } finally {
       this.#idle.push(worker);
@@ -161,12 +163,14 @@ export class JobPool<P extends ProtocolProblem> {
     };
   }
 
-  #receive(message: JobWorkerResponse): void {
+  #receive(message: WorkerResponse): void {
     if (message.type === "ready") return;
     if (message.id === undefined) {
       this.#failAll(
         new Error(
-          `Cannot run a job in a worker: ${message.type === "error" ? message.message : "no id"}`,
+          `Cannot run a work item in a worker: ${
+            message.type === "error" ? message.message : "no id"
+          }`,
         ),
       );
       return;
@@ -179,7 +183,7 @@ export class JobPool<P extends ProtocolProblem> {
     }
     this.#pending.delete(message.id);
     if (message.type === "result") pending.resolve(message.result);
-    else pending.reject(new Error(`Cannot run a job in a worker: ${message.message}`));
+    else pending.reject(new Error(`Cannot run a work item in a worker: ${message.message}`));
   }
 
   #failAll(error: Error): void {
@@ -187,16 +191,16 @@ export class JobPool<P extends ProtocolProblem> {
     this.#pending.clear();
   }
 
-  /** Terminates the workers (pending jobs reject) and frees the in-thread base. Safe twice. */
+  /** Terminates the workers (pending work items reject) and frees the in-thread base. Safe twice. */
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const worker of this.#workers) worker.terminate();
-    this.#failAll(new Error("Cannot run a job: the job pool was disposed"));
+    this.#failAll(new Error("Cannot run a work item: the worker pool was disposed"));
     this.#local?.base.policy.dispose();
   }
 
-  /** Same as {@link JobPool.dispose}, for `await using`. */
+  /** Same as {@link WorkerPool.dispose}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     this.dispose();
     return Promise.resolve();

@@ -1,0 +1,232 @@
+/**
+ * Phase 3 of the protocol, the grid as work: every method × seed trains from the base on the
+ * pool, and the base and each final policy are evaluated on every tier at the primary setting
+ * (T = 1.0, n samples, plus one greedy response per problem), the main grid also on the table
+ * seeds at the paper's setting (T = 0.6, top-p 0.95). Ablations: W-REINFORCE at other λ, long
+ * runs (factor × the steps, continuing the main run of the same seed), and methods with another
+ * number of mini-batches (evaluated on the first tier). Evaluation seeds depend on (seed, tier,
+ * setting) only, so every policy is compared on the same random streams.
+ *
+ * @module
+ */
+import type { ExperimentConfig, MethodChanges, ProtocolConfig } from "../config.ts";
+import { parseExperimentConfig } from "../config.ts";
+import type { ProtocolProblem, ProtocolTask, SamplingSetting } from "../eval/task.ts";
+import { type EvaluationRequest, evaluationSeed, type WorkItem } from "../schedule/work.ts";
+import { BASE_METHOD, PRIMARY_SETTING, TABLE_SETTING } from "./protocol_results.ts";
+
+/**
+ * Derives a method's config from the shared one: the objective keeps the shared common settings
+ * (clip ratio, entropy bonus, aggregation, surrogate) and takes the method's kind and fields;
+ * other sections are merged field by field; the result is parsed.
+ *
+ * @param shared The shared config.
+ * @param changes The method's changes.
+ * @param options `name` of the method, for errors.
+ * @returns The method's config.
+ * @throws {TypeError} If the merged config is invalid (the method is named).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExperimentConfig } from "../config.ts";
+ * const shared = parseExperimentConfig({ objective: { kind: "grpo", entropyCoef: 0 } });
+ * const nsr = methodConfig(shared, { objective: { kind: "nsr" } }, { name: "NSR" });
+ * assert.deepEqual([nsr.objective.kind, nsr.objective.entropyCoef], ["nsr", 0]);
+ * ```
+ */
+export function methodConfig(
+  shared: ExperimentConfig,
+  changes: MethodChanges,
+  options: { name: string },
+): ExperimentConfig {
+  const { clipRatio, entropyCoef, aggregation, surrogate } = shared.objective;
+  try {
+    return parseExperimentConfig({
+      seed: shared.seed,
+      model: { ...shared.model, ...changes.model },
+      rollout: { ...shared.rollout, ...changes.rollout },
+      objective: { clipRatio, entropyCoef, aggregation, surrogate, ...changes.objective },
+      train: { ...shared.train, ...changes.train },
+    });
+  } catch (error) {
+    throw new TypeError(
+      `Cannot derive the config of method ${options.name}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The problems the grid trains and evaluates on. */
+export type GridProblems<P extends ProtocolProblem> = {
+  /** The training pool. */
+  readonly pool: readonly P[];
+  /** Each tier's evaluated problems. */
+  readonly tiers: Readonly<Record<string, readonly P[]>>;
+  /** Problems of the runs' greedy held-out evaluations during training. */
+  readonly validation: readonly P[];
+};
+
+/** The grid as work items, and the ablations' method names. */
+export type Grid<P extends ProtocolProblem> = {
+  /** The base's evaluations, then every training run (main grid, then ablations). */
+  readonly items: readonly WorkItem<P>[];
+  /** W-REINFORCE at other λ: name → λ (the main run's λ included). */
+  readonly lambdaGroup: Readonly<Record<string, number>>;
+  /** Long runs: long name → the main method it extends. */
+  readonly longGroup: Readonly<Record<string, string>>;
+  /** Other mini-batch counts: variant name → the main method it varies. */
+  readonly miniGroup: Readonly<Record<string, string>>;
+};
+
+/**
+ * The grid (module doc) for a tuned config, as work items.
+ *
+ * @param protocol The protocol.
+ * @param tuned The shared config at the chosen learning rate.
+ * @param task The task world (its tiers).
+ * @param problems Pool, tiers, validation problems.
+ * @returns The items and the ablations' groups.
+ * @throws {TypeError} If a method's config is invalid.
+ * @throws {RangeError} If the λ ablation names a method that is not W-REINFORCE.
+ */
+export function grid<P extends ProtocolProblem>(
+  protocol: ProtocolConfig,
+  tuned: ExperimentConfig,
+  task: ProtocolTask<P>,
+  problems: GridProblems<P>,
+): Grid<P> {
+  const requests = evaluationRequests(protocol, task, problems.tiers);
+  const items: WorkItem<P>[] = protocol.seeds.map((seed) => ({
+    kind: "evaluate",
+    label: `base-s${seed}`,
+    method: BASE_METHOD,
+    seed,
+    evaluations: requests(seed, { table: true }),
+  }));
+  const trainItem = (
+    method: string,
+    config: ExperimentConfig,
+    seed: number,
+    evaluations: EvaluationRequest<P>[],
+    after?: string,
+  ) =>
+    items.push({
+      kind: "train",
+      label: labelOf(method, seed),
+      method,
+      seed,
+      config: { ...config, seed },
+      problems: problems.pool,
+      evalProblems: problems.validation,
+      evaluations,
+      after,
+      afterSteps: after === undefined ? undefined : tuned.train.steps,
+    });
+  const configs: Record<string, ExperimentConfig> = {};
+  for (const [method, changes] of Object.entries(protocol.methods)) {
+    configs[method] = methodConfig(tuned, changes, { name: method });
+    for (const seed of protocol.seeds) {
+      trainItem(method, configs[method], seed, requests(seed, { table: true }));
+    }
+  }
+  const { ablations } = protocol;
+  const lambdaGroup: Record<string, number> = {};
+  const lambdaBase = ablations.lambda && configs[ablations.lambda.method];
+  if (lambdaBase !== undefined && lambdaBase.objective.kind !== "w-reinforce") {
+    throw new RangeError(
+      `Cannot build the grid: ablations.lambda.method must be a W-REINFORCE method, got ${
+        JSON.stringify(ablations.lambda?.method)
+      } (${lambdaBase.objective.kind})`,
+    );
+  }
+  if (ablations.lambda !== undefined && lambdaBase?.objective.kind === "w-reinforce") {
+    const { method, values, seeds } = ablations.lambda;
+    lambdaGroup[method] = lambdaBase.objective.lambda;
+    for (const lambda of values.filter((value) => value !== lambdaGroup[method])) {
+      const name = `${method} λ=${lambda}`;
+      lambdaGroup[name] = lambda;
+      const objective = { ...lambdaBase.objective, lambda };
+      for (const seed of seeds) {
+        trainItem(name, { ...lambdaBase, objective }, seed, requests(seed, { table: false }));
+      }
+    }
+  }
+  const longGroup: Record<string, string> = {};
+  for (const method of ablations.long?.methods ?? []) {
+    const { factor, seeds } = ablations.long!;
+    const name = `${method} ×${factor}`;
+    longGroup[name] = method;
+    const train = { ...configs[method].train, steps: tuned.train.steps * factor };
+    // A long run continues its main run of the same seed (same config, more steps).
+    for (const seed of seeds) {
+      const main = protocol.seeds.includes(seed) ? labelOf(method, seed) : undefined;
+      trainItem(name, { ...configs[method], train }, seed, requests(seed, { table: false }), main);
+    }
+  }
+  const miniGroup: Record<string, string> = {};
+  for (const method of ablations.miniBatches?.methods ?? []) {
+    const { value, seeds } = ablations.miniBatches!;
+    const name = `${method} ${value} mini-batch${value === 1 ? "" : "es"}`;
+    miniGroup[name] = method;
+    const train = { ...configs[method].train, miniBatches: value };
+    const tiers = [task.tiers[0]];
+    for (const seed of seeds) {
+      trainItem(name, { ...configs[method], train }, seed, requests(seed, { table: false, tiers }));
+    }
+  }
+  return { items, lambdaGroup, longGroup, miniGroup };
+}
+
+/** The evaluations of one seed: every tier at the primary setting, and at the table's if asked. */
+function evaluationRequests<P extends ProtocolProblem>(
+  protocol: ProtocolConfig,
+  task: ProtocolTask<P>,
+  tiers: Readonly<Record<string, readonly P[]>>,
+): (
+  seed: number,
+  options: { table: boolean; tiers?: readonly string[] },
+) => EvaluationRequest<P>[] {
+  const { evaluation } = protocol;
+  const primary: SamplingSetting = {
+    samples: evaluation.samples,
+    temperature: evaluation.temperature,
+    topP: evaluation.topP,
+  };
+  const table: SamplingSetting = {
+    samples: evaluation.table.samples,
+    temperature: evaluation.table.temperature,
+    topP: evaluation.table.topP,
+  };
+  const request = (
+    seed: number,
+    tier: string,
+    settingName: string,
+    setting: SamplingSetting,
+  ): EvaluationRequest<P> => ({
+    tier,
+    settingName,
+    setting,
+    seed: evaluationSeed(seed, tier, settingName),
+    problems: tiers[tier],
+  });
+  return (seed: number, options: { table: boolean; tiers?: readonly string[] }) => {
+    const names = options.tiers ?? task.tiers;
+    const out: EvaluationRequest<P>[] = names.map((tier) =>
+      request(seed, tier, PRIMARY_SETTING, primary)
+    );
+    if (options.table && evaluation.table.seeds.includes(seed)) {
+      out.push(...names.map((tier) => request(seed, tier, TABLE_SETTING, table)));
+    }
+    return out;
+  };
+}
+
+/** A work item's label for a method and seed. */
+export function labelOf(method: string, seed: number): string {
+  return `${slug(method)}-s${seed}`;
+}
+
+/** A method's name as a label part (`W-REINFORCE λ=0.5` → `w-reinforce-lambda0.5`). */
+export function slug(name: string): string {
+  return name.toLowerCase().replace(/λ=/g, "lambda").replace(/×/g, "x").replace(/[^a-z0-9.]+/g, "-")
+    .replace(/^-|-$/g, "") || "method";
+}
