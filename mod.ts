@@ -314,6 +314,12 @@ export {
   stackFigures,
 } from "./lib/present/figure.ts";
 export { passAtKFigure } from "./lib/present/figure.ts";
+export { trainingCurvesFigure, trainingProgress } from "./lib/present/training_progress.ts";
+export type {
+  TrainingLog,
+  TrainingProgress,
+  TrainingProgressOptions,
+} from "./lib/present/training_progress.ts";
 export type {
   Displayable,
   Figure,

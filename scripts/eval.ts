@@ -42,6 +42,16 @@ import { type CountdownProblem, countdownPrompt } from "../lib/tasks/countdown.t
 import { type CountdownGrade, gradeCountdown } from "../lib/tasks/countdown_grade.ts";
 import type { Verdict } from "../lib/verifier/verify.ts";
 
+/** The sample-file format, for `--help` (the README says the same). */
+const SAMPLE_FILE_FORMAT = `Sample file (--samples): JSON Lines, one sample per line:
+  {"problemId": "1234>24", "response": "2*3*4*1=24 \\boxed{24}"}
+  problemId  the dataset row's problemId, else its id, else its row number (string or integer)
+  response   the model's full text for that problem (graded by the task's grader)
+  prompt     optional: the prompt it answered, checked to contain the problem's question
+Other fields are ignored; sampleToFile (mod.ts) writes such a file from any OpenAI-compatible
+server, adding sampleIndex and truncated. Every problem of the dataset needs samples
+(--allow-unsampled: grade only the problems that have some).`;
+
 const USAGE = "deno task eval --samples S.jsonl --dataset D.parquet [--task math|countdown] " +
   "[--ks 1,2,4,...,256] [--out DIR] [--method NAME] [--name DATASET] [--resamples 1000] " +
   "[--seed 0] [--allow-unsampled]";
@@ -213,7 +223,7 @@ async function loadGradedDataset(path: string, asked: Task | undefined): Promise
 }
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseCommandLine(args, FLAGS, { usage: USAGE });
+  const { values } = parseCommandLine(args, FLAGS, { usage: USAGE, epilog: SAMPLE_FILE_FORMAT });
   if (values.samples === undefined || values.dataset === undefined) {
     console.error(`Cannot evaluate: --samples and --dataset are required\nUsage: ${USAGE}`);
     return USAGE_EXIT_CODE;
