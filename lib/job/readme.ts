@@ -31,7 +31,7 @@ type ReadmeSummary = {
   readonly problemsPerTier: Readonly<Record<string, number>>;
   readonly pool: {
     readonly problems: number;
-    readonly meanPassRate?: number;
+    readonly meanPassRate?: number | null;
     readonly correctRatioAtStep1: number;
   };
   readonly methods: Readonly<
@@ -70,7 +70,7 @@ function field(summary: Record<string, unknown>, name: string): unknown {
 /** The run: when, how long, and what the protocol chose and measured before any claim. */
 function runBlock(s: ReadmeSummary): string {
   const tiers = Object.entries(s.problemsPerTier).map(([tier, n]) => `${n} (${tier})`);
-  const pass = s.pool.meanPassRate === undefined
+  const pass = s.pool.meanPassRate === undefined || s.pool.meanPassRate === null
     ? ""
     : `, the base's mean pass rate on it ${s.pool.meanPassRate.toFixed(3)}`;
   return [

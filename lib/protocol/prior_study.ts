@@ -187,6 +187,11 @@ export async function runPriorStudy<P extends ProtocolProblem>(
       resamples: 0,
     }).estimates[BASE_METHOD][0];
     const rates = results.pool.passRates;
+    if (rates.length === 0) {
+      throw new RangeError(
+        `Cannot run the prior-strength study: it compares bases by their pass rate on the screened candidates, got an unscreened pool (pool.minPassRate 0)`,
+      );
+    }
     bases.push({
       name: base.name,
       dir,

@@ -38,7 +38,7 @@ export type ProtocolSummary = {
   /** Held-out problems per tier. */
   problemsPerTier: Record<string, number>;
   /** The training pool: size and the base's mean pass rate on it. */
-  pool: { problems: number; meanPassRate: number; correctRatioAtStep1: number };
+  pool: { problems: number; meanPassRate: number | null; correctRatioAtStep1: number };
   /**
    * Positive share of W-REINFORCE's gradient mass, λr / (λr + 1 − r) at its training correct
    * ratio r, over its first 5 and last 10 steps (null without a W-REINFORCE run).

@@ -12,6 +12,7 @@ import { cached } from "../_io/cache.ts";
 import { codeFingerprint } from "../_io/code_fingerprint.ts";
 import type { ExperimentConfig } from "../config.ts";
 import { kernelCacheKey } from "../engine/backend.ts";
+import { loadCheckpoint } from "../model/checkpoint.ts";
 import { Policy } from "../model/policy.ts";
 import { policyFingerprint } from "../model/policy_fingerprint.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
@@ -25,7 +26,7 @@ import type {
   SamplingSetting,
 } from "../eval/task.ts";
 
-/** One evaluation a item performs: a policy on a tier's problems under a setting. */
+/** One evaluation an item performs: a policy on a tier's problems under a setting. */
 export type EvaluationRequest<P extends ProtocolProblem = ProtocolProblem> = {
   /** The tier's name. */
   readonly tier: string;
@@ -72,7 +73,7 @@ export type WorkItem<P extends ProtocolProblem = ProtocolProblem> =
     readonly evalProblems: readonly P[];
     readonly evaluations: readonly EvaluationRequest<P>[];
     /**
-     * The label of a item whose run this one continues (the same config with fewer steps): it
+     * The label of an item whose run this one continues (the same config with fewer steps): it
      * runs after that item, from its last checkpoint.
      */
     readonly after?: string;
@@ -80,6 +81,11 @@ export type WorkItem<P extends ProtocolProblem = ProtocolProblem> =
     readonly afterSteps?: number;
     /** The run directory to continue (set from the `after` item's result when it is run). */
     readonly continueFrom?: string;
+    /** Checkpoints to evaluate, by step, each with the same request (none if left out). */
+    readonly checkpointEvaluations?: {
+      readonly steps: readonly number[];
+      readonly request: EvaluationRequest<P>;
+    };
   }
   | {
     /** Evaluate the base itself. */
@@ -106,7 +112,13 @@ export type RunRecord = {
   readonly evals: readonly EvalMetrics[];
 };
 
-/** What a item returns. */
+/** An evaluation of a run's checkpoint. */
+export type CheckpointEvaluation = PolicyEvaluation & {
+  /** The step the checkpoint was saved at. */
+  readonly step: number;
+};
+
+/** What an item returns. */
 export type WorkResult =
   | {
     readonly kind: "screen";
@@ -122,9 +134,11 @@ export type WorkResult =
     /** The run (null for the base). */
     readonly run: RunRecord | null;
     readonly evaluations: readonly PolicyEvaluation[];
+    /** Evaluations of the run's checkpoints, in step order (empty for the base). */
+    readonly checkpoints: readonly CheckpointEvaluation[];
   };
 
-/** Progress of a item: what it is doing now. */
+/** Progress of an item: what it is doing now. */
 export type WorkProgress = {
   /** The item's label. */
   readonly label: string;
@@ -182,7 +196,8 @@ export function evaluationSeed(seed: number, tier: string, settingName: string):
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseExperimentConfig } from "../config.ts";
- * import { Policy } from "../model/policy.ts";
+ * import { loadCheckpoint } from "../model/checkpoint.ts";
+import { Policy } from "../model/policy.ts";
  * const model = { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8 };
  * using base = Policy.create(parseExperimentConfig({ model }).model, { seed: 0 });
  * const config = parseExperimentConfig({ model: { ...model, valueHead: "separate" } });
@@ -279,7 +294,7 @@ export async function runWork<P extends ProtocolProblem>(
     }
     case "evaluate": {
       const evaluations = await evaluate(base.policy, item.evaluations, context, item.label);
-      return { ...pick(item), run: null, evaluations };
+      return { ...pick(item), run: null, evaluations, checkpoints: [] };
     }
     case "train": {
       const { config, problems, evalProblems } = item;
@@ -321,13 +336,36 @@ export async function runWork<P extends ProtocolProblem>(
         steps,
         evals,
       };
-      return { ...pick(item), run, evaluations };
+      const checkpoints = await evaluateCheckpoints(dir, item, context);
+      return { ...pick(item), run, evaluations, checkpoints };
     }
     default: {
       const unknown: never = item;
       throw new RangeError(`Cannot run a work item: unknown kind, got ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** Evaluates the checkpoints a train item asks for, from its run directory. */
+async function evaluateCheckpoints<P extends ProtocolProblem>(
+  dir: string,
+  item: Extract<WorkItem<P>, { kind: "train" }>,
+  context: WorkContext<P>,
+): Promise<CheckpointEvaluation[]> {
+  const out: CheckpointEvaluation[] = [];
+  const wanted = item.checkpointEvaluations;
+  for (const step of wanted?.steps ?? []) {
+    const name = `step-${String(step).padStart(6, "0")}`;
+    const loaded = await loadCheckpoint(`${dir}/checkpoints/${name}/policy`);
+    try {
+      const label = `${item.label}@${step}`;
+      const [evaluation] = await evaluate(loaded.policy, [wanted!.request], context, label);
+      out.push({ ...evaluation, step });
+    } finally {
+      loaded.policy.dispose();
+    }
+  }
+  return out;
 }
 
 type WorkIdentity = { kind: "train" | "evaluate"; label: string; method: string; seed: number };

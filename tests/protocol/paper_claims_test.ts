@@ -116,6 +116,7 @@ async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResul
     baseId: "fake",
     pool: {
       candidates: POOL,
+      filter: "minPassRate",
       samples: 4,
       minPassRate: 0.25,
       problemIds: Array.from({ length: POOL }, (_, i) => `p${i}`),
@@ -131,6 +132,7 @@ async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResul
     },
     runs,
     evaluations: { "T=1.0": evaluations },
+    checkpoints: {},
     seconds: { screening: 0, training: 0, evaluation: 0 },
   };
 }
