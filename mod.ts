@@ -190,7 +190,7 @@ export type {
   ProtocolResults,
   TrainingPool,
 } from "./lib/protocol/protocol_results.ts";
-export type { PolicyEvaluation, RunRecord } from "./lib/schedule/work.ts";
+export type { CheckpointEvaluation, PolicyEvaluation, RunRecord } from "./lib/schedule/work.ts";
 export type {
   ProblemOutcome,
   ProtocolProblem,
