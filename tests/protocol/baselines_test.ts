@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { chooseCooledBase, matchMovement, meanPassAtK } from "../../lib/protocol/baselines.ts";
-import { randomInt, seededPrng } from "../../lib/random.ts";
+import { seededPrng } from "../../lib/random.ts";
 
 // Synthetic per-problem outcomes: problem i solved with probability rate(i), n samples each.
-function outcomes(seed: number, problems: number, n: number, rate: (i: number) => number) {
+function outcomes(
+  seed: number,
+  problems: number,
+  n: number,
+  rate: (i: number) => number,
+): { n: number; c: number; problemId: string }[] {
   const prng = seededPrng(seed);
   return Array.from({ length: problems }, (_, i) => {
     let c = 0;
