@@ -7,6 +7,7 @@
  */
 import type { ProtocolConfig } from "../config.ts";
 import type { CheckpointEvaluation, PolicyEvaluation, RunRecord } from "../schedule/work.ts";
+import type { MatchedMovementResults } from "./matched_phase.ts";
 
 /** Name of the base model among the methods. */
 export const BASE_METHOD = "Base";
@@ -105,6 +106,8 @@ export type ProtocolResults = {
    * method → one list per seed, in seed order, each in step order (empty without them).
    */
   readonly checkpoints: Readonly<Record<string, readonly (readonly CheckpointEvaluation[])[]>>;
+  /** The checkpoints at matched movement, with their full-n evaluations (with `checkpoints`). */
+  readonly matchedMovement?: MatchedMovementResults;
   /** Core-seconds of each kind of work (as first computed, cached results included). */
   readonly seconds: {
     readonly screening: number;

@@ -10,7 +10,8 @@
  * 3. **The grid** (grid.ts): every method × seed trains at that rate and its final policy is
  *    evaluated on every tier; ablations vary λ, the steps and the mini-batches.
  * 4. **The results** ({@link ProtocolResults}): runs and evaluations, in seed order per method;
- *    the statistics and the claims judge them.
+ *    the statistics and the claims judge them. With checkpoint evaluations, the checkpoints at
+ *    matched movement are picked and evaluated at full n (matched_phase.ts).
  *
  * The work runs on a {@link Scheduler} (one worker per core, longest first); every run and
  * evaluation is cached, so a re-run redoes only what changed.
@@ -32,7 +33,13 @@ import type {
 } from "../schedule/work.ts";
 import { calibrate } from "./calibration.ts";
 import { grid, type GridProblems } from "./grid.ts";
-import { BASE_METHOD, PRIMARY_SET, type ProtocolResults } from "./protocol_results.ts";
+import { matchedMovementPhase } from "./matched_phase.ts";
+import {
+  BASE_METHOD,
+  PRIMARY_SET,
+  PRIMARY_SETTING,
+  type ProtocolResults,
+} from "./protocol_results.ts";
 import { deriveSeed, randomInt, seededPrng } from "../random.ts";
 import { screenPool } from "./training_pool.ts";
 
@@ -108,8 +115,15 @@ export async function runProtocol<P extends ProtocolProblem>(
   const main = grid(protocol, tuned, task, problems);
   const trained = await scheduler.run("main", main.items.filter((i) => i.kind !== "evaluate"));
 
-  // 4. The results.
+  // 4. The results, and the checkpoints at matched movement (when checkpoints are evaluated).
   const collected = collect([...calibrated.beside, ...trained]);
+  const matched = protocol.evaluation.checkpoints === undefined
+    ? undefined
+    : await matchedMovementPhase(scheduler, protocol, tiers[PRIMARY_SET], {
+      runs: collected.runs,
+      evaluations: collected.evaluations[PRIMARY_SETTING][PRIMARY_SET],
+      checkpoints: collected.checkpoints,
+    });
   return {
     protocol: { ...protocol },
     baseId: base.fingerprint,
@@ -124,10 +138,11 @@ export async function runProtocol<P extends ProtocolProblem>(
     runs: collected.runs,
     evaluations: collected.evaluations,
     checkpoints: collected.checkpoints,
+    ...(matched === undefined ? {} : { matchedMovement: matched }),
     seconds: {
       screening: screened.seconds,
       training: calibrated.trainingSeconds + collected.trainingSeconds,
-      evaluation: collected.evaluationSeconds,
+      evaluation: collected.evaluationSeconds + (matched?.seconds ?? 0),
     },
   };
 }

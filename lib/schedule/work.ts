@@ -88,12 +88,14 @@ export type WorkItem<P extends ProtocolProblem = ProtocolProblem> =
     };
   }
   | {
-    /** Evaluate the base itself. */
+    /** Evaluate the base itself, or a run's checkpoint. */
     readonly kind: "evaluate";
     readonly label: string;
     readonly method: string;
     readonly seed: number;
     readonly evaluations: readonly EvaluationRequest<P>[];
+    /** The checkpoint to evaluate (a run directory and a step); the base when left out. */
+    readonly checkpoint?: { readonly dir: string; readonly step: number };
   };
 
 /** A training run as the protocol keeps it. */
@@ -293,8 +295,19 @@ export async function runWork<P extends ProtocolProblem>(
       };
     }
     case "evaluate": {
-      const evaluations = await evaluate(base.policy, item.evaluations, context, item.label);
-      return { ...pick(item), run: null, evaluations, checkpoints: [] };
+      if (item.checkpoint === undefined) {
+        const evaluations = await evaluate(base.policy, item.evaluations, context, item.label);
+        return { ...pick(item), run: null, evaluations, checkpoints: [] };
+      }
+      const { dir, step } = item.checkpoint;
+      using policy = await loadCheckpointPolicy(dir, step);
+      const evaluations = await evaluate(policy, item.evaluations, context, item.label);
+      return {
+        ...pick(item),
+        run: null,
+        evaluations: [],
+        checkpoints: evaluations.map((e) => ({ ...e, step })),
+      };
     }
     case "train": {
       const { config, problems, evalProblems } = item;
@@ -355,17 +368,18 @@ async function evaluateCheckpoints<P extends ProtocolProblem>(
   const out: CheckpointEvaluation[] = [];
   const wanted = item.checkpointEvaluations;
   for (const step of wanted?.steps ?? []) {
-    const name = `step-${String(step).padStart(6, "0")}`;
-    const loaded = await loadCheckpoint(`${dir}/checkpoints/${name}/policy`);
-    try {
-      const label = `${item.label}@${step}`;
-      const [evaluation] = await evaluate(loaded.policy, [wanted!.request], context, label);
-      out.push({ ...evaluation, step });
-    } finally {
-      loaded.policy.dispose();
-    }
+    using policy = await loadCheckpointPolicy(dir, step);
+    const label = `${item.label}@${step}`;
+    const [evaluation] = await evaluate(policy, [wanted!.request], context, label);
+    out.push({ ...evaluation, step });
   }
   return out;
+}
+
+/** The policy of a run's checkpoint at a step (the caller disposes it). */
+async function loadCheckpointPolicy(dir: string, step: number): Promise<Policy> {
+  const name = `step-${String(step).padStart(6, "0")}`;
+  return (await loadCheckpoint(`${dir}/checkpoints/${name}/policy`)).policy;
 }
 
 type WorkIdentity = { kind: "train" | "evaluate"; label: string; method: string; seed: number };

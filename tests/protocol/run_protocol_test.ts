@@ -200,6 +200,18 @@ Deno.test({
         assert.equal(seed0[0].settingName, checkpointSetting(2));
       }
       assert.deepEqual(Object.keys(results.checkpoints).sort(), ["GRPO", "NSR"]);
+      // Matched movement: a step per method and seed, evaluated at the full n on the final
+      // policies' sampling stream.
+      const matched = results.matchedMovement!;
+      for (const method of ["NSR", "GRPO"]) {
+        const [step] = matched.methods[method].steps;
+        assert.ok(step >= 1 && step <= steps);
+        const [evaluation] = matched.evaluations[method];
+        assert.equal(evaluation.step, step);
+        assert.equal(evaluation.outcomes[0].n, protocol.evaluation.samples);
+        assert.equal(evaluation.seed, primary.NSR[0].seed);
+      }
+      assert.ok(Number.isFinite(matched.target));
     } finally {
       await Deno.remove(cacheDir, { recursive: true });
     }
