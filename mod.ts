@@ -179,6 +179,8 @@ export { byProfile, readProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
 export { loadProtocol } from "./lib/protocol/protocol_file.ts";
 export { runProtocol } from "./lib/protocol/run_protocol.ts";
+export type { MatchedMovementResults } from "./lib/protocol/matched_phase.ts";
+export type { CooledBase, MatchedMethod, MatchedMovement } from "./lib/protocol/baselines.ts";
 export { openStudy, Study } from "./lib/study/study.ts";
 export type { OpenStudyOptions, StudyRecord } from "./lib/study/study.ts";
 export type { RunProtocolOptions } from "./lib/protocol/run_protocol.ts";
