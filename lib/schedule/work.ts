@@ -198,8 +198,7 @@ export function evaluationSeed(seed: number, tier: string, settingName: string):
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseExperimentConfig } from "../config.ts";
- * import { loadCheckpoint } from "../model/checkpoint.ts";
-import { Policy } from "../model/policy.ts";
+ * import { Policy } from "../model/policy.ts";
  * const model = { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8 };
  * using base = Policy.create(parseExperimentConfig({ model }).model, { seed: 0 });
  * const config = parseExperimentConfig({ model: { ...model, valueHead: "separate" } });
