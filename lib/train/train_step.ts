@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, clipByGlobalNorm } from "../objective/adamw.ts";
+import { AdamW, clipByGlobalNorm } from "./adamw.ts";
 import { computeAdvantages } from "../objective/advantage.ts";
 import type { ObjectiveConfig, TrainConfig } from "../config.ts";
 import type { StepMetrics } from "./metrics.ts";
