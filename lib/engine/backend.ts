@@ -13,13 +13,13 @@
  * On wasm, matrix products run on OpenBLAS when it can be loaded (blas.ts: several times
  * XNNPACK's speed on the policy's shapes); `matmul: "backend"` or `RLVR_MATMUL=backend` keeps XNNPACK.
  * A decoding step's cached attention runs as one WebAssembly SIMD kernel
- * (cached_attention.ts); `attention: "backend"` or `RLVR_ATTENTION=backend` keeps tfjs ops.
+ * (simd_kernels.ts); `attention: "backend"` or `RLVR_ATTENTION=backend` keeps tfjs ops.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadOpenBlas, useOpenBlasMatMul } from "./blas.ts";
-import { ATTENTION_REVISION, useSimdAttention } from "./cached_attention.ts";
+import { ATTENTION_REVISION, useSimdAttention } from "./simd_kernels.ts";
 
 /** A backend {@link initBackend} can select. */
 export type BackendName = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu" | "webgpu";

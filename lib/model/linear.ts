@@ -19,11 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { currentMatMul } from "../engine/backend.ts";
 import { LINEAR_KERNEL } from "../engine/blas.ts";
-import {
-  GELU_ARG_KERNEL,
-  LAYER_NORM_KERNEL,
-  simdAttentionActive,
-} from "../engine/cached_attention.ts";
+import { GELU_ARG_KERNEL, LAYER_NORM_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
 
 // tf.customGrad passes the save function as the last argument; these aliases keep the casts
 // in one place.

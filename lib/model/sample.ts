@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig, RolloutConfig } from "../config.ts";
 import type { Prng } from "../random.ts";
 import type { Policy } from "./policy.ts";
-import { KEEP_ROWS_KERNEL, simdAttentionActive } from "../engine/cached_attention.ts";
+import { KEEP_ROWS_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
 import { type LayerCache, outputLogits, reserveCache, trunkForward } from "./transformer.ts";
 
 /** One sampled continuation. */

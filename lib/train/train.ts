@@ -462,8 +462,8 @@ async function rlStep<P extends TrainProblem>(
     );
   }
   const t2 = performance.now();
-  // The reference's forward pass is a tenth of a step: run it only where the objective needs it
-  // or the KL metric is logged.
+  // The reference costs a teacher-forced pass over the whole batch: run it only where the
+  // objective needs it or the KL metric is logged.
   const withReference = objectiveNeeds(objective).reference || isKlStep(step, trainConfig);
   const update = trainStep(policy, { rollouts, rewards }, {
     objective,
