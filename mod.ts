@@ -131,8 +131,8 @@ export type {
 export type { JsonValue, RewardParams } from "./lib/train/checked_reward.ts";
 export type { SkippedCheckpoint } from "./lib/train/train_checkpoint.ts";
 export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
-export { AdamW } from "./lib/objective/adamw.ts";
-export type { AdamWOptions, AdamWState } from "./lib/objective/adamw.ts";
+export { AdamW } from "./lib/train/adamw.ts";
+export type { AdamWOptions, AdamWState } from "./lib/train/adamw.ts";
 export type {
   TrainBatch,
   TrainSample,

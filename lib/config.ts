@@ -126,7 +126,7 @@ export const ObjectiveConfigSchema = z.discriminatedUnion("kind", [
     criticLearningRateScale: positive().default(10),
   }),
 ]);
-/** How per-token losses are reduced to one scalar (see `aggregate` in objective.ts). */
+/** How per-token losses are reduced to one scalar (see `aggregate` in objective/objective_loss.ts). */
 export type Aggregation = "token-mean" | "seq-mean-token-mean" | "seq-mean-token-sum";
 
 /** Settings every objective shares (fields documented on the schema). */

@@ -34,6 +34,7 @@ const NO_TF: readonly string[] = [
   "verifier",
   "eval",
   "objective/advantage.ts",
+  "objective/objective_needs.ts",
   "protocol/claims.ts",
 ];
 
