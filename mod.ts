@@ -213,16 +213,6 @@ export type {
   TrainingCurve,
   TrainingRow,
 } from "./lib/protocol/protocol_rows.ts";
-export { claimFromInterval, combineClaims } from "./lib/protocol/claims.ts";
-export type {
-  ClaimLabels,
-  ClaimRecord,
-  ClaimRelation,
-  ClaimVerdict,
-  EvidenceUnit,
-} from "./lib/protocol/claims.ts";
-export { movementGate, paperClaims } from "./lib/protocol/paper_claims.ts";
-export type { MovementGate } from "./lib/protocol/paper_claims.ts";
 export { summarizeProtocol, writeSummaryPart } from "./lib/protocol/summary.ts";
 export {
   loadPriorStudy,
@@ -230,7 +220,6 @@ export {
   poolTiers,
   priorBaseDir,
   priorEntropyRows,
-  priorStudyClaims,
   priorStudyRows,
   runPriorStudy,
   studyProtocol,
@@ -243,19 +232,10 @@ export type { ReferenceCheck } from "./lib/protocol/regression.ts";
 // --- gradient analysis (the paper's §4) ------------------------------------------------------
 export { confidenceSweep, logitStep } from "./lib/analysis/softmax_gradient.ts";
 export type { LogitGradientOptions, LogitStep } from "./lib/analysis/softmax_gradient.ts";
-export {
-  probeRows,
-  probeUpdate,
-  summarizeProbe,
-  tokenMechanismClaims,
-} from "./lib/analysis/token_probe.ts";
-export type {
-  ProbePosition,
-  ProbeRow,
-  ProbeSummary,
-  ProbeUpdateOptions,
-  TokenMechanismOptions,
-} from "./lib/analysis/token_probe.ts";
+export { probeUpdate } from "./lib/analysis/token_probe.ts";
+export type { ProbeUpdateOptions } from "./lib/analysis/token_probe.ts";
+export { probeRows, summarizeProbe } from "./lib/analysis/probe_summary.ts";
+export type { ProbePosition, ProbeRow, ProbeSummary } from "./lib/analysis/probe_summary.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
 export {
@@ -303,6 +283,19 @@ export type {
   BaseTargetRow,
   BaseTierCurve,
 } from "./lib/tasks/base_targets.ts";
+
+// --- claims: the registry and its verdicts ---------------------------------------------------
+export { CLAIMS, claimsOf, judgeClaims } from "./lib/claims/registry.ts";
+export type {
+  AnyClaimDeclaration,
+  ClaimDeclaration,
+  ClaimNotebook,
+  NotebookResults,
+} from "./lib/claims/registry.ts";
+export type { GradientAnalysisResults } from "./lib/claims/gradient_rules.ts";
+export { movementGate } from "./lib/claims/movement_gate.ts";
+export type { MovementGate } from "./lib/claims/movement_gate.ts";
+export type { ClaimLabels, ClaimRecord, ClaimVerdict } from "./lib/claims/verdict.ts";
 
 // --- figures and tables ----------------------------------------------------------------------
 export {

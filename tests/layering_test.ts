@@ -21,6 +21,7 @@ const LAYERS: readonly string[] = [
   "protocol",
   "analysis",
   "tasks",
+  "claims",
   "present",
   "study",
   "job",
@@ -34,7 +35,7 @@ const NO_TF: readonly string[] = [
   "verifier",
   "eval",
   "objective/advantage.ts",
-  "protocol/claims.ts",
+  "claims",
 ];
 
 type Import = { from: string; to: string; typeOnly: boolean; spec: string };

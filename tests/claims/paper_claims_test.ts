@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { parseProtocolConfig } from "../../lib/config.ts";
 import type { StepMetrics } from "../../lib/train/metrics.ts";
-import { movementGate, paperClaims } from "../../lib/protocol/paper_claims.ts";
+import { movementGate } from "../../lib/claims/movement_gate.ts";
+import { judgeClaims } from "../../lib/claims/registry.ts";
+import type { ClaimRecord } from "../../lib/claims/verdict.ts";
 import type { PolicyEvaluation, RunRecord } from "../../lib/schedule/work.ts";
 import type { ProtocolResults } from "../../lib/protocol/protocol_results.ts";
 import { loadProtocol } from "../../lib/protocol/protocol_file.ts";
@@ -167,7 +169,15 @@ const SHAPES: Record<string, Shape> = {
   },
 };
 
-Deno.test("paperClaims() judges each claim from the numbers when the policies moved", async () => {
+/** The paper claims of notebooks 02 and 04, in id order (1–9, 12, 13). */
+function paperClaims(results: ProtocolResults): ClaimRecord[] {
+  return [
+    ...judgeClaims("02_psr_vs_nsr", results),
+    ...judgeClaims("04_weighted_objective", results),
+  ].sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+Deno.test("judgeClaims() on notebooks 02 and 04 judges each claim from the numbers when the policies moved", async () => {
   const results = await fakeResults(SHAPES);
   const gate = movementGate(results);
   assert.ok(gate.passed, gate.evidence);
@@ -188,7 +198,7 @@ Deno.test("paperClaims() judges each claim from the numbers when the policies mo
   });
 });
 
-Deno.test("paperClaims() does not test anything when the policies did not move", async () => {
+Deno.test("judgeClaims() on notebooks 02 and 04 does not test anything when the policies did not move", async () => {
   const still = Object.fromEntries(
     Object.entries(SHAPES).map(([m, s]) => [m, { ...s, p: base.p, kl: 0.001 }]),
   );
@@ -199,7 +209,7 @@ Deno.test("paperClaims() does not test anything when the policies did not move",
   assert.match(claims[0].evidence, /did not move enough: GRPO − Base Pass@1: tierA/);
 });
 
-Deno.test("paperClaims() calls a comparison at a ceiling not testable", async () => {
+Deno.test("judgeClaims() on notebooks 02 and 04 calls a comparison at a ceiling not testable", async () => {
   const all = (p: number): Shape["p"] => () => p;
   const saturated = Object.fromEntries(
     Object.entries(SHAPES).map(([m, s]) => [m, { ...s, p: all(0.9) }]),
