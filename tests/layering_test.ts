@@ -21,6 +21,7 @@ const LAYERS: readonly string[] = [
   "protocol",
   "analysis",
   "tasks",
+  "claims",
   "present",
   "study",
   "job",
@@ -35,7 +36,7 @@ const NO_TF: readonly string[] = [
   "eval",
   "objective/advantage.ts",
   "objective/objective_needs.ts",
-  "protocol/claims.ts",
+  "claims",
 ];
 
 type Import = { from: string; to: string; typeOnly: boolean; spec: string };

@@ -17,17 +17,14 @@ import {
   type RunRecord,
   type WorkItem,
 } from "../schedule/work.ts";
-import { type MatchedMovement, matchMovement, meanPassAtK } from "./baselines.ts";
+import { matchMovement, meanPassAtK } from "./baselines.ts";
 import { labelOf } from "./grid.ts";
-import { BASE_METHOD, PRIMARY_SET, PRIMARY_SETTING } from "./protocol_results.ts";
-
-/** Matched movement with the full-n evaluations of the picked checkpoints. */
-export type MatchedMovementResults = MatchedMovement & {
-  /** Method → per seed: the primary-set evaluation at the picked step (full n). */
-  readonly evaluations: Readonly<Record<string, readonly CheckpointEvaluation[]>>;
-  /** Core-seconds of this phase's evaluations (as first computed). */
-  readonly seconds: number;
-};
+import {
+  BASE_METHOD,
+  type MatchedMovementResults,
+  PRIMARY_SET,
+  PRIMARY_SETTING,
+} from "./protocol_results.ts";
 
 /**
  * Picks and evaluates the checkpoints at matched movement (module doc).

@@ -7,7 +7,7 @@
  */
 import type { ProtocolConfig } from "../config.ts";
 import type { CheckpointEvaluation, PolicyEvaluation, RunRecord } from "../schedule/work.ts";
-import type { MatchedMovementResults } from "./matched_phase.ts";
+import type { MatchedMovement } from "./baselines.ts";
 
 /** Name of the base model among the methods. */
 export const BASE_METHOD = "Base";
@@ -114,4 +114,12 @@ export type ProtocolResults = {
     readonly training: number;
     readonly evaluation: number;
   };
+};
+
+/** Matched movement with the full-n evaluations of the picked checkpoints. */
+export type MatchedMovementResults = MatchedMovement & {
+  /** Method → per seed: the primary-set evaluation at the picked step (full n). */
+  readonly evaluations: Readonly<Record<string, readonly CheckpointEvaluation[]>>;
+  /** Core-seconds of this phase's evaluations (as first computed). */
+  readonly seconds: number;
 };
