@@ -131,8 +131,8 @@ export type {
 export type { JsonValue, RewardParams } from "./lib/train/checked_reward.ts";
 export type { SkippedCheckpoint } from "./lib/train/train_checkpoint.ts";
 export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
-export { AdamW } from "./lib/objective/adamw.ts";
-export type { AdamWOptions, AdamWState } from "./lib/objective/adamw.ts";
+export { AdamW } from "./lib/train/adamw.ts";
+export type { AdamWOptions, AdamWState } from "./lib/train/adamw.ts";
 export type {
   TrainBatch,
   TrainSample,
@@ -179,6 +179,8 @@ export { byProfile, readProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
 export { loadProtocol } from "./lib/protocol/protocol_file.ts";
 export { runProtocol } from "./lib/protocol/run_protocol.ts";
+export type { MatchedMovementResults } from "./lib/protocol/protocol_results.ts";
+export type { CooledBase, MatchedMethod, MatchedMovement } from "./lib/protocol/baselines.ts";
 export { openStudy, Study } from "./lib/study/study.ts";
 export type { OpenStudyOptions, StudyRecord } from "./lib/study/study.ts";
 export type { RunProtocolOptions } from "./lib/protocol/run_protocol.ts";
@@ -190,7 +192,7 @@ export type {
   ProtocolResults,
   TrainingPool,
 } from "./lib/protocol/protocol_results.ts";
-export type { PolicyEvaluation, RunRecord } from "./lib/schedule/work.ts";
+export type { CheckpointEvaluation, PolicyEvaluation, RunRecord } from "./lib/schedule/work.ts";
 export type {
   ProblemOutcome,
   ProtocolProblem,
@@ -213,16 +215,6 @@ export type {
   TrainingCurve,
   TrainingRow,
 } from "./lib/protocol/protocol_rows.ts";
-export { claimFromInterval, combineClaims } from "./lib/protocol/claims.ts";
-export type {
-  ClaimLabels,
-  ClaimRecord,
-  ClaimRelation,
-  ClaimVerdict,
-  EvidenceUnit,
-} from "./lib/protocol/claims.ts";
-export { movementGate, paperClaims } from "./lib/protocol/paper_claims.ts";
-export type { MovementGate } from "./lib/protocol/paper_claims.ts";
 export { summarizeProtocol, writeSummaryPart } from "./lib/protocol/summary.ts";
 export {
   loadPriorStudy,
@@ -230,7 +222,6 @@ export {
   poolTiers,
   priorBaseDir,
   priorEntropyRows,
-  priorStudyClaims,
   priorStudyRows,
   runPriorStudy,
   studyProtocol,
@@ -243,19 +234,10 @@ export type { ReferenceCheck } from "./lib/protocol/regression.ts";
 // --- gradient analysis (the paper's §4) ------------------------------------------------------
 export { confidenceSweep, logitStep } from "./lib/analysis/softmax_gradient.ts";
 export type { LogitGradientOptions, LogitStep } from "./lib/analysis/softmax_gradient.ts";
-export {
-  probeRows,
-  probeUpdate,
-  summarizeProbe,
-  tokenMechanismClaims,
-} from "./lib/analysis/token_probe.ts";
-export type {
-  ProbePosition,
-  ProbeRow,
-  ProbeSummary,
-  ProbeUpdateOptions,
-  TokenMechanismOptions,
-} from "./lib/analysis/token_probe.ts";
+export { probeUpdate } from "./lib/analysis/token_probe.ts";
+export type { ProbeUpdateOptions } from "./lib/analysis/token_probe.ts";
+export { probeRows, summarizeProbe } from "./lib/analysis/probe_summary.ts";
+export type { ProbePosition, ProbeRow, ProbeSummary } from "./lib/analysis/probe_summary.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
 export {
@@ -303,6 +285,19 @@ export type {
   BaseTargetRow,
   BaseTierCurve,
 } from "./lib/tasks/base_targets.ts";
+
+// --- claims: the registry and its verdicts ---------------------------------------------------
+export { CLAIMS, claimsOf, judgeClaims } from "./lib/claims/registry.ts";
+export type {
+  AnyClaimDeclaration,
+  ClaimDeclaration,
+  ClaimNotebook,
+  NotebookResults,
+} from "./lib/claims/registry.ts";
+export type { GradientAnalysisResults } from "./lib/claims/gradient_rules.ts";
+export { movementGate } from "./lib/claims/movement_gate.ts";
+export type { MovementGate } from "./lib/claims/movement_gate.ts";
+export type { ClaimLabels, ClaimRecord, ClaimVerdict } from "./lib/claims/verdict.ts";
 
 // --- figures and tables ----------------------------------------------------------------------
 export {

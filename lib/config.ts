@@ -135,7 +135,7 @@ export const ObjectiveConfigSchema = z.discriminatedUnion("kind", [
     "GAE advantages from a critic (needs `model.valueHead` shared or separate), KL penalty in the reward.",
   ),
 ]);
-/** How per-token losses are reduced to one scalar (see `aggregate` in objective.ts). */
+/** How per-token losses are reduced to one scalar (see `aggregate` in objective/objective_loss.ts). */
 export type Aggregation = "token-mean" | "seq-mean-token-mean" | "seq-mean-token-sum";
 
 /** Settings every objective shares (fields documented on the schema). */
@@ -400,7 +400,10 @@ export const ProtocolConfigSchema = z.strictObject({
     candidates: positiveInt(),
     /** Samples per problem (T = 1) that estimate the base's pass rate. */
     samples: positiveInt().default(16),
-    /** A problem joins the pool when its estimated pass rate is at least this. */
+    /**
+     * A problem joins the pool when its estimated pass rate is at least this; 0 keeps every
+     * candidate and skips the screening (the pool is then the evaluated distribution).
+     */
     minPassRate: probability().default(0.25),
     /** Seed of the screening samples. */
     seed: z.number().int().min(0).default(0),
@@ -460,6 +463,30 @@ export const ProtocolConfigSchema = z.strictObject({
       topP: z.number().gt(0).max(1).default(0.95),
       seeds: seedList(),
     }),
+    /**
+     * The primary held-out set, evaluated first under the name `primary`: a seeded draw of
+     * `problems` train-split problems, never trained on (the pool's candidates exclude them), so
+     * it is the distribution RL trains on. Left out: the tiers alone are evaluated.
+     */
+    primary: z.strictObject({
+      problems: positiveInt(),
+      seed: z.number().int().min(0).default(0),
+    }).optional(),
+    /**
+     * The cooled base: the base on the primary set at each temperature (top-p 1, n = `samples`),
+     * on the first seed, so a method can be set against plain sharpening. Needs `primary`.
+     */
+    cooledBase: z.strictObject({
+      temperatures: z.array(z.number().gt(0).lt(1)).min(1),
+    }).optional(),
+    /**
+     * Checkpoint evaluations of the main grid on the primary set, every `every` steps before the
+     * last (for comparisons at matched movement), with `samples` per problem. Needs `primary`.
+     */
+    checkpoints: z.strictObject({
+      every: positiveInt(),
+      samples: positiveInt(),
+    }).optional(),
   }),
   /** Comparison claims are judged only when the calibration method moved this much. */
   gate: z.strictObject({
@@ -490,6 +517,9 @@ export type ProtocolConfig = {
     temperature: number;
     topP: number;
     table: { samples: number; temperature: number; topP: number; seeds: number[] };
+    primary?: { problems: number; seed: number };
+    cooledBase?: { temperatures: number[] };
+    checkpoints?: { every: number; samples: number };
   };
   gate: { minKl: number; tiers: string[] };
   resamples: number;

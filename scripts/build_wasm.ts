@@ -1,16 +1,16 @@
-// deno task build:wasm — assembles lib/model/attention.wat (WebAssembly text with SIMD) into
-// lib/model/attention_wasm.ts, the base64 module that lib/model/cached_attention.ts loads.
-// tests/cached_attention_test.ts checks that the committed file is what this writes.
+// deno task build:wasm — assembles lib/engine/attention.wat (WebAssembly text with SIMD) into
+// lib/engine/attention_wasm.ts, the base64 module that lib/engine/simd_kernels.ts loads.
+// tests/engine/simd_kernels_test.ts checks that the committed file is what this writes.
 import wabtInit from "wabt";
 import { parseCommandLine } from "../lib/_io/cli.ts";
-import { encodeBase64 } from "../lib/engine/cached_attention.ts";
+import { encodeBase64 } from "../lib/engine/simd_kernels.ts";
 import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 
 const SOURCE = new URL("../lib/engine/attention.wat", import.meta.url);
 const TARGET = new URL("../lib/engine/attention_wasm.ts", import.meta.url);
 
 /**
- * The text of lib/model/attention_wasm.ts as assembled from attention.wat now.
+ * The text of lib/engine/attention_wasm.ts as assembled from attention.wat now.
  *
  * @returns The TypeScript module text.
  */

@@ -21,6 +21,7 @@ const LAYERS: readonly string[] = [
   "protocol",
   "analysis",
   "tasks",
+  "claims",
   "present",
   "study",
   "job",
@@ -36,7 +37,8 @@ const NO_TF: readonly string[] = [
   "verifier",
   "eval",
   "objective/advantage.ts",
-  "protocol/claims.ts",
+  "objective/objective_needs.ts",
+  "claims",
 ];
 
 type Import = { from: string; to: string; typeOnly: boolean; spec: string };

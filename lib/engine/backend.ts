@@ -3,23 +3,23 @@
  *
  * - `wasm` (default): XNNPACK with SIMD. tfjs treats Deno as Node and runs it single-threaded;
  *   parallelism comes from Web Workers, each with its own wasm instance.
- * - `cpu`: the pure-JS reference backend, about 20× slower; the fallback when wasm cannot start.
+ * - `cpu`: the pure-JS reference backend, many times slower; the fallback when wasm cannot start.
  * - `tensorflow` / `tensorflow-gpu`: `@tensorflow/tfjs-node` / `@tensorflow/tfjs-node-gpu`, loaded by
  *   dynamic import only when asked for (their install downloads libtensorflow, so they are never a
  *   hard dependency).
  * - `webgpu`: `@tensorflow/tfjs-backend-webgpu`, loaded by dynamic import, where `navigator.gpu`
  *   exists.
  *
- * On wasm, matrix products run on OpenBLAS when it can be loaded (blas.ts: 6–8× XNNPACK's
- * speed on this machine's cores); `matmul: "backend"` or `RLVR_MATMUL=backend` keeps XNNPACK.
+ * On wasm, matrix products run on OpenBLAS when it can be loaded (blas.ts: several times
+ * XNNPACK's speed on the policy's shapes); `matmul: "backend"` or `RLVR_MATMUL=backend` keeps XNNPACK.
  * A decoding step's cached attention runs as one WebAssembly SIMD kernel
- * (model/cached_attention.ts); `attention: "backend"` or `RLVR_ATTENTION=backend` keeps tfjs ops.
+ * (simd_kernels.ts); `attention: "backend"` or `RLVR_ATTENTION=backend` keeps tfjs ops.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadOpenBlas, useOpenBlasMatMul } from "./blas.ts";
-import { ATTENTION_REVISION, useSimdAttention } from "./cached_attention.ts";
+import { ATTENTION_REVISION, useSimdAttention } from "./simd_kernels.ts";
 
 /** A backend {@link initBackend} can select. */
 export type BackendName = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu" | "webgpu";

@@ -1,4 +1,4 @@
-"""Executes a notebook headless for lib/notebook_runner.ts, keeping late outputs.
+"""Executes a notebook headless for notebook_runner.ts, keeping late outputs.
 
 Deno's Jupyter kernel sometimes publishes a cell's execute_result just after the cell's
 "idle" status (measured here: 4 of 60 one-line cells). nbclient stops reading a cell's messages

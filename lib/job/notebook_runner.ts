@@ -1,5 +1,5 @@
 /**
- * Runs notebooks headless with nbclient (lib/notebook_executor.py) and Deno's kernel, and reads back what they
+ * Runs notebooks headless with nbclient (notebook_executor.py) and Deno's kernel, and reads back what they
  * produced: error outputs, figures and timing. The notebook test and `deno task repro` both use it.
  *
  * @module
@@ -220,7 +220,7 @@ async function runOnce(path: string, options: RunNotebookOptions): Promise<Noteb
   await Deno.mkdir(outDir, { recursive: true });
   const name = path.split("/").pop()!.replace(/\.ipynb$/, "");
   const started = performance.now();
-  // lib/notebook_executor.py runs nbclient without allow-errors, so a failing cell fails on the
+  // notebook_executor.py runs nbclient without allow-errors, so a failing cell fails on the
   // kernel's execute_reply status (reliable) rather than on an error output, and it keeps the
   // outputs Deno's kernel publishes just after a cell's idle status, which nbconvert drops.
   const executedPath = `${outDir}/${name}.ipynb`;

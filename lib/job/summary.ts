@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ClaimRecord } from "../protocol/claims.ts";
+import type { ClaimRecord } from "../claims/verdict.ts";
 
 /** What the job adds to the notebooks' parts. */
 export type JobFacts = {

@@ -1,7 +1,8 @@
 /**
  * {@link GradientPool}: long-lived Web Workers, each with its own tfjs wasm instance, that
  * compute the gradient of a loss on shares of a batch in parallel. tfjs runs wasm
- * single-threaded under Deno; two workers on two idle cores gave 1.3–2.0× on training here.
+ * single-threaded under Deno, so workers on idle cores add throughput (the README's benchmark
+ * section has the figures).
  *
  * The loss lives in a module the workers import (a function cannot cross a worker boundary):
  * `export function myLoss(policy: Policy, input: T): tf.Scalar` with `T` structured-cloneable

@@ -2,8 +2,8 @@
  * Layers with hand-written gradients for the wasm backend.
  *
  * tfjs-wasm's default matmul gradient calls `matMul` with `transposeA`/`transposeB` set, which
- * takes a slow scalar path; transposing explicitly and then calling a plain matmul made a
- * training step about 3.7× faster here. The same holds for batched matmuls in attention. The
+ * takes a slow scalar path; transposing explicitly and then calling a plain matmul makes a
+ * training step several times faster. The same holds for batched matmuls in attention. The
  * layer norm and GELU gradients are written out too: one fused formula instead of the long
  * chain of small ops autodiff would record.
  *
@@ -19,11 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { currentMatMul } from "../engine/backend.ts";
 import { LINEAR_KERNEL } from "../engine/blas.ts";
-import {
-  GELU_ARG_KERNEL,
-  LAYER_NORM_KERNEL,
-  simdAttentionActive,
-} from "../engine/cached_attention.ts";
+import { GELU_ARG_KERNEL, LAYER_NORM_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
 
 // tf.customGrad passes the save function as the last argument; these aliases keep the casts
 // in one place.
@@ -248,7 +244,7 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Te
 const GELU_C = Math.sqrt(2 / Math.PI); // tanh approximation, GPT-2 / PyTorch approximate="tanh"
 const GELU_A = 0.044715;
 
-// ½(1 + tanh(u)) = σ(2u), and wasm's sigmoid is about 8× faster than its tanh; x·x·x is
+// ½(1 + tanh(u)) = σ(2u), and wasm's sigmoid is much faster than its tanh; x·x·x is
 // likewise much faster than pow(x, 3).
 /** 2u = 2c(x + a·x³): one SIMD kernel on wasm (the same bits as the ops, which run elsewhere). */
 function geluArgument(x: tf.Tensor): tf.Tensor {

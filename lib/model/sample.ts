@@ -4,10 +4,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { RolloutConfig } from "../config.ts";
+import type { ModelConfig, RolloutConfig } from "../config.ts";
 import type { Prng } from "../random.ts";
 import type { Policy } from "./policy.ts";
-import { KEEP_ROWS_KERNEL, simdAttentionActive } from "../engine/cached_attention.ts";
+import { KEEP_ROWS_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
 import { type LayerCache, outputLogits, reserveCache, trunkForward } from "./transformer.ts";
 
 /** One sampled continuation. */
@@ -146,6 +146,48 @@ function entropyOf(row: Float32Array): number {
   return h;
 }
 
+/** Throws unless every prompt has 1 to context − 1 ids, each in the vocabulary. */
+function checkPrompts(prompts: readonly (readonly number[])[], config: ModelConfig): void {
+  for (const [i, p] of prompts.entries()) {
+    if (p.length === 0 || p.length >= config.context) {
+      throw new RangeError(
+        `Cannot sample: prompt ${i} must have 1 to ${config.context - 1} tokens, got ${p.length}`,
+      );
+    }
+    const bad = p.find((id) => !Number.isInteger(id) || id < 0 || id >= config.vocabSize);
+    if (bad !== undefined) {
+      throw new RangeError(
+        `Cannot sample: prompt ${i} has an id outside [0, ${config.vocabSize - 1}], got ${bad}`,
+      );
+    }
+  }
+}
+
+/**
+ * The first `length` tokens of every prompt in one forward pass: the cache of those positions and
+ * the log-softmax `[B, V]` of the next token. The caller owns both.
+ */
+function prefillCache(
+  policy: Policy,
+  prompts: readonly (readonly number[])[],
+  length: number,
+): { cache: LayerCache[]; logSoftmax: tf.Tensor } {
+  const { config, params } = policy;
+  const B = prompts.length;
+  const prefill = new Int32Array(B * length);
+  prompts.forEach((p, b) => prefill.set(p.slice(0, length), b * length));
+  return tf.tidy(() => {
+    const tokens = tf.tensor2d(prefill, [B, length], "int32");
+    const { hidden, cache } = trunkForward(params, tokens, { config, withCache: true }); // [B·P, D]
+    const lastRows = tf.reshape(hidden, [B, length, config.width]);
+    const last = tf.reshape(
+      tf.slice(lastRows, [0, length - 1, 0], [B, 1, config.width]),
+      [B, config.width],
+    ); // [B, D]
+    return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, last as tf.Tensor2D)) }; // [B, V]
+  });
+}
+
 /**
  * Samples one continuation per prompt with a key/value cache. BOUNDARY: returns plain data;
  * every tensor it makes is freed before it returns.
@@ -192,19 +234,7 @@ export function sampleSequences(
     );
   }
   const streams: readonly Prng[] = Array.isArray(prng) ? prng : prompts.map(() => prng as Prng);
-  for (const [i, p] of prompts.entries()) {
-    if (p.length === 0 || p.length >= config.context) {
-      throw new RangeError(
-        `Cannot sample: prompt ${i} must have 1 to ${config.context - 1} tokens, got ${p.length}`,
-      );
-    }
-    const bad = p.find((id) => !Number.isInteger(id) || id < 0 || id >= config.vocabSize);
-    if (bad !== undefined) {
-      throw new RangeError(
-        `Cannot sample: prompt ${i} has an id outside [0, ${config.vocabSize - 1}], got ${bad}`,
-      );
-    }
-  }
+  checkPrompts(prompts, config);
   const results: SampledSequence[] = prompts.map(() => ({
     tokens: [],
     logProbs: [],
@@ -219,18 +249,7 @@ export function sampleSequences(
   const maxLimit = Math.max(...limit);
   const V = config.vocabSize;
 
-  const prefill = new Int32Array(B * minPrompt);
-  prompts.forEach((p, b) => prefill.set(p.slice(0, minPrompt), b * minPrompt));
-  let { cache, logSoftmax } = tf.tidy(() => {
-    const tokens = tf.tensor2d(prefill, [B, minPrompt], "int32");
-    const { hidden, cache } = trunkForward(params, tokens, { config, withCache: true }); // [B·P, D]
-    const lastRows = tf.reshape(hidden, [B, minPrompt, config.width]);
-    const last = tf.reshape(
-      tf.slice(lastRows, [0, minPrompt - 1, 0], [B, 1, config.width]),
-      [B, config.width],
-    ); // [B, D]
-    return { cache, logSoftmax: tf.logSoftmax(outputLogits(params, last as tf.Tensor2D)) }; // [B, V]
-  });
+  let { cache, logSoftmax } = prefillCache(policy, prompts, minPrompt);
   if (maxLimit > minPrompt && simdAttentionActive(config.width / config.heads)) {
     // Buffers for every position the run can write: the SIMD kernel then appends in place.
     const prefilled = cache;

@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../config.ts";
 import { assertShape } from "../_assert.ts";
-import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../engine/cached_attention.ts";
+import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
 import { batchMatMul, gelu, layerNorm, linear, matMul2d } from "./linear.ts";
 import type { TfTensor, TfTensor2D, TfTensor3D } from "./params.ts";
 
@@ -112,7 +112,7 @@ function attendFull(
  * broadcast multiply and a last-axis sum, then out[n, j] = Σ_p probs[p, n] · values[p, n, j]
  * as one depthwise convolution of the input `[1, 1, P, N]` with the filter `values`
  * `[1, P, N, d]` (channel multiplier d), which XNNPACK runs fast on wasm. On wasm with the SIMD
- * kernel turned on (cached_attention.ts), all of it, the split and scaling included, is one kernel
+ * kernel turned on (engine/simd_kernels.ts), all of it, the split and scaling included, is one kernel
  * call instead.
  */
 function attendStep(

@@ -18,6 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../_assert.ts";
 import type { Aggregation, ObjectiveConfig } from "../config.ts";
 import type { TfTensor2D } from "../model/params.ts";
+import { objectiveNeeds } from "./objective_needs.ts";
 
 /** A rank-0 tensor (a tfjs `Scalar`), named so public signatures can refer to it. */
 export type TfScalar = tf.Scalar;
@@ -277,9 +278,9 @@ function required(tensor: TfTensor2D | undefined, name: string, kind: string): T
 }
 
 /**
- * The full loss of one micro-batch for any objective: the one dispatch on `objective.kind` for
- * losses. L = agg(ℓ_pg) − c·agg(H), plus β·agg(k3) for GRPO and agg(ℓ_v) for PPO (PPO's KL is in
- * its reward, see advantage.ts). PSR, NSR, W-REINFORCE and REINFORCE keep no reference policy.
+ * The full loss of one micro-batch for any objective: L = agg(ℓ_pg) − c·agg(H), plus β·agg(k3)
+ * where the objective has a KL loss (GRPO) and agg(ℓ_v) where it trains a critic (PPO; its KL is
+ * in its reward, see advantage.ts), as {@link objectiveNeeds} says.
  * KERNEL: the caller owns the results (run it inside `tf.variableGrads` or `tf.tidy`).
  *
  * @param batch The micro-batch tensors (`refLogProbs` for GRPO; `values`, `oldValues`,
@@ -306,47 +307,24 @@ export function objectiveLoss(batch: ObjectiveBatch, objective: ObjectiveConfig)
   const entropy = aggregate(entropies, mask, { mode });
   const clipFraction = aggregate(pg.clippedBT, mask, { mode: "token-mean" });
   const base = tf.sub(policyTerm, tf.mul(entropyCoef, entropy)) as tf.Scalar;
+  const { klLossCoef, critic } = objectiveNeeds(objective);
+  const name = objective.kind.toUpperCase();
   const zero = tf.scalar(0);
-  switch (objective.kind) {
-    case "psr":
-    case "nsr":
-    case "w-reinforce":
-    case "reinforce":
-      return {
-        loss: base,
-        policyLoss: policyTerm,
-        entropy,
-        clipFraction,
-        kl: zero,
-        valueLoss: zero,
-      };
-    case "grpo": {
-      const refLogProbs = required(batch.refLogProbs, "refLogProbs", "GRPO");
-      const kl = aggregate(lowVarKl(batch.logProbs, refLogProbs), mask, { mode });
-      const loss = tf.add(base, tf.mul(objective.klCoef, kl)) as tf.Scalar;
-      return { loss, policyLoss: policyTerm, entropy, clipFraction, kl, valueLoss: zero };
-    }
-    case "ppo": {
-      const values = required(batch.values, "values", "PPO");
-      const oldValues = required(batch.oldValues, "oldValues", "PPO");
-      const returns = required(batch.returns, "returns", "PPO");
-      const v = valueLoss({ values, oldValues, returns }, { valueClip: objective.valueClip });
-      const valueTerm = aggregate(v.lossBT, mask, { mode });
-      const loss = tf.add(base, valueTerm) as tf.Scalar;
-      return {
-        loss,
-        policyLoss: policyTerm,
-        entropy,
-        clipFraction,
-        kl: zero,
-        valueLoss: valueTerm,
-      };
-    }
-    default: {
-      const unknown: never = objective;
-      throw new RangeError(
-        `Cannot compute the loss: unknown objective kind, got ${JSON.stringify(unknown)}`,
-      );
-    }
+  let loss = base;
+  let kl = zero;
+  let valueTerm = zero;
+  if (klLossCoef !== null) {
+    const refLogProbs = required(batch.refLogProbs, "refLogProbs", name);
+    kl = aggregate(lowVarKl(batch.logProbs, refLogProbs), mask, { mode });
+    loss = tf.add(loss, tf.mul(klLossCoef, kl)) as tf.Scalar;
   }
+  if (critic !== null) {
+    const values = required(batch.values, "values", name);
+    const oldValues = required(batch.oldValues, "oldValues", name);
+    const returns = required(batch.returns, "returns", name);
+    const v = valueLoss({ values, oldValues, returns }, { valueClip: critic.valueClip });
+    valueTerm = aggregate(v.lossBT, mask, { mode });
+    loss = tf.add(loss, valueTerm) as tf.Scalar;
+  }
+  return { loss, policyLoss: policyTerm, entropy, clipFraction, kl, valueLoss: valueTerm };
 }

@@ -1,9 +1,9 @@
 /**
- * The claims table that ends each notebook, from the records of protocol/claims.ts.
+ * The claims table that ends each notebook, from the records of the claims registry (lib/claims/).
  *
  * @module
  */
-import type { ClaimRecord, ClaimVerdict } from "../protocol/claims.ts";
+import type { ClaimRecord, ClaimVerdict } from "../claims/verdict.ts";
 import { type Table, table } from "./table.ts";
 
 const VERDICT_STYLE: Readonly<Record<ClaimVerdict, string>> = {

@@ -3,7 +3,7 @@
  *
  * This is the only file that imports Observable Plot. Mark builders follow Plot's own shape,
  * `(rows, options?) → marks`; {@link figure} renders marks with a DOM from linkedom into a
- * {@link Figure} (plain strings), {@link show} displays it inline in Jupyter and
+ * {@link Figure} (plain strings) that Jupyter displays inline as a cell's last expression, and
  * {@link saveFigure} writes `.svg` or `.png`.
  *
  * @module

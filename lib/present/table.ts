@@ -1,7 +1,7 @@
 /**
  * Tables for notebooks and reports: rows of plain data rendered once as HTML (what Jupyter and
  * the report show) and once as aligned text (what a terminal or `text/plain` shows), behind
- * `Symbol.for("Jupyter.display")` like `show()` in plot.ts.
+ * `Symbol.for("Jupyter.display")` like a `Figure` from figure.ts.
  *
  * @module
  */

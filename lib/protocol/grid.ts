@@ -13,7 +13,7 @@ import type { ExperimentConfig, MethodChanges, ProtocolConfig } from "../config.
 import { parseExperimentConfig } from "../config.ts";
 import type { ProtocolProblem, ProtocolTask, SamplingSetting } from "../eval/task.ts";
 import { type EvaluationRequest, evaluationSeed, type WorkItem } from "../schedule/work.ts";
-import { BASE_METHOD, PRIMARY_SETTING, TABLE_SETTING } from "./protocol_results.ts";
+import { BASE_METHOD, PRIMARY_SET, PRIMARY_SETTING, TABLE_SETTING } from "./protocol_results.ts";
 
 /**
  * Derives a method's config from the shared one: the objective keeps the shared common settings
@@ -59,7 +59,7 @@ export function methodConfig(
 export type GridProblems<P extends ProtocolProblem> = {
   /** The training pool. */
   readonly pool: readonly P[];
-  /** Each tier's evaluated problems. */
+  /** Each evaluated set's problems (the primary set first, when drawn; then the tiers). */
   readonly tiers: Readonly<Record<string, readonly P[]>>;
   /** Problems of the runs' greedy held-out evaluations during training. */
   readonly validation: readonly P[];
@@ -94,20 +94,26 @@ export function grid<P extends ProtocolProblem>(
   task: ProtocolTask<P>,
   problems: GridProblems<P>,
 ): Grid<P> {
-  const requests = evaluationRequests(protocol, task, problems.tiers);
-  const items: WorkItem<P>[] = protocol.seeds.map((seed) => ({
+  const requests = evaluationRequests(protocol, problems.tiers);
+  const items: WorkItem<P>[] = protocol.seeds.map((seed, i) => ({
     kind: "evaluate",
     label: `base-s${seed}`,
     method: BASE_METHOD,
     seed,
-    evaluations: requests(seed, { table: true }),
+    evaluations: [
+      ...requests(seed, { table: true }),
+      ...(i === 0 ? cooledBaseRequests(protocol, problems.tiers, seed) : []),
+    ],
   }));
+  const checkpointEvaluations = (seed: number) =>
+    checkpointRequests(protocol, tuned, problems.tiers, seed);
   const trainItem = (
     method: string,
     config: ExperimentConfig,
     seed: number,
     evaluations: EvaluationRequest<P>[],
     after?: string,
+    checkpoints?: ReturnType<typeof checkpointEvaluations>,
   ) =>
     items.push({
       kind: "train",
@@ -120,12 +126,14 @@ export function grid<P extends ProtocolProblem>(
       evaluations,
       after,
       afterSteps: after === undefined ? undefined : tuned.train.steps,
+      checkpointEvaluations: checkpoints,
     });
   const configs: Record<string, ExperimentConfig> = {};
   for (const [method, changes] of Object.entries(protocol.methods)) {
     configs[method] = methodConfig(tuned, changes, { name: method });
     for (const seed of protocol.seeds) {
-      trainItem(method, configs[method], seed, requests(seed, { table: true }));
+      const evaluations = requests(seed, { table: true });
+      trainItem(method, configs[method], seed, evaluations, undefined, checkpointEvaluations(seed));
     }
   }
   const { ablations } = protocol;
@@ -176,10 +184,86 @@ export function grid<P extends ProtocolProblem>(
   return { items, lambdaGroup, longGroup, miniGroup };
 }
 
-/** The evaluations of one seed: every tier at the primary setting, and at the table's if asked. */
+/**
+ * The cooled base's evaluations (seed `seed`): the primary set at each of `cooledBase`'s
+ * temperatures, top-p 1, n as the primary setting's; none when the protocol has no cooled base.
+ */
+function cooledBaseRequests<P extends ProtocolProblem>(
+  protocol: ProtocolConfig,
+  tiers: Readonly<Record<string, readonly P[]>>,
+  seed: number,
+): EvaluationRequest<P>[] {
+  const { cooledBase, samples } = protocol.evaluation;
+  return (cooledBase?.temperatures ?? []).map((temperature) => {
+    const settingName = cooledSetting(temperature);
+    return {
+      tier: PRIMARY_SET,
+      settingName,
+      setting: { samples, temperature, topP: 1 },
+      seed: evaluationSeed(seed, PRIMARY_SET, settingName),
+      problems: tiers[PRIMARY_SET],
+    };
+  });
+}
+
+/**
+ * The name of the cooled base's setting at a temperature.
+ *
+ * @param temperature The temperature.
+ * @returns E.g. `T=0.7` (one decimal more when needed: `T=0.65`).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([cooledSetting(0.7), cooledSetting(0.65)], ["T=0.7", "T=0.65"]);
+ * ```
+ */
+export function cooledSetting(temperature: number): string {
+  return `T=${temperature}`;
+}
+
+/** The setting name of checkpoint evaluations with n samples. */
+export function checkpointSetting(samples: number): string {
+  return `${PRIMARY_SETTING}, n=${samples}`;
+}
+
+/**
+ * A main run's checkpoint evaluations: the primary set at the primary setting with
+ * `checkpoints.samples`, at every multiple of `checkpoints.every` before the last step.
+ */
+function checkpointRequests<P extends ProtocolProblem>(
+  protocol: ProtocolConfig,
+  tuned: ExperimentConfig,
+  tiers: Readonly<Record<string, readonly P[]>>,
+  seed: number,
+): { steps: number[]; request: EvaluationRequest<P> } | undefined {
+  const wanted = protocol.evaluation.checkpoints;
+  if (wanted === undefined) return undefined;
+  const { steps, checkpointEvery } = tuned.train;
+  if (wanted.every % checkpointEvery !== 0) {
+    throw new RangeError(
+      `Cannot build the grid: evaluation.checkpoints.every must be a multiple of the runs' checkpointEvery ${checkpointEvery}, got ${wanted.every}`,
+    );
+  }
+  const settingName = checkpointSetting(wanted.samples);
+  const { temperature, topP } = protocol.evaluation;
+  return {
+    steps: Array.from(
+      { length: Math.ceil(steps / wanted.every) - 1 },
+      (_, i) => (i + 1) * wanted.every,
+    ),
+    request: {
+      tier: PRIMARY_SET,
+      settingName,
+      setting: { samples: wanted.samples, temperature, topP },
+      seed: evaluationSeed(seed, PRIMARY_SET, settingName),
+      problems: tiers[PRIMARY_SET],
+    },
+  };
+}
+
+/** The evaluations of one seed: every evaluated set at the primary setting, and at the table's if asked. */
 function evaluationRequests<P extends ProtocolProblem>(
   protocol: ProtocolConfig,
-  task: ProtocolTask<P>,
   tiers: Readonly<Record<string, readonly P[]>>,
 ): (
   seed: number,
@@ -209,7 +293,7 @@ function evaluationRequests<P extends ProtocolProblem>(
     problems: tiers[tier],
   });
   return (seed: number, options: { table: boolean; tiers?: readonly string[] }) => {
-    const names = options.tiers ?? task.tiers;
+    const names = options.tiers ?? Object.keys(tiers);
     const out: EvaluationRequest<P>[] = names.map((tier) =>
       request(seed, tier, PRIMARY_SETTING, primary)
     );

@@ -3,33 +3,14 @@
  * explanation says? The same protocol (run_protocol.ts: the pool rule, GRPO calibration, the
  * movement gate, the evaluation) runs on each of several bases of the same task, tokenizer and
  * architecture that differ in prior strength, with the study's seeds and methods and no
- * ablations (`data/prior_study.json`). Claims (rules fixed here, before any run; the verdict
- * rules of claims.ts; Pass@k with the three tiers pooled, k = n):
- *
- * - (a) NSR's large-k advantage over PSR grows with prior strength: (NSR − PSR)(k = n) on the
- *   strongest base minus on the weakest, greater than 0 (the bases' bootstraps are independent,
- *   so the difference's draws are differences of their draws).
- * - (b) On the strongest base NSR is not below the base at large k: NSR − Base at k = n,
- *   at-least with the 2 pp margin.
- * - (c) On the weakest base every method loses coverage (each method − Base at k = n, less) and
- *   NSR loses least (NSR − each other method at k = n, at-least with the margin).
- *
- * A claim is "not tested" when the movement gate fails on a base it reads.
+ * ablations (`data/prior_study.json`). The study's claims (a), (b) and (c) and their rules are
+ * in the claims registry (lib/claims/), judged from {@link PriorStudyResults}.
  *
  * @module
  */
 import { parsePriorStudyConfig, type PriorStudyConfig, type ProtocolConfig } from "../config.ts";
 import type { Interval } from "../eval/passk.ts";
-import { percentileInterval } from "../eval/compare.ts";
 import type { Progress } from "../progress.ts";
-import {
-  claimFromInterval,
-  claimNotJudged,
-  type ClaimRecord,
-  combineClaims,
-  PASS_AT_K_MARGIN,
-} from "./claims.ts";
-import { type MovementGate, movementGate } from "./paper_claims.ts";
 import { loadProfileFile } from "./protocol_file.ts";
 import {
   metricBootstrap,
@@ -127,8 +108,6 @@ export type StudyBase = {
   readonly dir: string;
   /** The protocol's results on it. */
   readonly results: ProtocolResults;
-  /** Its movement gate. */
-  readonly gate: MovementGate;
   /** Prior strength: the base's Pass@1 on tier A at T = 1.0 (mean over seeds). */
   readonly passAt1: number;
   /** The base's mean pass rate on the screened training candidates (the same problems for every base; each base's pool is those it passes by the pool rule). */
@@ -151,7 +130,7 @@ export type PriorStudyResults = {
  * @param study The study.
  * @param protocol The main protocol.
  * @param options Task, cache, workers, progress.
- * @returns Per base, its results, gate and prior strength.
+ * @returns Per base, its results and prior strength.
  */
 export async function runPriorStudy<P extends ProtocolProblem>(
   study: PriorStudyConfig,
@@ -187,11 +166,15 @@ export async function runPriorStudy<P extends ProtocolProblem>(
       resamples: 0,
     }).estimates[BASE_METHOD][0];
     const rates = results.pool.passRates;
+    if (rates.length === 0) {
+      throw new RangeError(
+        `Cannot run the prior-strength study: it compares bases by their pass rate on the screened candidates, got an unscreened pool (pool.minPassRate 0)`,
+      );
+    }
     bases.push({
       name: base.name,
       dir,
       results,
-      gate: movementGate(results),
       passAt1,
       trainPassRate: rates.reduce((a, r) => a + r, 0) / rates.length,
     });
@@ -239,13 +222,25 @@ export type PriorStudyRow = Interval & {
   readonly quantity: string;
 };
 
-function differenceAt(results: ProtocolResults, a: string, b: string, k: number): Interval {
+/**
+ * Pass@k of x − y at k with a base's tiers pooled (95% interval, bootstrap over problems paired
+ * across the two methods, and seeds).
+ *
+ * @param results A base's results.
+ * @param pair The methods x and y, and k.
+ * @returns The difference with its interval.
+ */
+export function pooledDifference(
+  results: ProtocolResults,
+  pair: { readonly x: string; readonly y: string; readonly k: number },
+): Interval {
+  const { x, y, k } = pair;
   const boot = passAtKBootstrap(poolTiers(results), {
     setting: PRIMARY_SETTING,
     tier: POOLED_TIER,
-    methods: [a, b],
+    methods: [x, y],
   });
-  return passAtKStatistic(boot, (p) => p(a, k) - p(b, k));
+  return passAtKStatistic(boot, (p) => p(x, k) - p(y, k));
 }
 
 /**
@@ -259,9 +254,18 @@ export function priorStudyRows(study: PriorStudyResults): PriorStudyRow[] {
   return study.bases.flatMap((base) => {
     const k = base.results.protocol.evaluation.samples;
     return [
-      { quantity: `NSR − PSR at k=${k}`, ...differenceAt(base.results, "NSR", "PSR", k) },
-      { quantity: `NSR − Base at k=${k}`, ...differenceAt(base.results, "NSR", BASE_METHOD, k) },
-      { quantity: "NSR − Base at k=1", ...differenceAt(base.results, "NSR", BASE_METHOD, 1) },
+      {
+        quantity: `NSR − PSR at k=${k}`,
+        ...pooledDifference(base.results, { x: "NSR", y: "PSR", k }),
+      },
+      {
+        quantity: `NSR − Base at k=${k}`,
+        ...pooledDifference(base.results, { x: "NSR", y: BASE_METHOD, k }),
+      },
+      {
+        quantity: "NSR − Base at k=1",
+        ...pooledDifference(base.results, { x: "NSR", y: BASE_METHOD, k: 1 }),
+      },
     ].map((row) => ({ ...row, base: base.name, prior: base.passAt1 }));
   });
 }
@@ -290,119 +294,4 @@ export function priorEntropyRows(study: PriorStudyResults): PriorStudyRow[] {
       ...metricStatistic(boot, (v) => v(method, "greedyEntropy")),
     }));
   });
-}
-
-/**
- * Tests the study's claims (a), (b) and (c) of the module doc.
- *
- * @param study The study's results.
- * @returns Three records.
- */
-export function priorStudyClaims(study: PriorStudyResults): ClaimRecord[] {
-  const bases = study.bases;
-  const weakest = bases[0];
-  const strongest = bases[bases.length - 1];
-  const k = weakest.results.protocol.evaluation.samples;
-  const gated = (
-    used: readonly StudyBase[],
-    id: string,
-    claim: string,
-    judge: () => ClaimRecord,
-  ) => {
-    const failed = used.filter((b) => !b.gate.passed);
-    return failed.length > 0
-      ? claimNotJudged("not tested", {
-        id,
-        claim,
-        reason: failed.map((b) =>
-          `${b.name}: the policies did not move enough (${b.gate.evidence})`
-        ).join("; "),
-      })
-      : judge();
-  };
-  const a = gated(
-    [weakest, strongest],
-    "a",
-    `NSR's Pass@${k} advantage over PSR grows with prior strength`,
-    () => {
-      const boots = [weakest, strongest].map((b) =>
-        passAtKBootstrap(poolTiers(b.results), {
-          setting: PRIMARY_SETTING,
-          tier: POOLED_TIER,
-          methods: ["NSR", "PSR"],
-        })
-      );
-      const j = boots[0].ks.indexOf(k);
-      const gap = (boot: typeof boots[0], b: number | null) =>
-        b === null
-          ? boot.estimates.NSR[j] - boot.estimates.PSR[j]
-          : boot.draws.NSR[j][b] - boot.draws.PSR[j][b];
-      const estimate = gap(boots[1], null) - gap(boots[0], null);
-      const draws = Array.from(
-        { length: boots[0].resamples },
-        (_, b) => gap(boots[1], b) - gap(boots[0], b),
-      );
-      const interval = { estimate, ...percentileInterval(draws, estimate, boots[0].confidence) };
-      const per = [weakest, strongest].map((b, i) =>
-        `${b.name} ${(100 * gap(boots[i], null)).toFixed(1)} pp`
-      ).join(", ");
-      const record = claimFromInterval(interval, {
-        id: "a",
-        claim: `NSR's Pass@${k} advantage over PSR grows with prior strength`,
-        relation: "greater",
-        label: `(NSR − PSR at k=${k}) on ${strongest.name} − on ${weakest.name}`,
-        unit: "percent",
-      });
-      return { ...record, evidence: `${record.evidence}; NSR − PSR: ${per}` };
-    },
-  );
-  const b = gated(
-    [strongest],
-    "b",
-    `On the strongest base NSR's Pass@${k} is not below the base's`,
-    () =>
-      claimFromInterval(differenceAt(strongest.results, "NSR", BASE_METHOD, k), {
-        id: "b",
-        claim: `On the strongest base NSR's Pass@${k} is not below the base's`,
-        relation: "at-least",
-        margin: PASS_AT_K_MARGIN,
-        label: `${strongest.name}: NSR − Base at k=${k}`,
-        unit: "percent",
-      }),
-  );
-  const c = gated(
-    [weakest],
-    "c",
-    `On the weakest base every method loses Pass@${k} and NSR loses least`,
-    () => {
-      const others = study.study.methods.filter((m) => m !== "NSR");
-      return combineClaims([
-        ...study.study.methods.map((m) =>
-          claimFromInterval(differenceAt(weakest.results, m, BASE_METHOD, k), {
-            id: `c/${m}<Base`,
-            claim: "",
-            relation: "less",
-            label: `${m} − Base at k=${k}`,
-            unit: "percent",
-          })
-        ),
-        ...others.map((m) =>
-          claimFromInterval(differenceAt(weakest.results, "NSR", m, k), {
-            id: `c/NSR≥${m}`,
-            claim: "",
-            relation: "at-least",
-            margin: PASS_AT_K_MARGIN,
-            label: `NSR − ${m} at k=${k}`,
-            unit: "percent",
-          })
-        ),
-      ], {
-        id: "c",
-        claim:
-          `On the weakest base (${weakest.name}) every method loses Pass@${k} and NSR loses least`,
-        rule: "all",
-      });
-    },
-  );
-  return [a, b, c];
 }

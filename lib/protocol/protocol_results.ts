@@ -6,10 +6,13 @@
  * @module
  */
 import type { ProtocolConfig } from "../config.ts";
-import type { PolicyEvaluation, RunRecord } from "../schedule/work.ts";
+import type { CheckpointEvaluation, PolicyEvaluation, RunRecord } from "../schedule/work.ts";
+import type { MatchedMovement } from "./baselines.ts";
 
 /** Name of the base model among the methods. */
 export const BASE_METHOD = "Base";
+/** Name of the primary held-out set among the evaluated sets (when the protocol draws one). */
+export const PRIMARY_SET = "primary";
 /** Name of the primary evaluation setting. */
 export const PRIMARY_SETTING = "T=1.0";
 /** Name of the paper's evaluation setting (the Table-1-style table). */
@@ -52,18 +55,20 @@ export type Calibration = {
 
 /** The training pool. */
 export type TrainingPool = {
-  /** Problems screened. */
+  /** Candidate problems. */
   readonly candidates: number;
-  /** Samples per screened problem. */
+  /** `minPassRate`: screened by the base's pass rate; `none`: every candidate (no screening). */
+  readonly filter: "minPassRate" | "none";
+  /** Samples per screened problem (0 when not screened). */
   readonly samples: number;
-  /** The threshold. */
+  /** The threshold (0 when not screened). */
   readonly minPassRate: number;
   /** Ids of the pool's problems, in split order. */
   readonly problemIds: readonly string[];
-  /** The base's estimated pass rate of every screened problem, in split order. */
+  /** The base's estimated pass rate of every screened problem, in split order (none if unscreened). */
   readonly passRates: readonly number[];
-  /** Mean estimated pass rate of the pool. */
-  readonly meanPassRate: number;
+  /** Mean estimated pass rate of the pool (null when not screened). */
+  readonly meanPassRate: number | null;
 };
 
 /** Method names by the part of the protocol they belong to. */
@@ -96,10 +101,25 @@ export type ProtocolResults = {
   readonly evaluations: Readonly<
     Record<string, Readonly<Record<string, Readonly<Record<string, readonly PolicyEvaluation[]>>>>>
   >;
+  /**
+   * Checkpoint evaluations of the main grid on the primary set (`evaluation.checkpoints`):
+   * method → one list per seed, in seed order, each in step order (empty without them).
+   */
+  readonly checkpoints: Readonly<Record<string, readonly (readonly CheckpointEvaluation[])[]>>;
+  /** The checkpoints at matched movement, with their full-n evaluations (with `checkpoints`). */
+  readonly matchedMovement?: MatchedMovementResults;
   /** Core-seconds of each kind of work (as first computed, cached results included). */
   readonly seconds: {
     readonly screening: number;
     readonly training: number;
     readonly evaluation: number;
   };
+};
+
+/** Matched movement with the full-n evaluations of the picked checkpoints. */
+export type MatchedMovementResults = MatchedMovement & {
+  /** Method → per seed: the primary-set evaluation at the picked step (full n). */
+  readonly evaluations: Readonly<Record<string, readonly CheckpointEvaluation[]>>;
+  /** Core-seconds of this phase's evaluations (as first computed). */
+  readonly seconds: number;
 };

@@ -10,7 +10,8 @@
  * 3. **The grid** (grid.ts): every method × seed trains at that rate and its final policy is
  *    evaluated on every tier; ablations vary λ, the steps and the mini-batches.
  * 4. **The results** ({@link ProtocolResults}): runs and evaluations, in seed order per method;
- *    the statistics and the claims judge them.
+ *    the statistics and the claims judge them. With checkpoint evaluations, the checkpoints at
+ *    matched movement are picked and evaluated at full n (matched_phase.ts).
  *
  * The work runs on a {@link Scheduler} (one worker per core, longest first); every run and
  * evaluation is cached, so a re-run redoes only what changed.
@@ -23,10 +24,23 @@ import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import type { Progress } from "../progress.ts";
 import { estimatedSeconds, estimatedStepSeconds, Scheduler } from "../schedule/scheduler.ts";
-import type { PolicyEvaluation, RunRecord, WorkItem, WorkResult } from "../schedule/work.ts";
+import type {
+  CheckpointEvaluation,
+  PolicyEvaluation,
+  RunRecord,
+  WorkItem,
+  WorkResult,
+} from "../schedule/work.ts";
 import { calibrate } from "./calibration.ts";
 import { grid, type GridProblems } from "./grid.ts";
-import { BASE_METHOD, type ProtocolResults } from "./protocol_results.ts";
+import { matchedMovementPhase } from "./matched_phase.ts";
+import {
+  BASE_METHOD,
+  PRIMARY_SET,
+  PRIMARY_SETTING,
+  type ProtocolResults,
+} from "./protocol_results.ts";
+import { deriveSeed, randomInt, seededPrng } from "../random.ts";
 import { screenPool } from "./training_pool.ts";
 
 /** Options of {@link runProtocol}. */
@@ -101,8 +115,15 @@ export async function runProtocol<P extends ProtocolProblem>(
   const main = grid(protocol, tuned, task, problems);
   const trained = await scheduler.run("main", main.items.filter((i) => i.kind !== "evaluate"));
 
-  // 4. The results.
+  // 4. The results, and the checkpoints at matched movement (when checkpoints are evaluated).
   const collected = collect([...calibrated.beside, ...trained]);
+  const matched = protocol.evaluation.checkpoints === undefined
+    ? undefined
+    : await matchedMovementPhase(scheduler, protocol, tiers[PRIMARY_SET], {
+      runs: collected.runs,
+      evaluations: collected.evaluations[PRIMARY_SETTING][PRIMARY_SET],
+      checkpoints: collected.checkpoints,
+    });
   return {
     protocol: { ...protocol },
     baseId: base.fingerprint,
@@ -116,10 +137,12 @@ export async function runProtocol<P extends ProtocolProblem>(
     },
     runs: collected.runs,
     evaluations: collected.evaluations,
+    checkpoints: collected.checkpoints,
+    ...(matched === undefined ? {} : { matchedMovement: matched }),
     seconds: {
       screening: screened.seconds,
       training: calibrated.trainingSeconds + collected.trainingSeconds,
-      evaluation: collected.evaluationSeconds,
+      evaluation: collected.evaluationSeconds + (matched?.seconds ?? 0),
     },
   };
 }
@@ -160,10 +183,47 @@ async function protocolProblems<P extends ProtocolProblem>(
     );
   }
   const firstTier = await task.loadProblems(task.tiers[0]);
+  const { primary, rest } = drawPrimary(protocol, train);
   return {
-    candidates: train.slice(0, pool.candidates),
-    tiers,
+    candidates: rest.slice(0, pool.candidates),
+    tiers: primary === undefined ? tiers : { [PRIMARY_SET]: primary, ...tiers },
     validation: firstTier.slice(-evaluation.validationProblems),
+  };
+}
+
+/**
+ * The primary held-out set (a seeded draw from the train split, in split order) and the train
+ * problems left for the pool.
+ */
+function drawPrimary<P extends ProtocolProblem>(
+  protocol: ProtocolConfig,
+  train: readonly P[],
+): { primary?: P[]; rest: readonly P[] } {
+  const { primary, cooledBase, checkpoints } = protocol.evaluation;
+  if (primary === undefined) {
+    const needs = cooledBase ? "cooledBase" : checkpoints ? "checkpoints" : undefined;
+    if (needs !== undefined) {
+      throw new RangeError(
+        `Cannot run the protocol: evaluation.${needs} needs evaluation.primary, got none`,
+      );
+    }
+    return { rest: train };
+  }
+  if (primary.problems + protocol.pool.candidates > train.length) {
+    throw new RangeError(
+      `Cannot run the protocol: evaluation.primary.problems + pool.candidates must be <= the ${train.length} train problems, got ${primary.problems} + ${protocol.pool.candidates}`,
+    );
+  }
+  const prng = seededPrng(deriveSeed(primary.seed, "primary-set"));
+  const order = train.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = randomInt(prng, i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const chosen = new Set(order.slice(0, primary.problems));
+  return {
+    primary: train.filter((_, i) => chosen.has(i)),
+    rest: train.filter((_, i) => !chosen.has(i)),
   };
 }
 
@@ -174,11 +234,13 @@ const sumEstimates = (items: readonly WorkItem[]): number =>
 function collect(results: readonly WorkResult[]): {
   runs: Record<string, RunRecord[]>;
   evaluations: Record<string, Record<string, Record<string, PolicyEvaluation[]>>>;
+  checkpoints: Record<string, CheckpointEvaluation[][]>;
   trainingSeconds: number;
   evaluationSeconds: number;
 } {
   const runs: Record<string, RunRecord[]> = {};
   const evaluations: Record<string, Record<string, Record<string, PolicyEvaluation[]>>> = {};
+  const checkpoints: Record<string, CheckpointEvaluation[][]> = {};
   let trainingSeconds = 0;
   let evaluationSeconds = 0;
   const ordered = [...results].sort((a, b) =>
@@ -190,11 +252,14 @@ function collect(results: readonly WorkResult[]): {
       (runs[result.method] ??= []).push(result.run);
       trainingSeconds += result.run.steps.reduce((s, m) => s + m.seconds.total, 0);
     }
+    if (result.checkpoints.length > 0) {
+      (checkpoints[result.method] ??= []).push([...result.checkpoints]);
+    }
+    for (const e of [...result.evaluations, ...result.checkpoints]) evaluationSeconds += e.seconds;
     for (const e of result.evaluations) {
-      evaluationSeconds += e.seconds;
       ((evaluations[e.settingName] ??= {})[e.tier] ??= {})[result.method] ??= [];
       evaluations[e.settingName][e.tier][result.method].push(e);
     }
   }
-  return { runs, evaluations, trainingSeconds, evaluationSeconds };
+  return { runs, evaluations, checkpoints, trainingSeconds, evaluationSeconds };
 }

@@ -6,7 +6,6 @@
  * @module
  */
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
-import type { ClaimRecord } from "./claims.ts";
 import { movementRows } from "./protocol_rows.ts";
 import type { ProtocolResults } from "./protocol_results.ts";
 
@@ -38,7 +37,7 @@ export type ProtocolSummary = {
   /** Held-out problems per tier. */
   problemsPerTier: Record<string, number>;
   /** The training pool: size and the base's mean pass rate on it. */
-  pool: { problems: number; meanPassRate: number; correctRatioAtStep1: number };
+  pool: { problems: number; meanPassRate: number | null; correctRatioAtStep1: number };
   /**
    * Positive share of W-REINFORCE's gradient mass, λr / (λr + 1 − r) at its training correct
    * ratio r, over its first 5 and last 10 steps (null without a W-REINFORCE run).
@@ -113,7 +112,8 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
  * Writes one notebook's part of the summary (atomically), for `deno task repro` to merge.
  *
  * @param path The file, e.g. `../out/summary/full/02.json` (`deno task repro` merges a profile's parts).
- * @param part What the notebook contributes: `claims`, and any summary fields.
+ * @param part What the notebook contributes: `claims` (the claims registry's records), and any
+ *   summary fields.
  * @returns Resolves when written.
  * @example
  * ```ts
@@ -125,7 +125,7 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
  */
 export async function writeSummaryPart(
   path: string,
-  part: { claims?: readonly ClaimRecord[] } & Record<string, unknown>,
+  part: Readonly<Record<string, unknown>>,
 ): Promise<void> {
   await Deno.mkdir(path.replace(/\/[^/]*$/, "") || ".", { recursive: true });
   await writeTextFileAtomic(path, JSON.stringify(part, null, 2) + "\n");

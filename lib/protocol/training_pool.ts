@@ -1,8 +1,9 @@
 /**
  * Phase 1 of the protocol, the training pool: the base samples `pool.samples` responses (T = 1)
- * to each of the first `pool.candidates` train-split problems; problems it solves with a rate of
- * at least `pool.minPassRate` form the pool. Problems a group gets all wrong still occur (NSR
- * learns from them).
+ * to each of the first `pool.candidates` train-split problems (after the primary held-out set is
+ * drawn out); problems it solves with a rate of at least `pool.minPassRate` form the pool. With
+ * `minPassRate` 0 nothing is screened: the pool is every candidate, the distribution the primary
+ * set is drawn from. Problems a group gets all wrong still occur (NSR learns from them).
  *
  * @module
  */
@@ -42,6 +43,18 @@ export async function screenPool<P extends ProtocolProblem>(
   later: LaterWork,
 ): Promise<PoolPhase<P>> {
   const { samples, seed, minPassRate } = protocol.pool;
+  if (minPassRate === 0) {
+    const pool = {
+      candidates: candidates.length,
+      filter: "none" as const,
+      samples: 0,
+      minPassRate: 0,
+      problemIds: candidates.map((p) => p.id),
+      passRates: [],
+      meanPassRate: null,
+    };
+    return { pool, problems: candidates, seconds: 0 };
+  }
   const setting: SamplingSetting = { samples, temperature: 1, topP: 1 };
   // Fixed chunks, whatever the number of workers: a problem's samples depend on its chunk.
   const items: WorkItem<P>[] = Array.from(
@@ -72,6 +85,7 @@ export async function screenPool<P extends ProtocolProblem>(
   return {
     pool: {
       candidates: candidates.length,
+      filter: "minPassRate",
       samples,
       minPassRate,
       problemIds: problems.map((p) => p.id),

@@ -12,6 +12,7 @@ import { cached } from "../_io/cache.ts";
 import { codeFingerprint } from "../_io/code_fingerprint.ts";
 import type { ExperimentConfig } from "../config.ts";
 import { kernelCacheKey } from "../engine/backend.ts";
+import { loadCheckpoint } from "../model/checkpoint.ts";
 import { Policy } from "../model/policy.ts";
 import { policyFingerprint } from "../model/policy_fingerprint.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
@@ -25,7 +26,7 @@ import type {
   SamplingSetting,
 } from "../eval/task.ts";
 
-/** One evaluation a item performs: a policy on a tier's problems under a setting. */
+/** One evaluation an item performs: a policy on a tier's problems under a setting. */
 export type EvaluationRequest<P extends ProtocolProblem = ProtocolProblem> = {
   /** The tier's name. */
   readonly tier: string;
@@ -72,7 +73,7 @@ export type WorkItem<P extends ProtocolProblem = ProtocolProblem> =
     readonly evalProblems: readonly P[];
     readonly evaluations: readonly EvaluationRequest<P>[];
     /**
-     * The label of a item whose run this one continues (the same config with fewer steps): it
+     * The label of an item whose run this one continues (the same config with fewer steps): it
      * runs after that item, from its last checkpoint.
      */
     readonly after?: string;
@@ -80,14 +81,21 @@ export type WorkItem<P extends ProtocolProblem = ProtocolProblem> =
     readonly afterSteps?: number;
     /** The run directory to continue (set from the `after` item's result when it is run). */
     readonly continueFrom?: string;
+    /** Checkpoints to evaluate, by step, each with the same request (none if left out). */
+    readonly checkpointEvaluations?: {
+      readonly steps: readonly number[];
+      readonly request: EvaluationRequest<P>;
+    };
   }
   | {
-    /** Evaluate the base itself. */
+    /** Evaluate the base itself, or a run's checkpoint. */
     readonly kind: "evaluate";
     readonly label: string;
     readonly method: string;
     readonly seed: number;
     readonly evaluations: readonly EvaluationRequest<P>[];
+    /** The checkpoint to evaluate (a run directory and a step); the base when left out. */
+    readonly checkpoint?: { readonly dir: string; readonly step: number };
   };
 
 /** A training run as the protocol keeps it. */
@@ -106,7 +114,13 @@ export type RunRecord = {
   readonly evals: readonly EvalMetrics[];
 };
 
-/** What a item returns. */
+/** An evaluation of a run's checkpoint. */
+export type CheckpointEvaluation = PolicyEvaluation & {
+  /** The step the checkpoint was saved at. */
+  readonly step: number;
+};
+
+/** What an item returns. */
 export type WorkResult =
   | {
     readonly kind: "screen";
@@ -122,9 +136,11 @@ export type WorkResult =
     /** The run (null for the base). */
     readonly run: RunRecord | null;
     readonly evaluations: readonly PolicyEvaluation[];
+    /** Evaluations of the run's checkpoints, in step order (empty for the base). */
+    readonly checkpoints: readonly CheckpointEvaluation[];
   };
 
-/** Progress of a item: what it is doing now. */
+/** Progress of an item: what it is doing now. */
 export type WorkProgress = {
   /** The item's label. */
   readonly label: string;
@@ -278,8 +294,19 @@ export async function runWork<P extends ProtocolProblem>(
       };
     }
     case "evaluate": {
-      const evaluations = await evaluate(base.policy, item.evaluations, context, item.label);
-      return { ...pick(item), run: null, evaluations };
+      if (item.checkpoint === undefined) {
+        const evaluations = await evaluate(base.policy, item.evaluations, context, item.label);
+        return { ...pick(item), run: null, evaluations, checkpoints: [] };
+      }
+      const { dir, step } = item.checkpoint;
+      using policy = await loadCheckpointPolicy(dir, step);
+      const evaluations = await evaluate(policy, item.evaluations, context, item.label);
+      return {
+        ...pick(item),
+        run: null,
+        evaluations: [],
+        checkpoints: evaluations.map((e) => ({ ...e, step })),
+      };
     }
     case "train": {
       const { config, problems, evalProblems } = item;
@@ -321,13 +348,37 @@ export async function runWork<P extends ProtocolProblem>(
         steps,
         evals,
       };
-      return { ...pick(item), run, evaluations };
+      const checkpoints = await evaluateCheckpoints(dir, item, context);
+      return { ...pick(item), run, evaluations, checkpoints };
     }
     default: {
       const unknown: never = item;
       throw new RangeError(`Cannot run a work item: unknown kind, got ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** Evaluates the checkpoints a train item asks for, from its run directory. */
+async function evaluateCheckpoints<P extends ProtocolProblem>(
+  dir: string,
+  item: Extract<WorkItem<P>, { kind: "train" }>,
+  context: WorkContext<P>,
+): Promise<CheckpointEvaluation[]> {
+  const out: CheckpointEvaluation[] = [];
+  const wanted = item.checkpointEvaluations;
+  for (const step of wanted?.steps ?? []) {
+    using policy = await loadCheckpointPolicy(dir, step);
+    const label = `${item.label}@${step}`;
+    const [evaluation] = await evaluate(policy, [wanted!.request], context, label);
+    out.push({ ...evaluation, step });
+  }
+  return out;
+}
+
+/** The policy of a run's checkpoint at a step (the caller disposes it). */
+async function loadCheckpointPolicy(dir: string, step: number): Promise<Policy> {
+  const name = `step-${String(step).padStart(6, "0")}`;
+  return (await loadCheckpoint(`${dir}/checkpoints/${name}/policy`)).policy;
 }
 
 type WorkIdentity = { kind: "train" | "evaluate"; label: string; method: string; seed: number };

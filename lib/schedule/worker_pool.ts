@@ -120,7 +120,7 @@ export class WorkerPool<P extends ProtocolProblem> {
   }
 
   /**
-   * Runs a item on the next free worker (or in this thread).
+   * Runs an item on the next free worker (or in this thread).
    *
    * @param item The item.
    * @param onProgress Called as it advances.

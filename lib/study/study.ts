@@ -12,7 +12,7 @@
 import type { ProtocolConfig } from "../config.ts";
 import { type BackendInfo, initBackend } from "../engine/backend.ts";
 import { progressReporter } from "../progress.ts";
-import type { ClaimRecord } from "../protocol/claims.ts";
+import type { ClaimRecord } from "../claims/verdict.ts";
 import { type Profile, readProfile } from "../protocol/profile.ts";
 import { loadProtocol } from "../protocol/protocol_file.ts";
 import type { ProtocolResults } from "../protocol/protocol_results.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, type AdamWState, clipByGlobalNorm } from "../objective/adamw.ts";
+import { AdamW, type AdamWState, clipByGlobalNorm } from "./adamw.ts";
 import { decodeSafetensors, encodeSafetensors } from "../model/checkpoint.ts";
 import type { GradientPool } from "../model/gradient_pool.ts";
 import { type NextTokenNllInput, sequenceLogProbs } from "../model/log_probs.ts";

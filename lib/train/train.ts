@@ -10,7 +10,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { ExperimentConfig } from "../config.ts";
+import type { ExperimentConfig, TrainConfig } from "../config.ts";
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import {
   appendTrainRecord,
@@ -18,6 +18,7 @@ import {
   formatTrainLog,
   rolloutStats,
   type StepMetrics,
+  type TrainRecord,
 } from "./metrics.ts";
 import { Policy } from "../model/policy.ts";
 import { charTokenizerAlphabet, type Tokenizer } from "../model/tokenizer.ts";
@@ -27,10 +28,12 @@ import { writeMetricsCsv } from "./metrics_csv.ts";
 import { checkedReward, type RewardParams } from "./checked_reward.ts";
 import { readJsonFile } from "../_io/read_json_file.ts";
 import {
+  type LoadedTrainCheckpoint,
   loadTrainCheckpoint,
   saveTrainCheckpoint,
   type SkippedCheckpoint,
 } from "./train_checkpoint.ts";
+import { objectiveNeeds } from "../objective/objective_needs.ts";
 import { PolicyOptimizer, trainStep } from "./train_step.ts";
 import { mathReward } from "../verifier/verify.ts";
 
@@ -241,6 +244,86 @@ export async function train<P extends TrainProblem>(
   const { policy: initial, tokenizer, problems, evalProblems = [], outDir, onStep, signal } =
     options;
   const reward: Reward<P> = checkedReward(options.reward ?? MATH_REWARD);
+  checkTrainInputs(config, initial, problems);
+  const { policy, log, start, resumed } = await resumeOrCopy(config, options);
+  let optimizer: PolicyOptimizer;
+  try {
+    optimizer = new PolicyOptimizer(policy, config);
+  } catch (error) {
+    policy.dispose();
+    throw error;
+  }
+  try {
+    if (resumed !== null) {
+      optimizer.actor.load(resumed.checkpoint.actor);
+      if (resumed.checkpoint.critic !== null) optimizer.critic?.load(resumed.checkpoint.critic);
+    }
+    const files = await openRunFiles(outDir, config, {
+      policy,
+      optimizer,
+      log,
+      saved: start,
+      tokenizerAlphabet: charTokenizerAlphabet(tokenizer),
+    });
+    const context = { config, tokenizer, reward, initial, problems, evalProblems, files };
+    if (start === 0 && evalProblems.length > 0) {
+      const evaluation = await evaluateGreedy(policy, evalProblems, 0, context);
+      log.evals.push(evaluation);
+      await files.append({ kind: "eval", metrics: evaluation });
+    }
+    for (let step = start + 1; step <= config.train.steps && !signal?.aborted; step++) {
+      const { metrics, evaluation } = await rlStep(policy, step, { ...context, optimizer });
+      log.steps.push(metrics);
+      if (evaluation !== undefined) log.evals.push(evaluation);
+      if (isCheckpointStep(step, config.train)) {
+        const before = performance.now();
+        await files.save(step);
+        metrics.seconds.checkpoint = (performance.now() - before) / 1000;
+        metrics.seconds.total += metrics.seconds.checkpoint;
+      }
+      await files.append(
+        { kind: "step", metrics },
+        ...(evaluation === undefined ? [] : [{ kind: "eval" as const, metrics: evaluation }]),
+      );
+      onStep?.(metrics, evaluation);
+      // A stop (abort) checkpoints the step it finished, so resuming loses nothing.
+      if (signal?.aborted) {
+        if (files.saved() < step) await files.save(step);
+        break;
+      }
+    }
+  } catch (error) {
+    policy.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  return { policy, steps: log.steps, evals: log.evals };
+}
+
+/** Steps that save a checkpoint: every `checkpointEvery` steps and the last. */
+function isCheckpointStep(step: number, train: TrainConfig): boolean {
+  return step % train.checkpointEvery === 0 || step === train.steps;
+}
+
+/** Steps that evaluate the held-out problems: every `evalEvery` steps and the last. */
+function isEvalStep(step: number, train: TrainConfig): boolean {
+  return step % train.evalEvery === 0 || step === train.steps;
+}
+
+/**
+ * Steps that log the KL to the initial policy: the first and every `evalEvery` steps; not "the
+ * last step", so that a longer run logs the same numbers as the shorter one it continues.
+ */
+function isKlStep(step: number, train: TrainConfig): boolean {
+  return step === 1 || step % train.evalEvery === 0;
+}
+
+function checkTrainInputs(
+  config: ExperimentConfig,
+  initial: Policy,
+  problems: readonly TrainProblem[],
+): void {
   if (problems.length === 0) {
     throw new RangeError(`Cannot train: problems is empty, got 0 problems`);
   }
@@ -256,183 +339,215 @@ export async function train<P extends TrainProblem>(
       } for a policy of ${JSON.stringify(initial.config)}`,
     );
   }
-  const { train: trainConfig, rollout: rolloutConfig, objective } = config;
-  const groupSize = rolloutConfig.samplesPerPrompt;
+}
 
-  let policy: Policy;
-  let steps: StepMetrics[] = [];
-  let evals: EvalMetrics[] = [];
-  let start = 0;
+/** The log of a run so far: every step's metrics and every evaluation. */
+type TrainLog = { steps: StepMetrics[]; evals: EvalMetrics[] };
+
+/**
+ * Where a run starts: the checkpoint in `outDir` of the same config (only `train.steps` may
+ * differ), or a copy of the initial policy at step 0. The caller owns the returned policy.
+ */
+async function resumeOrCopy<P extends TrainProblem>(
+  config: ExperimentConfig,
+  options: TrainOptions<P>,
+): Promise<
+  { policy: Policy; log: TrainLog; start: number; resumed: LoadedTrainCheckpoint | null }
+> {
+  const { policy: initial, outDir } = options;
   const resumed = outDir === undefined ? null : await loadTrainCheckpoint(outDir);
-  if (outDir !== undefined && resumed !== null) {
-    const saved = await readJsonFile(join(outDir, "config.json")).catch((error) => {
-      resumed.policy.dispose();
-      throw error;
-    });
-    if (!sameExceptSteps(config, saved)) {
-      resumed.policy.dispose();
-      throw new RangeError(
-        `Cannot resume training in ${outDir}: its config.json differs from this config beyond train.steps`,
-      );
-    }
-    policy = resumed.policy;
-    ({ steps, evals } = resumed.checkpoint.log);
-    start = resumed.checkpoint.step;
-    options.onResume?.({ step: start, dir: resumed.dir, skipped: resumed.skipped });
-  } else {
-    policy = Policy.fromWeights(initial.config, initial.params);
+  if (outDir === undefined || resumed === null) {
+    const policy = Policy.fromWeights(initial.config, initial.params);
+    return { policy, log: { steps: [], evals: [] }, start: 0, resumed: null };
   }
-  let optimizer: PolicyOptimizer;
-  try {
-    optimizer = new PolicyOptimizer(policy, config);
-  } catch (error) {
-    policy.dispose();
+  const saved = await readJsonFile(join(outDir, "config.json")).catch((error) => {
+    resumed.policy.dispose();
     throw error;
+  });
+  if (!sameExceptSteps(config, saved)) {
+    resumed.policy.dispose();
+    throw new RangeError(
+      `Cannot resume training in ${outDir}: its config.json differs from this config beyond train.steps`,
+    );
   }
-  try {
-    if (resumed !== null) {
-      optimizer.actor.load(resumed.checkpoint.actor);
-      if (resumed.checkpoint.critic !== null) optimizer.critic?.load(resumed.checkpoint.critic);
-    }
-    const metricsPath = outDir === undefined ? null : join(outDir, "metrics.jsonl");
-    if (outDir !== undefined && metricsPath !== null) {
-      await Deno.mkdir(outDir, { recursive: true });
-      await writeTextFileAtomic(
-        join(outDir, "config.json"),
-        JSON.stringify(config, null, 2) + "\n",
-      );
-      await writeTextFileAtomic(metricsPath, formatTrainLog({ steps, evals }));
-      await writeMetricsCsv(outDir, { steps, evals });
-    }
-    const context = { config, tokenizer, reward };
-    if (start === 0 && evalProblems.length > 0) {
-      const evaluation = await evaluateGreedy(policy, evalProblems, 0, context);
-      evals.push(evaluation);
-      if (metricsPath !== null) {
-        await appendTrainRecord(metricsPath, { kind: "eval", metrics: evaluation });
-      }
-    }
-    let saved = start;
-    const lastGood = (): string =>
-      outDir === undefined
-        ? "no run directory, so nothing was saved"
-        : saved > 0
-        ? `the last good checkpoint, step ${saved}, stays in ${outDir}`
-        : `no checkpoint was saved in ${outDir}`;
-    const save = async (step: number): Promise<void> => {
+  const { step, log } = resumed.checkpoint;
+  options.onResume?.({ step, dir: resumed.dir, skipped: resumed.skipped });
+  return {
+    policy: resumed.policy,
+    log: { steps: log.steps, evals: log.evals },
+    start: step,
+    resumed,
+  };
+}
+
+/** A run's directory as the loop writes it; every call is a no-op without `outDir`. */
+type RunFiles = {
+  /** Appends records to metrics.jsonl and rewrites metrics.csv from the log. */
+  append(...records: TrainRecord[]): Promise<void>;
+  /** Saves a checkpoint of the policy, the optimizers and the log at `step`. */
+  save(step: number): Promise<void>;
+  /** The step of the last saved checkpoint (the start step when none was saved yet). */
+  saved(): number;
+  /** Where the last good state is, for error messages. */
+  lastGood(): string;
+};
+
+/**
+ * Opens the run directory: writes config.json and rewrites metrics.jsonl and metrics.csv to end
+ * at the log so far (a resumed run's log ends at its checkpoint). Checkpoints keep the tokenizer's
+ * alphabet, so each can be loaded and served on its own.
+ */
+async function openRunFiles(
+  outDir: string | undefined,
+  config: ExperimentConfig,
+  state: {
+    policy: Policy;
+    optimizer: PolicyOptimizer;
+    log: TrainLog;
+    saved: number;
+    tokenizerAlphabet: string | undefined;
+  },
+): Promise<RunFiles> {
+  const { policy, optimizer, log, tokenizerAlphabet } = state;
+  let saved = state.saved;
+  const metricsPath = outDir === undefined ? null : join(outDir, "metrics.jsonl");
+  if (outDir !== undefined && metricsPath !== null) {
+    await Deno.mkdir(outDir, { recursive: true });
+    await writeTextFileAtomic(join(outDir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    await writeTextFileAtomic(metricsPath, formatTrainLog(log));
+    await writeMetricsCsv(outDir, log);
+  }
+  return {
+    append: async (...records) => {
+      if (outDir === undefined || metricsPath === null) return;
+      for (const record of records) await appendTrainRecord(metricsPath, record);
+      await writeMetricsCsv(outDir, log);
+    },
+    save: async (step) => {
       if (outDir === undefined) return;
       await saveTrainCheckpoint(outDir, policy, {
         step,
         actor: optimizer.actor.state(),
         critic: optimizer.critic?.state() ?? null,
-        log: { steps, evals },
-      }, { tokenizerAlphabet: charTokenizerAlphabet(tokenizer) });
+        log,
+      }, { tokenizerAlphabet });
       saved = step;
-    };
-    for (let step = start + 1; step <= trainConfig.steps && !signal?.aborted; step++) {
-      const t0 = performance.now();
-      const chosen = stepProblemIndices(step, {
-        seed: config.seed,
-        promptsPerStep: trainConfig.promptsPerStep,
-        problemCount: problems.length,
-      }).map((i) => problems[i]);
-      const sampled = await sampleRollouts(policy, chosen.map((p) => p.prompt), {
-        ...rolloutConfig,
-        seed: deriveSeed(config.seed, `rollout/${step}`),
-        tokenizer,
-      });
-      const rollouts = [...sampled].sort((a, b) =>
-        a.promptIndex - b.promptIndex || a.sampleIndex - b.sampleIndex
-      );
-      const t1 = performance.now();
-      const rewards = rollouts.map((r) => reward.grade(r, chosen[r.promptIndex]));
-      const bad = rewards.findIndex((r) => !Number.isFinite(r));
-      if (bad >= 0) {
-        const r = rollouts[bad];
-        throw new RangeError(
-          `Cannot train: reward "${reward.name}" gave ${rewards[bad]} at step ${step} for sample ` +
-            `${r.sampleIndex} of prompt ${JSON.stringify(r.prompt)}; ${lastGood()}`,
-        );
-      }
-      const t2 = performance.now();
-      // The reference's forward pass is a tenth of a step: run it only where the objective needs
-      // it (GRPO, PPO) or the KL metric is logged (the first step and every evalEvery steps; not
-      // "the last step", so that a longer run logs the same numbers as the shorter one it
-      // continues).
-      const measured = step === 1 || step % trainConfig.evalEvery === 0;
-      const needsReference = objective.kind === "grpo" || objective.kind === "ppo";
-      const update = trainStep(policy, { rollouts, rewards }, {
-        objective,
-        train: trainConfig,
-        optimizer,
-        reference: needsReference || measured ? initial : undefined,
-        groupSize,
-      });
-      const t3 = performance.now();
-      if (![update.loss, update.gradNorm, update.weightNorm].every(Number.isFinite)) {
-        throw new RangeError(
-          `Cannot train: step ${step} gave a non-finite loss, gradient or weights, got loss ` +
-            `${update.loss}, gradient norm ${update.gradNorm} and weight norm ` +
-            `${update.weightNorm} (learning rate ${trainConfig.learningRate}); ${lastGood()}`,
-        );
-      }
-      let evaluation: EvalMetrics | undefined;
-      if (
-        evalProblems.length > 0 &&
-        (step % trainConfig.evalEvery === 0 || step === trainConfig.steps)
-      ) {
-        evaluation = await evaluateGreedy(policy, evalProblems, step, context);
-      }
-      const t4 = performance.now();
-      const metrics: StepMetrics = {
-        step,
-        ...rolloutStats(rollouts, rewards, { groupSize }),
-        samplesTrained: update.samplesTrained,
-        optimizerSteps: update.optimizerSteps,
-        klToInitial: needsReference || measured ? update.klToInitial : null,
-        clipFraction: update.clipFraction,
-        gradNorm: update.gradNorm,
-        loss: update.loss,
-        policyLoss: update.policyLoss,
-        entropy: update.entropy,
-        kl: update.kl,
-        valueLoss: update.valueLoss,
-        seconds: {
-          rollout: (t1 - t0) / 1000,
-          grading: (t2 - t1) / 1000,
-          logProbs: update.seconds.logProbs,
-          update: update.seconds.update,
-          eval: (t4 - t3) / 1000,
-          checkpoint: 0,
-          total: (t4 - t0) / 1000,
-        },
-      };
-      steps.push(metrics);
-      if (evaluation !== undefined) evals.push(evaluation);
-      if (step % trainConfig.checkpointEvery === 0 || step === trainConfig.steps) {
-        await save(step);
-        metrics.seconds.checkpoint = (performance.now() - t4) / 1000;
-        metrics.seconds.total = (performance.now() - t0) / 1000;
-      }
-      if (metricsPath !== null) {
-        await appendTrainRecord(metricsPath, { kind: "step", metrics });
-        if (evaluation !== undefined) {
-          await appendTrainRecord(metricsPath, { kind: "eval", metrics: evaluation });
-        }
-        await writeMetricsCsv(outDir as string, { steps, evals });
-      }
-      onStep?.(metrics, evaluation);
-      // A stop (abort) checkpoints the step it finished, so resuming loses nothing.
-      if (signal?.aborted) {
-        if (saved < step) await save(step);
-        break;
-      }
-    }
-  } catch (error) {
-    policy.dispose();
-    throw error;
-  } finally {
-    optimizer.dispose();
+    },
+    saved: () => saved,
+    lastGood: () =>
+      outDir === undefined
+        ? "no run directory, so nothing was saved"
+        : saved > 0
+        ? `the last good checkpoint, step ${saved}, stays in ${outDir}`
+        : `no checkpoint was saved in ${outDir}`,
+  };
+}
+
+/** What one RL step reads besides the policy it updates. */
+type StepContext<P extends TrainProblem> = {
+  config: ExperimentConfig;
+  tokenizer: Tokenizer;
+  reward: Reward<P>;
+  /** The initial policy: the reference. */
+  initial: Policy;
+  problems: readonly P[];
+  evalProblems: readonly P[];
+  optimizer: PolicyOptimizer;
+  files: RunFiles;
+};
+
+/**
+ * One RL step s: sample the step's problems, grade the responses, update the policy
+ * ({@link trainStep}), and evaluate the held-out problems when s is an evaluation step.
+ */
+async function rlStep<P extends TrainProblem>(
+  policy: Policy,
+  step: number,
+  context: StepContext<P>,
+): Promise<{ metrics: StepMetrics; evaluation?: EvalMetrics }> {
+  const { config, reward, initial, evalProblems, optimizer, files } = context;
+  const { train: trainConfig, objective } = config;
+  const groupSize = config.rollout.samplesPerPrompt;
+  const t0 = performance.now();
+  const { chosen, rollouts } = await sampleStep(policy, step, context);
+  const t1 = performance.now();
+  const rewards = rollouts.map((r) => reward.grade(r, chosen[r.promptIndex]));
+  const bad = rewards.findIndex((r) => !Number.isFinite(r));
+  if (bad >= 0) {
+    const r = rollouts[bad];
+    throw new RangeError(
+      `Cannot train: reward "${reward.name}" gave ${rewards[bad]} at step ${step} for sample ` +
+        `${r.sampleIndex} of prompt ${JSON.stringify(r.prompt)}; ${files.lastGood()}`,
+    );
   }
-  return { policy, steps, evals };
+  const t2 = performance.now();
+  // The reference costs a teacher-forced pass over the whole batch: run it only where the
+  // objective needs it or the KL metric is logged.
+  const withReference = objectiveNeeds(objective).reference || isKlStep(step, trainConfig);
+  const update = trainStep(policy, { rollouts, rewards }, {
+    objective,
+    train: trainConfig,
+    optimizer,
+    reference: withReference ? initial : undefined,
+    groupSize,
+  });
+  const t3 = performance.now();
+  if (![update.loss, update.gradNorm, update.weightNorm].every(Number.isFinite)) {
+    throw new RangeError(
+      `Cannot train: step ${step} gave a non-finite loss, gradient or weights, got loss ` +
+        `${update.loss}, gradient norm ${update.gradNorm} and weight norm ` +
+        `${update.weightNorm} (learning rate ${trainConfig.learningRate}); ${files.lastGood()}`,
+    );
+  }
+  const evaluation = evalProblems.length > 0 && isEvalStep(step, trainConfig)
+    ? await evaluateGreedy(policy, evalProblems, step, context)
+    : undefined;
+  const t4 = performance.now();
+  const metrics: StepMetrics = {
+    step,
+    ...rolloutStats(rollouts, rewards, { groupSize }),
+    samplesTrained: update.samplesTrained,
+    optimizerSteps: update.optimizerSteps,
+    klToInitial: update.klToInitial,
+    clipFraction: update.clipFraction,
+    gradNorm: update.gradNorm,
+    loss: update.loss,
+    policyLoss: update.policyLoss,
+    entropy: update.entropy,
+    kl: update.kl,
+    valueLoss: update.valueLoss,
+    seconds: {
+      rollout: (t1 - t0) / 1000,
+      grading: (t2 - t1) / 1000,
+      logProbs: update.seconds.logProbs,
+      update: update.seconds.update,
+      eval: (t4 - t3) / 1000,
+      checkpoint: 0,
+      total: (t4 - t0) / 1000,
+    },
+  };
+  return { metrics, evaluation };
+}
+
+/** Samples the step's problems (rollouts in prompt, then sample order). */
+async function sampleStep<P extends TrainProblem>(
+  policy: Policy,
+  step: number,
+  context: StepContext<P>,
+): Promise<{ chosen: P[]; rollouts: Rollout[] }> {
+  const { config, tokenizer, problems } = context;
+  const chosen = stepProblemIndices(step, {
+    seed: config.seed,
+    promptsPerStep: config.train.promptsPerStep,
+    problemCount: problems.length,
+  }).map((i) => problems[i]);
+  const sampled = await sampleRollouts(policy, chosen.map((p) => p.prompt), {
+    ...config.rollout,
+    seed: deriveSeed(config.seed, `rollout/${step}`),
+    tokenizer,
+  });
+  const rollouts = [...sampled].sort((a, b) =>
+    a.promptIndex - b.promptIndex || a.sampleIndex - b.sampleIndex
+  );
+  return { chosen, rollouts };
 }

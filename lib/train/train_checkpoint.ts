@@ -16,7 +16,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import type { AdamWState } from "../objective/adamw.ts";
+import type { AdamWState } from "./adamw.ts";
 import { readJsonFile } from "../_io/read_json_file.ts";
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { EvalMetrics, StepMetrics } from "./metrics.ts";

@@ -6,13 +6,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, clipByGlobalNorm } from "../objective/adamw.ts";
-import { computeAdvantages } from "../objective/advantage.ts";
+import { AdamW, clipByGlobalNorm } from "./adamw.ts";
+import { computeAdvantages, type TokenAdvantages } from "../objective/advantage.ts";
 import type { ObjectiveConfig, TrainConfig } from "../config.ts";
 import type { StepMetrics } from "./metrics.ts";
 import { sequenceLogProbs } from "../model/log_probs.ts";
 import type { Policy } from "../model/policy.ts";
 import { objectiveLoss } from "../objective/objective_loss.ts";
+import { objectiveNeeds } from "../objective/objective_needs.ts";
 
 /** What {@link trainStep} reads of a rollout: its prompt and response ids and sampled log-probs. */
 export type TrainSample = {
@@ -56,8 +57,8 @@ export type UpdateMetrics =
   };
 
 /**
- * The optimizers of a policy: AdamW on the actor and, for PPO, AdamW on the critic at
- * `criticLearningRateScale` × the learning rate. Owns their moments (`dispose()` / `using`).
+ * The optimizers of a policy: AdamW on the actor and, where the objective trains a critic (PPO),
+ * AdamW on the critic at `criticLearningRateScale` × the learning rate. Owns their moments (`dispose()` / `using`).
  *
  * @example
  * ```ts
@@ -94,18 +95,19 @@ export class PolicyOptimizer {
       beta2: train.beta2,
       weightDecay: train.weightDecay,
     };
+    const { critic } = objectiveNeeds(objective);
     this.actor = new AdamW(policy.actorVariables, options);
     this.critic = null;
-    if (objective.kind === "ppo") {
+    if (critic !== null) {
       if (policy.criticVariables.length === 0) {
         this.actor.dispose();
         throw new RangeError(
-          `Cannot train with PPO: the policy needs a value head, got model.valueHead "none"`,
+          `Cannot train with ${objective.kind.toUpperCase()}: the policy needs a value head, got model.valueHead "none"`,
         );
       }
       this.critic = new AdamW(policy.criticVariables, {
         ...options,
-        learningRate: train.learningRate * objective.criticLearningRateScale,
+        learningRate: train.learningRate * critic.learningRateScale,
       });
     }
   }
@@ -258,15 +260,16 @@ export function trainStep(
       `Cannot train: need a non-empty batch with one reward per rollout, got ${n} rollouts and ${rewards.length} rewards`,
     );
   }
-  if ((objective.kind === "grpo" || objective.kind === "ppo") && reference === undefined) {
+  const needs = objectiveNeeds(objective);
+  if (needs.reference && reference === undefined) {
     throw new RangeError(`Cannot train with ${objective.kind}: a reference policy is required`);
   }
-  const isPpo = objective.kind === "ppo";
+  const withValues = needs.critic !== null;
   const responseLengths = rollouts.map((r) => r.responseTokens.length);
   const started = performance.now();
 
-  // 1. Which samples the objective keeps (PPO keeps all; its advantages need values first).
-  const outcome = isPpo ? null : computeAdvantages({ rewards, responseLengths }, objective, {
+  // 1. Which samples the objective keeps (a critic's advantages need its values first; it keeps all).
+  const outcome = withValues ? null : computeAdvantages({ rewards, responseLengths }, objective, {
     groupSize,
   });
   const kept = rollouts.map((_, i) => i).filter((i) => outcome === null || outcome.keep[i]);
@@ -274,18 +277,9 @@ export function trainStep(
   const minis = chunk(kept, miniSize).map((mini) => chunk(mini, train.microBatchSize));
 
   // 2. Old log-probs (and values) in the update's micro-batches; reference log-probs for all.
-  const old = responseLogProbs(policy, rollouts, minis.flat(), isPpo);
+  const old = responseLogProbs(policy, rollouts, minis.flat(), withValues);
   const all = chunk(rollouts.map((_, i) => i), train.microBatchSize);
   const ref = reference === undefined ? null : responseLogProbs(reference, rollouts, all, false);
-  let klToInitial: number | null = null;
-  if (ref !== null) {
-    let sum = 0;
-    let count = 0;
-    rollouts.forEach((r, i) => {
-      r.logProbs.forEach((lp, t) => (sum += lp - ref.logProbs[i][t], count++));
-    });
-    klToInitial = count > 0 ? sum / count : 0;
-  }
   const advantages = outcome ?? computeAdvantages(
     {
       rewards,
@@ -301,89 +295,30 @@ export function trainStep(
   const afterLogProbs = performance.now();
 
   // 3. One optimizer step per mini-batch.
-  const { actor, critic } = optimizer;
-  const variables = [...actor.variables, ...(critic?.variables ?? [])];
-  const stats: tf.Tensor[] = []; // per micro-batch: [loss, pg, entropy, kl, value]·w, clip·tokens
+  const update: UpdateContext = {
+    policy,
+    rollouts,
+    responseLengths,
+    old,
+    advantages,
+    ref,
+    objective,
+    withValues,
+    variables: [...optimizer.actor.variables, ...(optimizer.critic?.variables ?? [])],
+    stats: [],
+  };
   const norms: tf.Tensor[] = [];
   let trainedTokens = 0;
   for (const micros of minis) {
-    const miniTokens = micros.flat().reduce((s, i) => s + responseLengths[i], 0);
-    const miniSeqs = micros.flat().length;
-    let accumulated: tf.Tensor[] | null = null;
-    for (const indices of micros) {
-      const packed = pack(indices.map((i) => rollouts[i]), 0);
-      const tokenCount = indices.reduce((s, i) => s + responseLengths[i], 0);
-      // Weighting each micro-batch's aggregate makes the sum the mini-batch's aggregate exactly.
-      const weight = objective.aggregation === "token-mean"
-        ? tokenCount / Math.max(miniTokens, 1)
-        : indices.length / miniSeqs;
-      trainedTokens += tokenCount;
-      const shape: [number, number] = [indices.length, packed.width];
-      const rows = (source: readonly (readonly number[])[]) =>
-        tf.tensor2d(layout(packed, indices.map((i) => source[i])), shape);
-      const previous: tf.Tensor[] | null = accumulated;
-      accumulated = tf.tidy(() => {
-        const tokens = tf.tensor2d(packed.tokens, [indices.length, packed.width + 1], "int32");
-        const ones = packed.lengths.map((length) => new Array<number>(length).fill(1));
-        const mask = tf.tensor2d(layout(packed, ones), shape); // [b, L − 1]
-        const oldLogProbs = rows(old.logProbs);
-        const advantagesBT = rows(advantages.advantages);
-        const refLogProbs = ref === null ? undefined : rows(ref.logProbs);
-        const oldValues = isPpo ? rows(old.values) : undefined;
-        const returns = isPpo ? rows(advantages.returns) : undefined;
-        const { grads } = tf.variableGrads(() => {
-          const out = sequenceLogProbs(policy, tokens, { withValues: isPpo });
-          const terms = objectiveLoss({
-            logProbs: out.logProbs,
-            oldLogProbs,
-            advantages: advantagesBT,
-            mask,
-            entropies: out.entropies,
-            refLogProbs,
-            values: out.values,
-            oldValues,
-            returns,
-          }, objective);
-          // variableGrads returns only the loss, so the other terms leave through tf.keep.
-          const parts = [terms.loss, terms.policyLoss, terms.entropy, terms.kl, terms.valueLoss];
-          stats.push(tf.keep(tf.concat([
-            tf.mul(tf.stack(parts), weight),
-            tf.reshape(tf.mul(terms.clipFraction, tokenCount), [1]),
-          ])));
-          return tf.mul(terms.loss, weight) as tf.Scalar;
-        }, variables);
-        const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-        return previous === null ? list : list.map((g, k) => tf.add(g, previous[k]));
-      });
-      if (previous !== null) tf.dispose(previous);
-    }
-    const grads = accumulated as tf.Tensor[];
-    tf.tidy(() => {
-      const nActor = actor.variables.length;
-      const clippedActor = clipByGlobalNorm(grads.slice(0, nActor), { maxNorm: train.gradClip });
-      actor.apply(clippedActor.grads);
-      norms.push(tf.keep(clippedActor.norm));
-      if (critic !== null) {
-        const clippedCritic = clipByGlobalNorm(grads.slice(nActor), { maxNorm: train.gradClip });
-        critic.apply(clippedCritic.grads);
-      }
-    });
+    const grads = miniBatchGradients(micros, update);
+    trainedTokens += micros.flat().reduce((s, i) => s + responseLengths[i], 0);
+    norms.push(applyClipped(optimizer, grads, train.gradClip));
     tf.dispose(grads);
   }
 
-  // One host read for the step's update statistics (and the weights' norm, which catches an
-  // update that left them non-finite).
   const steps = minis.length;
-  const [totals, normSum, weightNorm] = tf.tidy(() => {
-    const weightSquares = tf.addN(actor.variables.map((v) => tf.sum(tf.square(v)))); // []
-    const read = tf.concat([
-      steps === 0 ? tf.zeros([6]) : tf.addN(stats), // [6]
-      tf.reshape(steps === 0 ? tf.scalar(0) : tf.sum(tf.stack(norms)), [1]),
-      tf.reshape(tf.sqrt(weightSquares), [1]),
-    ]).dataSync() as Float32Array; // [8]
-    return [read.subarray(0, 6), read[6], read[7]];
-  }) as [Float32Array, number, number];
-  tf.dispose([...stats, ...norms]);
+  const { totals, normSum, weightNorm } = readUpdate(optimizer.actor, update.stats, norms);
+  tf.dispose([...update.stats, ...norms]);
   const perStep = (x: number) => (steps === 0 ? 0 : x / steps);
   return {
     samplesTrained: kept.length,
@@ -396,10 +331,144 @@ export function trainStep(
     clipFraction: trainedTokens > 0 ? totals[5] / trainedTokens : 0,
     gradNorm: perStep(normSum),
     weightNorm,
-    klToInitial,
+    klToInitial: ref === null ? null : meanLogRatio(rollouts, ref.logProbs),
     seconds: {
       logProbs: (afterLogProbs - started) / 1000,
       update: (performance.now() - afterLogProbs) / 1000,
     },
   };
+}
+
+/** Token-mean log π − log π_ref over all rollouts (the KL-to-initial metric). */
+function meanLogRatio(
+  rollouts: readonly TrainSample[],
+  refLogProbs: readonly (readonly number[])[],
+): number {
+  let sum = 0;
+  let count = 0;
+  rollouts.forEach((r, i) => {
+    r.logProbs.forEach((lp, t) => (sum += lp - refLogProbs[i][t], count++));
+  });
+  return count > 0 ? sum / count : 0;
+}
+
+/** What the update of every mini-batch of one step reads; `stats` collects its statistics. */
+type UpdateContext = {
+  policy: Policy;
+  rollouts: readonly TrainSample[];
+  responseLengths: readonly number[];
+  old: { logProbs: number[][]; values: number[][] };
+  advantages: TokenAdvantages;
+  ref: { logProbs: number[][] } | null;
+  objective: ObjectiveConfig;
+  withValues: boolean;
+  /** Actor variables, then critic variables. */
+  variables: tf.Variable[];
+  /** Per micro-batch: [loss, pg, entropy, kl, value]·w, clip·tokens (kept tensors, `[6]`). */
+  stats: tf.Tensor[];
+};
+
+/**
+ * The gradients of one mini-batch's loss, accumulated exactly over its micro-batches (each
+ * micro-batch's aggregate weighted by its share of the mini-batch). The caller owns them.
+ */
+function miniBatchGradients(micros: readonly number[][], context: UpdateContext): tf.Tensor[] {
+  const { policy, rollouts, responseLengths, old, advantages, ref, objective, withValues } =
+    context;
+  const { variables, stats } = context;
+  const miniTokens = micros.flat().reduce((s, i) => s + responseLengths[i], 0);
+  const miniSeqs = micros.flat().length;
+  let accumulated: tf.Tensor[] | null = null;
+  for (const indices of micros) {
+    const packed = pack(indices.map((i) => rollouts[i]), 0);
+    const tokenCount = indices.reduce((s, i) => s + responseLengths[i], 0);
+    // Weighting each micro-batch's aggregate makes the sum the mini-batch's aggregate exactly.
+    const weight = objective.aggregation === "token-mean"
+      ? tokenCount / Math.max(miniTokens, 1)
+      : indices.length / miniSeqs;
+    const shape: [number, number] = [indices.length, packed.width];
+    const rows = (source: readonly (readonly number[])[]) =>
+      tf.tensor2d(layout(packed, indices.map((i) => source[i])), shape);
+    const previous: tf.Tensor[] | null = accumulated;
+    accumulated = tf.tidy(() => {
+      const tokens = tf.tensor2d(packed.tokens, [indices.length, packed.width + 1], "int32");
+      const ones = packed.lengths.map((length) => new Array<number>(length).fill(1));
+      const mask = tf.tensor2d(layout(packed, ones), shape); // [b, L − 1]
+      const oldLogProbs = rows(old.logProbs);
+      const advantagesBT = rows(advantages.advantages);
+      const refLogProbs = ref === null ? undefined : rows(ref.logProbs);
+      const oldValues = withValues ? rows(old.values) : undefined;
+      const returns = withValues ? rows(advantages.returns) : undefined;
+      const { grads } = tf.variableGrads(() => {
+        const out = sequenceLogProbs(policy, tokens, { withValues });
+        const terms = objectiveLoss({
+          logProbs: out.logProbs,
+          oldLogProbs,
+          advantages: advantagesBT,
+          mask,
+          entropies: out.entropies,
+          refLogProbs,
+          values: out.values,
+          oldValues,
+          returns,
+        }, objective);
+        // variableGrads returns only the loss, so the other terms leave through tf.keep.
+        const parts = [terms.loss, terms.policyLoss, terms.entropy, terms.kl, terms.valueLoss];
+        stats.push(tf.keep(tf.concat([
+          tf.mul(tf.stack(parts), weight),
+          tf.reshape(tf.mul(terms.clipFraction, tokenCount), [1]),
+        ])));
+        return tf.mul(terms.loss, weight) as tf.Scalar;
+      }, variables);
+      const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      return previous === null ? list : list.map((g, k) => tf.add(g, previous[k]));
+    });
+    if (previous !== null) tf.dispose(previous);
+  }
+  return accumulated as tf.Tensor[];
+}
+
+/**
+ * Clips the actor's (and the critic's) gradients to global norm `gradClip`, each separately, and
+ * applies AdamW. Returns the actor's pre-clip norm (a kept scalar the caller owns).
+ */
+function applyClipped(
+  optimizer: PolicyOptimizer,
+  grads: readonly tf.Tensor[],
+  gradClip: number,
+): tf.Tensor {
+  const { actor, critic } = optimizer;
+  return tf.tidy(() => {
+    const nActor = actor.variables.length;
+    const clippedActor = clipByGlobalNorm(grads.slice(0, nActor), { maxNorm: gradClip });
+    actor.apply(clippedActor.grads);
+    const norm = tf.keep(clippedActor.norm);
+    if (critic !== null) {
+      const clippedCritic = clipByGlobalNorm(grads.slice(nActor), { maxNorm: gradClip });
+      critic.apply(clippedCritic.grads);
+    }
+    return norm;
+  });
+}
+
+/**
+ * One host read for the step's update statistics (and the weights' norm, which catches an update
+ * that left them non-finite).
+ */
+function readUpdate(
+  actor: AdamW,
+  stats: readonly tf.Tensor[],
+  norms: readonly tf.Tensor[],
+): { totals: Float32Array; normSum: number; weightNorm: number } {
+  const steps = norms.length;
+  const [totals, normSum, weightNorm] = tf.tidy(() => {
+    const weightSquares = tf.addN(actor.variables.map((v) => tf.sum(tf.square(v)))); // []
+    const read = tf.concat([
+      steps === 0 ? tf.zeros([6]) : tf.addN(stats as tf.Tensor[]), // [6]
+      tf.reshape(steps === 0 ? tf.scalar(0) : tf.sum(tf.stack(norms as tf.Tensor[])), [1]),
+      tf.reshape(tf.sqrt(weightSquares), [1]),
+    ]).dataSync() as Float32Array; // [8]
+    return [read.subarray(0, 6), read[6], read[7]];
+  }) as [Float32Array, number, number];
+  return { totals, normSum, weightNorm };
 }

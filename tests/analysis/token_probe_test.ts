@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { Policy } from "../../lib/model/policy.ts";
 import { initBackend } from "../../lib/engine/backend.ts";
-import {
-  probeUpdate,
-  summarizeProbe,
-  tokenMechanismClaims,
-} from "../../lib/analysis/token_probe.ts";
-import type { ProbePosition } from "../../lib/analysis/token_probe.ts";
+import { probeUpdate } from "../../lib/analysis/token_probe.ts";
+import { summarizeProbe } from "../../lib/analysis/probe_summary.ts";
 import { assertNoLeak } from "../_helpers.ts";
 
 const CONFIG = {
@@ -91,45 +87,5 @@ Deno.test("summarizeProbe() reads the paper's token-level quantities", async (t)
   });
   await t.step("no positions is an error", () => {
     assert.throws(() => summarizeProbe([]), /no positions, got 0/);
-  });
-});
-
-Deno.test("tokenMechanismClaims() judges claim 10 from probes", async (t) => {
-  // Exact single-softmax steps (z_v += η·π_y·π_v for NSR; the opposite for PSR) on varied priors.
-  const exactStep = (probs: number[], sampled: number, reward: number): ProbePosition => {
-    const logits = probs.map((p, v) =>
-      Math.log(p) - reward * 2 * (v === sampled ? -probs[sampled] * (1 - p) : probs[sampled] * p)
-    );
-    const total = logits.reduce((s, z) => s + Math.exp(z), 0);
-    return {
-      position: 1,
-      sampled,
-      probsBefore: probs,
-      probsAfter: logits.map((z) => Math.exp(z) / total),
-    };
-  };
-  const priors = [[0.5, 0.3, 0.15, 0.05], [0.4, 0.35, 0.2, 0.05], [0.95, 0.03, 0.015, 0.005], [
-    0.6,
-    0.2,
-    0.15,
-    0.05,
-  ]];
-  const nsr = priors.map((p) => [exactStep(p, 0, -1)]);
-  const psr = priors.map((p) => [exactStep(p, 0, 1)]);
-  await t.step("the exact mechanism reproduces every part", () => {
-    const records = tokenMechanismClaims({ nsr, psr }, { resamples: 200 });
-    assert.deepEqual(records.map((r) => r.id), ["10a", "10b", "10c", "10d", "10"]);
-    for (const record of records) assert.equal(record.verdict, "reproduced", record.evidence);
-  });
-  await t.step("swapping PSR and NSR probes is not reproduced", () => {
-    const records = tokenMechanismClaims({ nsr: psr, psr: nsr }, { resamples: 200 });
-    assert.equal(records.find((r) => r.id === "10d")!.verdict, "not reproduced");
-    assert.equal(records.at(-1)!.verdict, "not reproduced");
-  });
-  await t.step("no probes is an error", () => {
-    assert.throws(
-      () => tokenMechanismClaims({ nsr: [], psr }),
-      /needs NSR and PSR probes, got 0 and 4/,
-    );
   });
 });

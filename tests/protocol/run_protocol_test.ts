@@ -4,9 +4,11 @@ import { loadProtocol, mergeChanges } from "../../lib/protocol/protocol_file.ts"
 import { chooseLearningRate } from "../../lib/protocol/calibration.ts";
 import {
   BASE_METHOD,
+  PRIMARY_SET,
   PRIMARY_SETTING,
   TABLE_SETTING,
 } from "../../lib/protocol/protocol_results.ts";
+import { checkpointSetting, cooledSetting } from "../../lib/protocol/grid.ts";
 import { runProtocol } from "../../lib/protocol/run_protocol.ts";
 import { BASE_MODEL_DIR } from "../../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../../lib/tasks/countdown_task.ts";
@@ -131,4 +133,103 @@ Deno.test({
       await Deno.remove(cacheDir, { recursive: true });
     }
   },
+});
+
+Deno.test({
+  name:
+    "runProtocol() with v3's evaluation: a primary set drawn from the train split and never trained on, an unscreened pool, the cooled base and checkpoint evaluations",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const smoke = await loadProtocol("smoke");
+    const protocol = {
+      ...smoke,
+      seeds: [0],
+      methods: { NSR: smoke.methods.NSR, GRPO: smoke.methods.GRPO },
+      ablations: {},
+      pool: { ...smoke.pool, minPassRate: 0 },
+      evaluation: {
+        ...smoke.evaluation,
+        primary: { problems: 10, seed: 3 },
+        cooledBase: { temperatures: [0.5, 0.8] },
+        checkpoints: { every: 1, samples: 2 },
+      },
+    };
+    const cacheDir = await Deno.makeTempDir({ prefix: "rlvr_protocol_v3_" });
+    try {
+      const results = await runProtocol(protocol, {
+        task: COUNTDOWN_TASK,
+        baseDir: BASE_MODEL_DIR,
+        cacheDir,
+        workers: 0,
+      });
+      // The pool: every candidate, none screened, none of them in the primary set.
+      assert.equal(results.pool.filter, "none");
+      assert.equal(results.pool.problemIds.length, protocol.pool.candidates);
+      assert.equal(results.seconds.screening, 0);
+      const primary = results.evaluations[PRIMARY_SETTING][PRIMARY_SET];
+      const primaryIds = primary[BASE_METHOD][0].outcomes.map((o) => o.problemId);
+      assert.equal(primaryIds.length, 10);
+      assert.deepEqual(primaryIds.filter((id) => results.pool.problemIds.includes(id)), []);
+      // Drawn from the train split (not its first problems: a seeded draw), in split order.
+      const train = (await COUNTDOWN_TASK.loadProblems("train")).map((p) => p.id);
+      const at = primaryIds.map((id) => train.indexOf(id));
+      assert.ok(at.every((i, j) => i >= 0 && (j === 0 || i > at[j - 1])), `${at}`);
+      assert.ok(at.at(-1)! > 10, `${at}`);
+      // The primary set is evaluated first, then the tiers, for every method.
+      assert.deepEqual(Object.keys(results.evaluations[PRIMARY_SETTING]), [
+        PRIMARY_SET,
+        ...COUNTDOWN_TASK.tiers,
+      ]);
+      assert.equal(primary.NSR[0].outcomes.length, 10);
+      // The cooled base: the base alone, on the primary set, at each temperature.
+      for (const t of [0.5, 0.8]) {
+        const byMethod = results.evaluations[cooledSetting(t)][PRIMARY_SET];
+        assert.deepEqual(Object.keys(byMethod), [BASE_METHOD]);
+        assert.equal(byMethod[BASE_METHOD][0].outcomes[0].n, protocol.evaluation.samples);
+      }
+      // Checkpoints before the last step, on the primary set with their own n.
+      const steps = protocol.experiment.train.steps;
+      for (const method of ["NSR", "GRPO"]) {
+        const [seed0] = results.checkpoints[method];
+        assert.deepEqual(
+          seed0.map((c) => c.step),
+          Array.from({ length: steps - 1 }, (_, i) => i + 1),
+        );
+        assert.ok(seed0.every((c) => c.outcomes.length === 10 && c.outcomes[0].n === 2));
+        assert.equal(seed0[0].settingName, checkpointSetting(2));
+      }
+      assert.deepEqual(Object.keys(results.checkpoints).sort(), ["GRPO", "NSR"]);
+      // Matched movement: a step per method and seed, evaluated at the full n on the final
+      // policies' sampling stream.
+      const matched = results.matchedMovement!;
+      for (const method of ["NSR", "GRPO"]) {
+        const [step] = matched.methods[method].steps;
+        assert.ok(step >= 1 && step <= steps);
+        const [evaluation] = matched.evaluations[method];
+        assert.equal(evaluation.step, step);
+        assert.equal(evaluation.outcomes[0].n, protocol.evaluation.samples);
+        assert.equal(evaluation.seed, primary.NSR[0].seed);
+      }
+      assert.ok(Number.isFinite(matched.target));
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("runProtocol() refuses a cooled base or checkpoints without a primary set, naming the field", async () => {
+  const smoke = await loadProtocol("smoke");
+  const protocol = {
+    ...smoke,
+    evaluation: { ...smoke.evaluation, cooledBase: { temperatures: [0.5] } },
+  };
+  await assert.rejects(
+    runProtocol(protocol, {
+      task: COUNTDOWN_TASK,
+      baseDir: BASE_MODEL_DIR,
+      cacheDir: "/nonexistent",
+    }),
+    /evaluation\.cooledBase needs evaluation\.primary/,
+  );
 });

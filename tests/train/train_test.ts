@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, clipByGlobalNorm } from "../../lib/objective/adamw.ts";
+import { AdamW, clipByGlobalNorm } from "../../lib/train/adamw.ts";
 import { initBackend } from "../../lib/engine/backend.ts";
 import { type ExperimentConfig, OBJECTIVE_KINDS, parseExperimentConfig } from "../../lib/config.ts";
 import { readTrainLog, type StepMetrics } from "../../lib/train/metrics.ts";

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TfTensor, TfVariable } from "../model/params.ts";
-import type { TfScalar } from "./objective_loss.ts";
+import type { TfScalar } from "../objective/objective_loss.ts";
 
 /** torch's default Adam ε, added to √v̂. */
 export const ADAM_EPSILON = 1e-8;

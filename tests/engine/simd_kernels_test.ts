@@ -6,7 +6,7 @@ import {
   CACHED_ATTENTION_KERNEL,
   KEEP_ROWS_KERNEL,
   simdAttentionActive,
-} from "../../lib/engine/cached_attention.ts";
+} from "../../lib/engine/simd_kernels.ts";
 import { seededPrng } from "../../lib/random.ts";
 import { attentionWasmModule } from "../../scripts/build_wasm.ts";
 import { assertNoLeak, withEnv } from "../_helpers.ts";

@@ -1,7 +1,6 @@
-import assert from "node:assert/strict";
+// Synthetic protocol results of known truth for the claims' tests.
 import { parseProtocolConfig } from "../../lib/config.ts";
 import type { StepMetrics } from "../../lib/train/metrics.ts";
-import { movementGate, paperClaims } from "../../lib/protocol/paper_claims.ts";
 import type { PolicyEvaluation, RunRecord } from "../../lib/schedule/work.ts";
 import type { ProtocolResults } from "../../lib/protocol/protocol_results.ts";
 import { loadProtocol } from "../../lib/protocol/protocol_file.ts";
@@ -9,7 +8,7 @@ import { seededPrng } from "../../lib/random.ts";
 
 // Synthetic protocol results: per method, a probability of a correct sample on problem i and a
 // greedy entropy; counts are drawn (seeded) so intervals behave like real ones.
-type Shape = { p: (i: number) => number; entropy: number; correctRatio: number; kl: number };
+export type Shape = { p: (i: number) => number; entropy: number; correctRatio: number; kl: number };
 
 const TIERS = ["tierA", "tierB", "tierC"];
 const PROBLEMS = 120;
@@ -17,7 +16,7 @@ const N = 64;
 const SEEDS = [0, 1, 2];
 const POOL = 40;
 
-async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResults> {
+export async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResults> {
   const smoke = await loadProtocol("smoke");
   const protocol = parseProtocolConfig({
     ...smoke,
@@ -116,6 +115,7 @@ async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResul
     baseId: "fake",
     pool: {
       candidates: POOL,
+      filter: "minPassRate",
       samples: 4,
       minPassRate: 0.25,
       problemIds: Array.from({ length: POOL }, (_, i) => `p${i}`),
@@ -131,6 +131,7 @@ async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResul
     },
     runs,
     evaluations: { "T=1.0": evaluations },
+    checkpoints: {},
     seconds: { screening: 0, training: 0, evaluation: 0 },
   };
 }
@@ -138,8 +139,13 @@ async function fakeResults(shapes: Record<string, Shape>): Promise<ProtocolResul
 // Pass@1 ≈ p, Pass@64 depends on how many problems have p > 0: the base solves 80% of problems
 // sometimes; PSR is sharper (higher p where it solves, but solves fewer); NSR is like the base,
 // a bit better.
-const base: Shape = { p: (i) => (i % 5 === 0 ? 0 : 0.2), entropy: 0.2, correctRatio: 0.45, kl: 0 };
-const SHAPES: Record<string, Shape> = {
+export const base: Shape = {
+  p: (i) => (i % 5 === 0 ? 0 : 0.2),
+  entropy: 0.2,
+  correctRatio: 0.45,
+  kl: 0,
+};
+export const SHAPES: Record<string, Shape> = {
   Base: base,
   PSR: { p: (i) => (i % 5 < 2 ? 0 : 0.45), entropy: 0.1, correctRatio: 0.8, kl: 0.05 },
   NSR: { p: (i) => (i % 5 === 0 ? 0 : 0.27), entropy: 0.2, correctRatio: 0.5, kl: 0.03 },
@@ -166,48 +172,3 @@ const SHAPES: Record<string, Shape> = {
     kl: 0.02,
   },
 };
-
-Deno.test("paperClaims() judges each claim from the numbers when the policies moved", async () => {
-  const results = await fakeResults(SHAPES);
-  const gate = movementGate(results);
-  assert.ok(gate.passed, gate.evidence);
-  const claims = paperClaims(results);
-  const verdicts = Object.fromEntries(claims.map((c) => [c.id, c.verdict]));
-  assert.deepEqual(verdicts, {
-    "1": "reproduced", // PSR: Pass@1 up (0.27 vs 0.16), Pass@64 down (60% vs 80% of problems)
-    "2": "reproduced", // NSR above the base at k = 1, within 2 pp of PPO and GRPO
-    "3": "reproduced", // NSR's curve is never below the base's
-    "4": "reproduced",
-    "5": "reproduced",
-    "6": "reproduced", // λ = 1 loses problems at large k; Pass@1 best at small λ
-    "7": "reproduced", // PSR 0.1 < GRPO/PPO 0.15 < NSR 0.2 = Base
-    "8": "reproduced", // training correct ratio: PSR 0.8 highest, NSR 0.5 lowest
-    "9": "inconclusive", // greedy accuracy on only 10 validation problems cannot separate them
-    "12": "reproduced", // NSR ×2 lost problems; W-REINFORCE has no long run (not testable part)
-    "13": "reproduced",
-  });
-});
-
-Deno.test("paperClaims() does not test anything when the policies did not move", async () => {
-  const still = Object.fromEntries(
-    Object.entries(SHAPES).map(([m, s]) => [m, { ...s, p: base.p, kl: 0.001 }]),
-  );
-  const results = await fakeResults(still);
-  assert.equal(movementGate(results).passed, false);
-  const claims = paperClaims(results);
-  assert.ok(claims.every((c) => c.verdict === "not tested"));
-  assert.match(claims[0].evidence, /did not move enough: GRPO − Base Pass@1: tierA/);
-});
-
-Deno.test("paperClaims() calls a comparison at a ceiling not testable", async () => {
-  const all = (p: number): Shape["p"] => () => p;
-  const saturated = Object.fromEntries(
-    Object.entries(SHAPES).map(([m, s]) => [m, { ...s, p: all(0.9) }]),
-  );
-  saturated.GRPO = { ...SHAPES.GRPO, p: all(0.95) };
-  saturated.Base = { ...SHAPES.Base, p: all(0.5) };
-  const claims = paperClaims(await fakeResults(saturated));
-  const four = claims.find((c) => c.id === "4");
-  assert.equal(four?.verdict, "not testable");
-  assert.match(four?.evidence ?? "", /both at 100\.0% and 100\.0%/);
-});

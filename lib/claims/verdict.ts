@@ -4,7 +4,7 @@
  *
  * **Verdicts.** "reproduced", "not reproduced", "inconclusive" (the interval allows both), "not
  * tested" (a precondition failed: the policies did not move enough to put the claim to the
- * test, see the movement gate in paper_claims.ts) and "not testable" (the data cannot show it:
+ * test, see movement_gate.ts) and "not testable" (the data cannot show it:
  * both sides at a ceiling or floor, e.g. Pass@k of 100% for every method).
  *
  * **The rule** ({@link judgeInterval}), for a quantity D (usually A − B) with a 95% interval
@@ -12,7 +12,7 @@
  * - "greater" (D > 0): reproduced when lo > 0; not reproduced when hi < 0, or when the whole
  *   interval lies within [−μ, μ] (no difference worth the name; with μ = 0, exactly [0, 0]);
  *   else inconclusive. (A [0, 0] that comes from both sides sitting at a ceiling is "not
- *   testable" instead: paper_claims.ts checks for ceilings before it judges.)
+ *   testable" instead: pass_at_k_rules.ts checks for ceilings before it judges.)
  * - "less" (D < 0): the mirror image.
  * - "at-least" (D ≥ −μ, non-inferiority): reproduced when lo ≥ −μ; not reproduced only when
  *   hi < −μ (below the margin, not merely below 0); else inconclusive.

@@ -1,28 +1,26 @@
 /**
- * One decoding step's attention over the key/value cache as a single kernel for the wasm
- * backend, in WebAssembly SIMD (attention.wat) running directly on the backend's own memory.
+ * The WebAssembly SIMD kernels of the wasm backend (attention.wat, running directly on the
+ * backend's own memory), and the switch that registers them ({@link useSimdAttention}). Each
+ * replaces a chain of small tfjs ops whose per-op cost dominates at the policy's widths:
  *
- * Why: with tfjs ops the step is a concat per cache, a broadcast multiply and sum for the scores,
- * two transposes around a softmax, and a depthwise convolution for the weighted values: about
- * half of all sampling time (the README's benchmark section has the figures). The kernel does the
- * same arithmetic in one pass over the cache.
- *
- * Inputs and outputs match `attendStep` in transformer.ts: past keys and values `[P, N, d]`
- * (N = B·H) and this step's fused projection `qkv` `[B, 3D]` (query, key, value side by side;
- * the kernel scales the query by the attribute `scale` and splits the three itself: a tfjs split
- * copied the whole projection once per part and was a quarter of sampling time); it returns the extended
- * caches `[P + 1, N, d]` and the mixed values `[B, D]`. With the attribute `filled` = P, the
- * caches are instead buffers of more positions that the sampler owns: the kernel writes row P
- * in place and returns only the mixed values, so a step copies no cache (copying two growing
- * caches per layer and step cost more than the attention itself). Scores and weighted sums accumulate in
- * float32 like the tfjs path, in another order, so results agree to float rounding (tested).
- *
- * A second kernel, {@link KEEP_ROWS_KERNEL}, drops finished sequences from such a cache by block
- * copies (the sampler calls it; tf.gather was slower than the rows it saved). Two more fuse the
- * trunk's row-wise ops, each replacing a chain of small tfjs ops whose per-op cost dominates at
- * width 64: {@link LAYER_NORM_KERNEL} (nine ops) and {@link GELU_ARG_KERNEL} (five). Both do
- * tfjs's float32 operations in tfjs's order, so they give the same bits as the op-by-op path
- * (tested), and the models they run sample and train exactly as before.
+ * - {@link CACHED_ATTENTION_KERNEL}: one decoding step's attention over the key/value cache. With
+ *   tfjs ops the step is a concat per cache, a broadcast multiply and sum for the scores, two
+ *   transposes around a softmax, and a depthwise convolution for the weighted values (the README's
+ *   benchmark section has the figures); the kernel does the same arithmetic in one pass over the
+ *   cache. Inputs and outputs match `attendStep` in transformer.ts: past keys and values
+ *   `[P, N, d]` (N = B·H) and this step's fused projection `qkv` `[B, 3D]` (query, key, value
+ *   side by side; the kernel scales the query by the attribute `scale` and splits the three
+ *   itself, where a tfjs split copied the whole projection once per part); it returns the
+ *   extended caches `[P + 1, N, d]` and the mixed values `[B, D]`. With the attribute `filled` =
+ *   P, the caches are instead buffers of more positions that the sampler owns: the kernel writes
+ *   row P in place and returns only the mixed values, so a step copies no cache. Scores and
+ *   weighted sums accumulate in float32 like the tfjs path, in another order, so results agree
+ *   to float rounding (tested).
+ * - {@link KEEP_ROWS_KERNEL}: drops finished sequences from such a cache by block copies (the
+ *   sampler calls it; tf.gather copies element by element).
+ * - {@link LAYER_NORM_KERNEL} (nine tfjs ops) and {@link GELU_ARG_KERNEL} (five): the trunk's
+ *   row-wise ops. Both do tfjs's float32 operations in tfjs's order, so they give the same bits
+ *   as the op-by-op path (tested), and the models they run sample and train exactly as before.
  *
  * @module
  */
@@ -179,8 +177,7 @@ type KeepRowsArgs = {
 /**
  * Keeps batch rows `keep` (ascending) of a cache `[positions, B·H, d]`: `[positions, rows·H, d]`
  * by block copies of the first `filled` positions (runs of consecutive kept rows move as one
- * block); the rest is zeroed. tf.gather does the same element by element, a large share of
- * sampling time.
+ * block); the rest is zeroed. tf.gather does the same element by element.
  */
 function keepRows({ inputs, backend, attrs }: KeepRowsArgs): tf.TensorInfo {
   const { x } = inputs;

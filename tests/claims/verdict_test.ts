@@ -8,7 +8,7 @@ import {
   combineClaims,
   formatInterval,
   judgeInterval,
-} from "../../lib/protocol/claims.ts";
+} from "../../lib/claims/verdict.ts";
 import { claimsTable } from "../../lib/present/claims_table.ts";
 
 const R: ClaimVerdict = "reproduced",

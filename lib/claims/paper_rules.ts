@@ -1,0 +1,435 @@
+/**
+ * The rules of the paper's claims 1–9, 12 and 13 on a protocol run (the registry, claims.ts,
+ * states each claim; this file computes it). Each rule takes the run's context
+ * (pass_at_k_rules.ts) and the claim's labels and returns its record; the registry wraps each in
+ * the movement gate.
+ *
+ * @module
+ */
+import { bootstrapProblemMeans } from "../eval/compare.ts";
+import { seededPrng } from "../random.ts";
+import {
+  claimFromInterval,
+  type ClaimLabels,
+  claimNotJudged,
+  type ClaimRecord,
+  combineClaims,
+  PASS_AT_K_MARGIN,
+} from "./verdict.ts";
+import {
+  boot,
+  curveClaim,
+  type PaperContext,
+  passAtKClaim,
+  perTier,
+  seedContext,
+} from "./pass_at_k_rules.ts";
+import {
+  correctRatioDifference,
+  metricBootstrap,
+  metricStatistic,
+  passAtKStatistic,
+} from "../protocol/protocol_stats.ts";
+import { BASE_METHOD, PRIMARY_SETTING } from "../protocol/protocol_results.ts";
+
+/** "NSR stays near the base": within this fraction of the base's entropy. */
+export const ENTROPY_NEAR = 0.1;
+/** "In between": another method may exceed NSR's entropy by at most this fraction of the base's. */
+export const ENTROPY_BETWEEN_MARGIN = 0.05;
+
+/**
+ * Claim 1: per tier, PSR − Base greater at k = 1 and less at k = n.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function psrSharpensRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  return perTier(ctx, labels, (tier) =>
+    combineClaims([
+      passAtKClaim(ctx, tier, { x: "PSR", y: BASE_METHOD, k: 1 }, {
+        relation: "greater",
+        id: `1a/${tier}`,
+      }),
+      passAtKClaim(ctx, tier, { x: "PSR", y: BASE_METHOD, k: ctx.kMax }, {
+        relation: "less",
+        id: `1b/${tier}`,
+      }),
+    ], { id: `1/${tier}`, claim: "", rule: "all" }));
+}
+
+/**
+ * Claim 2: per tier, NSR − Base greater at k = 1, and NSR − PPO and NSR − GRPO at-least (margin)
+ * at k = 1.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function nsrPassAt1Rule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  return perTier(ctx, labels, (tier) =>
+    combineClaims([
+      passAtKClaim(ctx, tier, { x: "NSR", y: BASE_METHOD, k: 1 }, {
+        relation: "greater",
+        id: `2a/${tier}`,
+      }),
+      passAtKClaim(ctx, tier, { x: "NSR", y: "PPO", k: 1 }, {
+        relation: "at-least",
+        id: `2b/${tier}`,
+      }),
+      passAtKClaim(ctx, tier, { x: "NSR", y: "GRPO", k: 1 }, {
+        relation: "at-least",
+        id: `2c/${tier}`,
+      }),
+    ], { id: `2/${tier}`, claim: "", rule: "all" }));
+}
+
+/**
+ * Claim 3: per tier, the minimum over k of NSR − Base, at-least with the margin.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function nsrEveryKRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  return perTier(
+    ctx,
+    labels,
+    (tier) =>
+      curveClaim(ctx, tier, { x: "NSR", y: BASE_METHOD }, { summary: "min", id: `3/${tier}` }),
+  );
+}
+
+/**
+ * Claim 4: per tier, NSR − PPO and NSR − GRPO at k = n, at-least with the margin.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function nsrPassAtNRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  return perTier(ctx, labels, (tier) =>
+    combineClaims(
+      ["PPO", "GRPO"].map((other) =>
+        passAtKClaim(ctx, tier, { x: "NSR", y: other, k: ctx.kMax }, {
+          relation: "at-least",
+          id: `4/${tier}/${other}`,
+        })
+      ),
+      { id: `4/${tier}`, claim: "", rule: "all" },
+    ));
+}
+
+/**
+ * Claim 5: per tier, for every other RL method m of the main group, the mean over k of
+ * W-REINFORCE − m, at-least with the margin.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function weightedBestRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const rl = ctx.results.groups.main.filter((m) => m !== BASE_METHOD && m !== "W-REINFORCE");
+  return perTier(ctx, labels, (tier) =>
+    combineClaims(
+      rl.map((other) =>
+        curveClaim(ctx, tier, { x: "W-REINFORCE", y: other }, {
+          summary: "mean",
+          id: `5/${tier}/${other}`,
+        })
+      ),
+      { id: `5/${tier}`, claim: "", rule: "all" },
+    ));
+}
+
+/**
+ * Claim 6 (λ runs have one seed: compared on the main run's matching seed): per tier,
+ * λ_main − λ=1 greater at k = n, and the best Pass@1 at λ ≤ λ_main minus the best at λ > λ_main
+ * at-least with the margin.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record; "not testable" without a λ ablation above the main λ.
+ */
+export function lambdaRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const { lambda } = ctx.results.groups;
+  const ablation = ctx.results.protocol.ablations.lambda;
+  if (ablation === undefined) {
+    return claimNotJudged("not testable", { ...labels, reason: "the protocol ran no λ ablation" });
+  }
+  const entries = Object.entries(lambda).sort((a, b) => a[1] - b[1]);
+  const main = ablation.method;
+  const mainLambda = lambda[main];
+  const small = entries.filter(([, l]) => l <= mainLambda).map(([m]) => m);
+  const large = entries.filter(([, l]) => l > mainLambda).map(([m]) => m);
+  const one = entries.find(([, l]) => l === 1)?.[0] ?? entries.at(-1)?.[0];
+  if (large.length === 0 || one === undefined || one === main) {
+    return claimNotJudged("not testable", { ...labels, reason: "no λ above the main run's" });
+  }
+  const sub = seedContext(ctx, [ablation.seeds[0]], [...small, ...large]);
+  return perTier(sub, labels, (tier) => {
+    const b = boot(sub, tier, [...small, ...large]);
+    const bestOf = (group: string[], p: (m: string, k: number) => number) =>
+      Math.max(...group.map((m) => p(m, 1)));
+    const peak = passAtKStatistic(b, (p) => bestOf(small, p) - bestOf(large, p));
+    return combineClaims([
+      passAtKClaim(sub, tier, { x: main, y: one, k: sub.kMax }, {
+        relation: "greater",
+        id: `6a/${tier}`,
+      }),
+      claimFromInterval(peak, {
+        id: `6b/${tier}`,
+        claim: "",
+        relation: "at-least",
+        margin: PASS_AT_K_MARGIN,
+        label: `${tier}: best Pass@1 at λ ≤ ${mainLambda} − best at λ > ${mainLambda}`,
+        unit: "percent",
+      }),
+    ], { id: `6/${tier}`, claim: "", rule: "all" });
+  });
+}
+
+/**
+ * Claim 7, greedy-response entropy on every tier pooled: PSR − Base less; (NSR − Base) / Base
+ * close within ±{@link ENTROPY_NEAR}; GRPO − PSR and PPO − PSR greater; (GRPO − NSR) / Base and
+ * (PPO − NSR) / Base at-most {@link ENTROPY_BETWEEN_MARGIN}.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record, its evidence led by each method's entropy.
+ */
+export function entropyRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const { results } = ctx;
+  const tiers = Object.keys(results.evaluations[PRIMARY_SETTING]);
+  const methods = [BASE_METHOD, "PSR", "NSR", "GRPO", "PPO"];
+  const b = metricBootstrap(results, {
+    setting: PRIMARY_SETTING,
+    tiers,
+    methods,
+    metrics: ["greedyEntropy"],
+  });
+  const h = (m: string) => (read: (m: string, q: string) => number) => read(m, "greedyEntropy");
+  const diff = (x: string, y: string) => metricStatistic(b, (read) => h(x)(read) - h(y)(read));
+  const relative = (x: string, y: string) =>
+    metricStatistic(b, (read) => (h(x)(read) - h(y)(read)) / h(BASE_METHOD)(read));
+  const parts: ClaimRecord[] = [
+    claimFromInterval(diff("PSR", BASE_METHOD), {
+      id: "7a",
+      claim: "",
+      relation: "less",
+      label: "PSR − Base (nats)",
+    }),
+    claimFromInterval(relative("NSR", BASE_METHOD), {
+      id: "7b",
+      claim: "",
+      relation: "close",
+      margin: ENTROPY_NEAR,
+      label: `(NSR − Base) / Base, within ±${ENTROPY_NEAR}`,
+    }),
+  ];
+  for (const other of ["GRPO", "PPO"]) {
+    parts.push(
+      claimFromInterval(diff(other, "PSR"), {
+        id: `7c/${other}`,
+        claim: "",
+        relation: "greater",
+        label: `${other} − PSR (nats)`,
+      }),
+      claimFromInterval(relative(other, "NSR"), {
+        id: `7d/${other}`,
+        claim: "",
+        relation: "at-most",
+        margin: ENTROPY_BETWEEN_MARGIN,
+        label: `(${other} − NSR) / Base, at most +${ENTROPY_BETWEEN_MARGIN}`,
+      }),
+    );
+  }
+  const levels = methods.map((m) => `${m} ${b.estimates[m].greedyEntropy.toPrecision(3)}`).join(
+    ", ",
+  );
+  const combined = combineClaims(parts, { ...labels, rule: "all" });
+  return {
+    ...combined,
+    evidence: `greedy-response entropy (nats): ${levels}; ${combined.evidence}`,
+  };
+}
+
+/**
+ * Claim 8, training-batch correct ratio (mean over steps, paired by prompt): PSR − m greater for
+ * every other method m, and NSR − m less.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function correctRatioRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const { results } = ctx;
+  const methods = results.groups.main.filter((m) => m !== BASE_METHOD);
+  const parts: ClaimRecord[] = [];
+  for (const other of methods.filter((m) => m !== "PSR")) {
+    parts.push(claimFromInterval(correctRatioDifference(results, { a: "PSR", b: other }), {
+      id: `8/PSR>${other}`,
+      claim: "",
+      relation: "greater",
+      label: `PSR − ${other}`,
+      unit: "percent",
+    }));
+  }
+  for (const other of methods.filter((m) => m !== "NSR")) {
+    parts.push(claimFromInterval(correctRatioDifference(results, { a: "NSR", b: other }), {
+      id: `8/NSR<${other}`,
+      claim: "",
+      relation: "less",
+      label: `NSR − ${other}`,
+      unit: "percent",
+    }));
+  }
+  return combineClaims(parts, { ...labels, rule: "all" });
+}
+
+/**
+ * Claim 9, greedy accuracy on held-out problems during training: PSR − NSR greater over the
+ * evaluations of the first half of training (steps ≤ steps / 2), and NSR − PSR at-least (margin)
+ * at the last step.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record.
+ */
+export function greedyRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const { results } = ctx;
+  const steps = results.protocol.experiment.train.steps;
+  const values = (method: string, window: (step: number) => boolean) =>
+    (results.runs[method] ?? []).map((run) => {
+      const evals = run.evals.filter((e) => e.step > 0 && window(e.step));
+      const problems = evals[0]?.greedyCorrect.length ?? 0;
+      return Array.from(
+        { length: problems },
+        (_, i) => evals.reduce((s, e) => s + e.greedyCorrect[i], 0) / evals.length,
+      );
+    });
+  const firstHalf = (step: number) => step <= steps / 2;
+  const end = (step: number) => step === steps;
+  const b = bootstrapProblemMeans({
+    PSR: { firstHalf: values("PSR", firstHalf), end: values("PSR", end) },
+    NSR: { firstHalf: values("NSR", firstHalf), end: values("NSR", end) },
+  }, { resamples: results.protocol.resamples, prng: seededPrng(0) });
+  return combineClaims([
+    claimFromInterval(metricStatistic(b, (v) => v("PSR", "firstHalf") - v("NSR", "firstHalf")), {
+      id: "9a",
+      claim: "",
+      relation: "greater",
+      label: `PSR − NSR, mean over evaluations in steps 1–${Math.floor(steps / 2)}`,
+      unit: "percent",
+    }),
+    claimFromInterval(metricStatistic(b, (v) => v("NSR", "end") - v("PSR", "end")), {
+      id: "9b",
+      claim: "",
+      relation: "at-least",
+      margin: PASS_AT_K_MARGIN,
+      label: `NSR − PSR at step ${steps}`,
+      unit: "percent",
+    }),
+  ], { ...labels, rule: "all" });
+}
+
+/**
+ * Claim 12, long runs (the long ablation's seeds): per tier, long − main at k = n, less for NSR
+ * and at-least (margin) for any other method.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record; "not testable" without long runs.
+ */
+export function longRunRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const longSeeds = ctx.results.protocol.ablations.long?.seeds ?? [];
+  const longClaims = Object.entries(ctx.results.groups.long).map(([long, main]) => {
+    const sub = seedContext(ctx, longSeeds, [long, main]);
+    const relation = main === "NSR" ? "less" : "at-least";
+    return perTier(
+      sub,
+      { id: `${labels.id}/${main}`, claim: "" },
+      (tier) =>
+        passAtKClaim(sub, tier, { x: long, y: main, k: sub.kMax }, {
+          relation,
+          id: `${labels.id}/${main}/${tier}`,
+        }),
+    );
+  });
+  return longClaims.length === 0
+    ? claimNotJudged("not testable", { ...labels, reason: "the protocol ran no long runs" })
+    : combineClaims(longClaims, { ...labels, rule: "all" });
+}
+
+/**
+ * Claim 13, on the first tier and the mini-batch ablation's seeds: NSR − PSR greedy entropy
+ * greater with the main number of mini-batches and with the ablation's; the clip fraction of
+ * each run is reported.
+ *
+ * @param ctx The run's context.
+ * @param labels The claim's labels.
+ * @returns The record; "not testable" without a mini-batch ablation of PSR and NSR each.
+ */
+export function miniBatchRule(ctx: PaperContext, labels: ClaimLabels): ClaimRecord {
+  const { results } = ctx;
+  const variants = Object.entries(results.groups.miniBatches);
+  const ablation = results.protocol.ablations.miniBatches;
+  if (ablation === undefined) {
+    return claimNotJudged("not testable", {
+      ...labels,
+      reason: "the protocol ran no mini-batch ablation",
+    });
+  }
+  const value = ablation.value;
+  const variantOf = (method: string) => variants.find(([, m]) => m === method)?.[0];
+  const psr = variantOf("PSR");
+  const nsr = variantOf("NSR");
+  if (psr === undefined || nsr === undefined) {
+    return claimNotJudged("not testable", {
+      ...labels,
+      reason: "the protocol varies the mini-batches of PSR and NSR only together",
+    });
+  }
+  const tier = Object.keys(results.evaluations[PRIMARY_SETTING])[0];
+  const seeds = ablation.seeds;
+  const restricted = seedContext(ctx, seeds, ["PSR", "NSR", psr, nsr]).results;
+  const b = metricBootstrap(restricted, {
+    setting: PRIMARY_SETTING,
+    tiers: [tier],
+    methods: ["PSR", "NSR", psr, nsr],
+    metrics: ["greedyEntropy"],
+  });
+  const clip = (method: string) => {
+    const runs = (results.runs[method] ?? []).filter((r) => seeds.includes(r.seed));
+    const all = runs.flatMap((r) => r.steps.map((s) => s.clipFraction));
+    return all.reduce((a, x) => a + x, 0) / Math.max(all.length, 1);
+  };
+  const main = results.protocol.experiment.train.miniBatches;
+  const combined = combineClaims([
+    claimFromInterval(
+      metricStatistic(b, (v) => v("NSR", "greedyEntropy") - v("PSR", "greedyEntropy")),
+      {
+        id: `${labels.id}/${main}`,
+        claim: "",
+        relation: "greater",
+        label: `${main} mini-batches: NSR − PSR (nats)`,
+      },
+    ),
+    claimFromInterval(
+      metricStatistic(b, (v) => v(nsr, "greedyEntropy") - v(psr, "greedyEntropy")),
+      {
+        id: `${labels.id}/${value}`,
+        claim: "",
+        relation: "greater",
+        label: `${value} mini-batch${value === 1 ? "" : "es"}: NSR − PSR (nats)`,
+      },
+    ),
+  ], { ...labels, rule: "all" });
+  const clips = ["PSR", "NSR", psr, nsr].map((m) => `${m} ${(100 * clip(m)).toFixed(2)}%`).join(
+    ", ",
+  );
+  return {
+    ...combined,
+    evidence: `${combined.evidence}; clip fraction: ${clips} (${tier}, seeds ${seeds.join(", ")})`,
+  };
+}

@@ -1,0 +1,328 @@
+/**
+ * The claims registry: every claim the reproduction tests, one declaration each — its id, what the
+ * paper says and where, the notebook that judges it, the claim as this reproduction states it,
+ * its rule in words, and the rule itself (a function from the notebook's results to the claim's
+ * record). The rules' statistics sit beside this file (pass_at_k_rules.ts, paper_rules.ts,
+ * gradient_rules.ts, prior_rules.ts) and the verdict rules in verdict.ts; every rule was fixed
+ * before any run. A notebook asks for its claims with {@link judgeClaims}.
+ *
+ * Pass@k intervals are 95%, bootstrap over problems (paired across methods) and seeds; "at
+ * least" / "not below" use the {@link PASS_AT_K_MARGIN} of 2 pp; n is the largest k (the paper:
+ * 256). The paper claims of notebooks 02 and 04 are "not tested" when the movement gate fails
+ * (movement_gate.ts); claims over tiers combine by the "most" rule, sub-claims by "all".
+ *
+ * @module
+ */
+import type { ClaimLabels, ClaimRecord } from "./verdict.ts";
+import { PASS_AT_K_MARGIN } from "./verdict.ts";
+import { gated, paperContext } from "./pass_at_k_rules.ts";
+import {
+  correctRatioRule,
+  ENTROPY_BETWEEN_MARGIN,
+  ENTROPY_NEAR,
+  entropyRule,
+  greedyRule,
+  lambdaRule,
+  longRunRule,
+  miniBatchRule,
+  nsrEveryKRule,
+  nsrPassAt1Rule,
+  nsrPassAtNRule,
+  psrSharpensRule,
+  weightedBestRule,
+} from "./paper_rules.ts";
+import {
+  alternativesLoweredRule,
+  CONFIDENT_ABOVE,
+  confidentStillRule,
+  type GradientAnalysisResults,
+  implicitStoppingRule,
+  ORDER_THRESHOLD,
+  orderKeptRule,
+  priorProportionalRule,
+  tokenMechanismRule,
+} from "./gradient_rules.ts";
+import { priorGrowsRule, strongPriorRule, studyK, weakPriorRule } from "./prior_rules.ts";
+import type { ProtocolResults } from "../protocol/protocol_results.ts";
+import type { PriorStudyResults } from "../protocol/prior_study.ts";
+
+/** What each claims-judging notebook hands the registry. */
+export type NotebookResults = {
+  /** The protocol run (runProtocol). */
+  readonly "02_psr_vs_nsr": ProtocolResults;
+  /** Probed updates and an NSR run's samples trained per step. */
+  readonly "03_gradient_analysis": GradientAnalysisResults;
+  /** The protocol run (runProtocol). */
+  readonly "04_weighted_objective": ProtocolResults;
+  /** The prior-strength study (runPriorStudy). */
+  readonly "05_prior_strength": PriorStudyResults;
+};
+
+/** A notebook that judges claims. */
+export type ClaimNotebook = keyof NotebookResults;
+
+/** One claim: what it says, where the paper says it, who judges it, and how. */
+export type ClaimDeclaration<N extends ClaimNotebook = ClaimNotebook> = {
+  /** Short identifier, e.g. "3", "10a" or "a" (notebook 05's study claims). */
+  readonly id: string;
+  /** What the paper says (Zhu et al. 2025, arXiv:2506.01347), close to its words. */
+  readonly paper: string;
+  /** Where the paper says it. */
+  readonly where: string;
+  /** The notebook that judges it. */
+  readonly notebook: N;
+  /** The claim as tested here, in words (it may name the largest k or a base). */
+  readonly claim: (results: NotebookResults[N]) => string;
+  /** The rule in words: the statistic, its relation to 0 and its margin. */
+  readonly rule: string;
+  /** The rule: the claim's record (verdict and evidence) from the notebook's results. */
+  readonly judge: (results: NotebookResults[N], labels: ClaimLabels) => ClaimRecord;
+};
+
+/** Any notebook's claim. */
+export type AnyClaimDeclaration = { [N in ClaimNotebook]: ClaimDeclaration<N> }[ClaimNotebook];
+
+const kMax = (results: ProtocolResults): number => paperContext(results).kMax;
+const PP = `${100 * PASS_AT_K_MARGIN} pp`;
+
+/** Every claim, in the order tables list them. */
+export const CLAIMS: readonly AnyClaimDeclaration[] = [
+  {
+    id: "1",
+    paper: "PSR alone improves Pass@1 but degrades Pass@k at large k, below the base model",
+    where: "§3, Pass@k curves of PSR and NSR (MATH, AIME 2025, AMC23)",
+    notebook: "02_psr_vs_nsr",
+    claim: (r) => `PSR raises Pass@1 over the base but falls below it at large k (k=${kMax(r)})`,
+    rule: "per tier: PSR − Base at k = 1 greater, PSR − Base at k = n less (all); tiers by most",
+    judge: gated(psrSharpensRule),
+  },
+  {
+    id: "2",
+    paper: "NSR alone improves Pass@1 over the base, to a level comparable to PPO and GRPO",
+    where: "§3, Pass@k curves of PSR and NSR",
+    notebook: "02_psr_vs_nsr",
+    claim: () => "NSR alone raises Pass@1 over the base, not below PPO's and GRPO's",
+    rule: `per tier: NSR − Base at k = 1 greater; NSR − PPO and NSR − GRPO at k = 1 at-least ` +
+      `(margin ${PP}); tiers by most`,
+    judge: gated(nsrPassAt1Rule),
+  },
+  {
+    id: "3",
+    paper: "NSR preserves or improves Pass@k over the base across the whole spectrum of k",
+    where: "§3, Pass@k curves of PSR and NSR",
+    notebook: "02_psr_vs_nsr",
+    claim: () => "NSR's Pass@k is not below the base's at any k",
+    rule: `per tier: the minimum over k (off the ceiling) of NSR − Base at-least (margin ${PP}); ` +
+      "tiers by most",
+    judge: gated(nsrEveryKRule),
+  },
+  {
+    id: "4",
+    paper: "At large k (Pass@256) NSR matches or beats PPO and GRPO",
+    where: "§3, Pass@k curves of PSR and NSR",
+    notebook: "02_psr_vs_nsr",
+    claim: (r) => `NSR's Pass@${kMax(r)} (the paper: Pass@256) is not below PPO's and GRPO's`,
+    rule: `per tier: NSR − PPO and NSR − GRPO at k = n at-least (margin ${PP}); tiers by most`,
+    judge: gated(nsrPassAtNRule),
+  },
+  {
+    id: "5",
+    paper: "W-REINFORCE (positive rewards down-weighted by λ) gives the best Pass@k across k",
+    where: "§5, Table 1 and the W-REINFORCE Pass@k curves",
+    notebook: "04_weighted_objective",
+    claim: () => "W-REINFORCE has the best curve: not below any other RL method over k",
+    rule: `per tier: for each other RL method m, the mean over k of W-REINFORCE − m at-least ` +
+      `(margin ${PP}); tiers by most`,
+    judge: gated(weightedBestRule),
+  },
+  {
+    id: "6",
+    paper: "As λ grows to 1 (plain REINFORCE) Pass@k at large k falls; a small λ is best",
+    where: "§5, the λ ablation",
+    notebook: "04_weighted_objective",
+    claim: (r) => `Pass@${kMax(r)} falls as λ grows to 1; Pass@1 peaks at a small λ`,
+    rule: `one seed, per tier: λ_main − λ=1 at k = n greater; best Pass@1 at λ ≤ λ_main − best ` +
+      `at λ > λ_main at-least (margin ${PP}); tiers by most`,
+    judge: gated(lambdaRule),
+  },
+  {
+    id: "7",
+    paper: "NSR keeps test entropy near the base's, PSR collapses it, PPO and GRPO lie between",
+    where: "§3, training dynamics (entropy on the test set)",
+    notebook: "02_psr_vs_nsr",
+    claim: () => "Test entropy: NSR stays near the base, PSR collapses, PPO and GRPO in between",
+    rule: `greedy-response entropy, tiers pooled: PSR − Base less; (NSR − Base) / Base close ` +
+      `within ±${ENTROPY_NEAR}; GRPO, PPO − PSR greater; (GRPO, PPO − NSR) / Base at-most ` +
+      `${ENTROPY_BETWEEN_MARGIN}`,
+    judge: gated(entropyRule),
+  },
+  {
+    id: "8",
+    paper: "The correct ratio of training batches rises fastest under PSR and slowest under NSR",
+    where: "§3, training dynamics (correct ratio on the training set)",
+    notebook: "02_psr_vs_nsr",
+    claim: () => "Training-batch correct ratio: PSR highest, NSR lowest",
+    rule: "mean over steps, paired by prompt: PSR − m greater and NSR − m less, every other m",
+    judge: gated(correctRatioRule),
+  },
+  {
+    id: "9",
+    paper: "Greedy accuracy rises fastest under PSR; NSR catches up by the end of training",
+    where: "§3, training dynamics (greedy accuracy on held-out problems)",
+    notebook: "02_psr_vs_nsr",
+    claim: () => "Greedy accuracy: PSR rises faster, NSR catches up by the end",
+    rule: `PSR − NSR over the first half's evaluations greater; NSR − PSR at the last step ` +
+      `at-least (margin ${PP})`,
+    judge: gated(greedyRule),
+  },
+  {
+    id: "10a",
+    paper: "An NSR step redistributes the wrong token's mass to the others in proportion to " +
+      "their current probability",
+    where: "§4, token-level gradient analysis",
+    notebook: "03_gradient_analysis",
+    claim: () => "NSR raises unsampled tokens in proportion to their prior",
+    rule: "mean per-sample corr(Δπ, π) over unsampled tokens greater than 0",
+    judge: priorProportionalRule,
+  },
+  {
+    id: "10b",
+    paper: "NSR refines the model's existing knowledge: the unsampled tokens keep their order",
+    where: "§4, token-level gradient analysis",
+    notebook: "03_gradient_analysis",
+    claim: () => `NSR keeps the order of unsampled tokens (≥ ${ORDER_THRESHOLD} of pairs)`,
+    rule: `mean share of ordered pairs kept − ${ORDER_THRESHOLD} at-least 0`,
+    judge: orderKeptRule,
+  },
+  {
+    id: "10c",
+    paper: "The NSR gradient is small where the model is already confident in the sampled token",
+    where: "§4, token-level gradient analysis",
+    notebook: "03_gradient_analysis",
+    claim: () => `NSR barely moves a confident sampled token (π > ${CONFIDENT_ABOVE})`,
+    rule: `mean |Δ log π_y|, confident (π_y > ${CONFIDENT_ABOVE}) − the rest, less than 0`,
+    judge: confidentStillRule,
+  },
+  {
+    id: "10d",
+    paper: "A PSR step sharpens: it raises the sampled token and lowers the alternatives",
+    where: "§4, token-level gradient analysis",
+    notebook: "03_gradient_analysis",
+    claim: () => "PSR lowers the alternatives",
+    rule: "mean share of unsampled tokens raised − 0.5 less than 0",
+    judge: alternativesLoweredRule,
+  },
+  {
+    id: "10",
+    paper: "NSR suppresses wrong tokens and moves their mass to the alternatives by the prior; " +
+      "PSR sharpens",
+    where: "§4, token-level gradient analysis",
+    notebook: "03_gradient_analysis",
+    claim: () =>
+      "Token mechanism: NSR raises alternatives ∝ prior, keeps order, small when confident; PSR lowers them",
+    rule: "10a, 10b, 10c and 10d together (all)",
+    judge: tokenMechanismRule,
+  },
+  {
+    id: "11",
+    paper: "NSR stops itself: as prompts get solved, fewer wrong samples remain to train on",
+    where: "§4, implicit regularisation of NSR",
+    notebook: "03_gradient_analysis",
+    claim: () => "NSR trains on fewer samples as training goes on",
+    rule: "mean samples trained per step, last quarter of the steps − first quarter, less than 0",
+    judge: implicitStoppingRule,
+  },
+  {
+    id: "12",
+    paper: "Trained much longer, NSR's Pass@k degrades while W-REINFORCE's holds",
+    where: "§5, long training",
+    notebook: "04_weighted_objective",
+    claim: () => "Long training: NSR's Pass@k degrades, W-REINFORCE's stays",
+    rule: `long run's seeds, per tier: long − main at k = n less for NSR, at-least (margin ` +
+      `${PP}) for any other method; tiers by most, methods by all`,
+    judge: gated(longRunRule),
+  },
+  {
+    id: "13",
+    paper: "NSR keeps more entropy than PSR whether updates are on-policy (1 mini-batch) or not",
+    where: "§5, the mini-batch ablation",
+    notebook: "04_weighted_objective",
+    claim: () => "NSR keeps more entropy than PSR with 4 mini-batches per batch and with 1",
+    rule: "first tier, the ablation's seeds: NSR − PSR greedy entropy greater with the main and " +
+      "the ablation's mini-batches; clip fractions reported",
+    judge: gated(miniBatchRule),
+  },
+  {
+    id: "a",
+    paper: "NSR works because it builds on the base model's prior: the stronger the prior, the " +
+      "more NSR keeps",
+    where: "§4, the explanation of NSR by the model's prior (Qwen against Llama)",
+    notebook: "05_prior_strength",
+    claim: (s) => `NSR's Pass@${studyK(s)} advantage over PSR grows with prior strength`,
+    rule: "tiers pooled: (NSR − PSR at k = n) on the strongest base − on the weakest, greater",
+    judge: priorGrowsRule,
+  },
+  {
+    id: "b",
+    paper: "On a strong-prior model (Qwen) NSR keeps Pass@k at every k",
+    where: "§3, Pass@k curves on Qwen2.5-Math-7B and Qwen3-4B",
+    notebook: "05_prior_strength",
+    claim: (s) => `On the strongest base NSR's Pass@${studyK(s)} is not below the base's`,
+    rule: `tiers pooled, strongest base: NSR − Base at k = n at-least (margin ${PP})`,
+    judge: strongPriorRule,
+  },
+  {
+    id: "c",
+    paper: "On a weak-prior model (Llama-3.1-8B-Instruct) every method loses Pass@256, NSR least",
+    where: "§3, Pass@k curves on Llama-3.1-8B-Instruct",
+    notebook: "05_prior_strength",
+    claim: (s) => `On the weakest base every method loses Pass@${studyK(s)} and NSR loses least`,
+    rule: `tiers pooled, weakest base: each method − Base at k = n less; NSR − each other method ` +
+      `at k = n at-least (margin ${PP}); all`,
+    judge: weakPriorRule,
+  },
+];
+
+/**
+ * The declarations of one notebook's claims, in registry order.
+ *
+ * @param notebook The notebook.
+ * @returns Its claims.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(claimsOf("04_weighted_objective").map((c) => c.id), ["5", "6", "12", "13"]);
+ * ```
+ */
+export function claimsOf<N extends ClaimNotebook>(notebook: N): ClaimDeclaration<N>[] {
+  return CLAIMS.filter((c): c is ClaimDeclaration<N> & AnyClaimDeclaration =>
+    c.notebook === notebook
+  );
+}
+
+/**
+ * Judges one notebook's claims on its results: one record per claim, in registry order.
+ *
+ * @param notebook The notebook.
+ * @param results What it measured.
+ * @returns The records (id, claim, verdict, evidence).
+ * @throws {RangeError} As the claims' rules (e.g. notebook 03 without probes).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const positions = [{ position: 1, sampled: 0, probsBefore: [0.5, 0.3, 0.2], probsAfter: [0.3, 0.42, 0.28] }];
+ * const records = judgeClaims("03_gradient_analysis", {
+ *   probes: { nsr: [positions], psr: [positions] }, samplesTrained: [8, 6, 4, 2], resamples: 50,
+ * });
+ * assert.deepEqual(records.map((r) => r.id), ["10a", "10b", "10c", "10d", "10", "11"]);
+ * ```
+ */
+export function judgeClaims<N extends ClaimNotebook>(
+  notebook: N,
+  results: NotebookResults[N],
+): ClaimRecord[] {
+  return claimsOf(notebook).map((c) => {
+    const labels = { id: c.id, claim: c.claim(results) };
+    return c.judge(results, labels);
+  });
+}

@@ -1,0 +1,237 @@
+/**
+ * The README's results, generated from the main job's `summary.json` (never retyped): the run,
+ * the movement table, the claims with their verdicts and evidence, and the prior-strength study.
+ * Each lives in the README between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`;
+ * `deno task readme` rewrites them, and a test fails when the committed README and summary
+ * disagree.
+ *
+ * @module
+ */
+
+/** An interval as summary.json writes a difference: the estimate, lower and upper ends. */
+type Difference = { readonly difference: number; readonly lower: number; readonly upper: number };
+
+/** One claim as summary.json keeps it. */
+type SummaryClaim = {
+  readonly id: string;
+  readonly claim: string;
+  readonly verdict: string;
+  readonly evidence: string;
+};
+
+/** What the README reads of summary.json (checked by {@link readmeBlocks}). */
+type ReadmeSummary = {
+  readonly date: string;
+  readonly runtimeMinutes: number;
+  readonly trainingMinutes: number;
+  readonly evaluationMinutes: number;
+  readonly seeds: readonly number[];
+  readonly rlSteps: number;
+  readonly learningRate: number;
+  readonly problemsPerTier: Readonly<Record<string, number>>;
+  readonly pool: {
+    readonly problems: number;
+    readonly meanPassRate?: number | null;
+    readonly correctRatioAtStep1: number;
+  };
+  readonly methods: Readonly<
+    Record<string, {
+      readonly klToBase: number;
+      readonly correctRatioFirst: number;
+      readonly correctRatioLast: number;
+      readonly entropy: number;
+      readonly passAt1VsBase: Readonly<Record<string, Difference>>;
+    }>
+  >;
+  readonly gate: { readonly passed: boolean; readonly evidence: string };
+  readonly claims: readonly SummaryClaim[];
+  readonly priorStrength?: {
+    readonly bases: readonly { readonly name: string; readonly passAt1: number }[];
+    readonly claims: readonly SummaryClaim[];
+  };
+};
+
+/** A learning rate as people write it: 3e-5, 0.0001 as 1e-4. */
+const rate = (x: number): string => x < 1e-2 ? x.toExponential() : String(x);
+const minus = (text: string): string => text.replace(/-/g, "−");
+const signed = (x: number, digits: number): string =>
+  minus(`${x >= 0 ? "+" : ""}${x.toFixed(digits)}`);
+/** A difference in percentage points: `+21.5 [+18.0, +25.0]`. */
+const pp = (d: Difference): string =>
+  `${signed(100 * d.difference, 1)} [${signed(100 * d.lower, 1)}, ${signed(100 * d.upper, 1)}]`;
+
+function field(summary: Record<string, unknown>, name: string): unknown {
+  if (!(name in summary)) {
+    throw new TypeError(`Cannot write the README's results: summary.json has no ${name}`);
+  }
+  return summary[name];
+}
+
+/** The run: when, how long, and what the protocol chose and measured before any claim. */
+function runBlock(s: ReadmeSummary): string {
+  const tiers = Object.entries(s.problemsPerTier).map(([tier, n]) => `${n} (${tier})`);
+  const pass = s.pool.meanPassRate === undefined || s.pool.meanPassRate === null
+    ? ""
+    : `, the base's mean pass rate on it ${s.pool.meanPassRate.toFixed(3)}`;
+  return [
+    `One full run of \`deno task repro\` (${s.date.slice(0, 10)}, ${
+      s.runtimeMinutes.toFixed(1)
+    } minutes on 2 cores: ${s.trainingMinutes.toFixed(1)} core-minutes of RL training, ${
+      s.evaluationMinutes.toFixed(1)
+    } of evaluation). ${s.seeds.length} seeds × ${s.rlSteps} RL steps per method at the calibrated`,
+    `learning rate **${
+      rate(s.learningRate)
+    }**; training pool ${s.pool.problems} problems${pass}, ` +
+    `training-batch correct ratio at step 1 ${s.pool.correctRatioAtStep1.toFixed(3)}; ` +
+    `evaluated problems per tier: ${tiers.join(", ")}.`,
+    `Movement gate: **${s.gate.passed ? "passed" : "failed"}** (${s.gate.evidence}).`,
+  ].join("\n");
+}
+
+/** The movement table: KL, correct ratio, entropy and Pass@1 gain per tier, per method. */
+function movementBlock(s: ReadmeSummary): string {
+  const methods = Object.entries(s.methods).filter(([name]) => name !== "Base");
+  const tiers = Object.keys(methods[0]?.[1].passAt1VsBase ?? {});
+  const header = [
+    "method",
+    "KL",
+    "correct ratio",
+    "entropy",
+    ...tiers.map((t) => `Pass@1 gain, ${t} (pp)`),
+  ];
+  const rows = methods.map(([name, m]) => [
+    name,
+    m.klToBase.toFixed(4),
+    `${m.correctRatioFirst.toFixed(3)} → ${m.correctRatioLast.toFixed(3)}`,
+    m.entropy.toFixed(3),
+    ...tiers.map((t) => pp(m.passAt1VsBase[t])),
+  ]);
+  const base = s.methods.Base;
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [
+    line(header),
+    line(header.map(() => "---")),
+    ...rows.map(line),
+    "",
+    `KL to the base per token at the last step; training-batch correct ratio, mean of the first and` +
+    ` last steps; greedy-response entropy on held-out problems (nats; the base's ${
+      base?.entropy.toFixed(3) ?? "?"
+    }); Pass@1 − base with 95% intervals over problems and seeds.`,
+  ].join("\n");
+}
+
+/** The claims, one item each: the claim, its verdict, and its evidence as the rule wrote it. */
+function claimsBlock(claims: readonly SummaryClaim[]): string {
+  return claims.map((c) =>
+    `- **${c.id}. ${c.claim}**: ${
+      c.verdict === "reproduced" || c.verdict === "not reproduced" ? `**${c.verdict}**` : c.verdict
+    }. ${c.evidence}`
+  ).join("\n");
+}
+
+/** The prior-strength study: its bases and its claims. */
+function priorBlock(prior: NonNullable<ReadmeSummary["priorStrength"]>): string {
+  const bases = prior.bases.map((b) => `${b.name} (tier-A Pass@1 ${b.passAt1.toFixed(3)})`);
+  return [`Bases: ${bases.join(", ")}.`, "", claimsBlock(prior.claims)].join("\n");
+}
+
+/**
+ * The README's generated blocks from a parsed summary.json.
+ *
+ * @param summary The parsed summary.json of a full run.
+ * @returns Block name → markdown (`run`, `movement`, `claims`, and `prior` when the summary has
+ *   the prior-strength study).
+ * @throws {TypeError} Naming the first field the summary lacks.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const summary = JSON.parse(await Deno.readTextFile(new URL("../../data/results/summary.json", import.meta.url)));
+ * const blocks = readmeBlocks(summary);
+ * assert.match(blocks.movement, /\| NSR \|/);
+ * assert.throws(() => readmeBlocks({ ...summary, gate: undefined }), /no gate|gate/);
+ * ```
+ */
+export function readmeBlocks(summary: Record<string, unknown>): Record<string, string> {
+  for (
+    const name of ["date", "runtimeMinutes", "seeds", "rlSteps", "learningRate", "pool", "methods"]
+  ) field(summary, name);
+  if (typeof summary.gate !== "object" || summary.gate === null) {
+    throw new TypeError("Cannot write the README's results: summary.json has no gate");
+  }
+  const s = summary as unknown as ReadmeSummary;
+  const blocks: Record<string, string> = {
+    run: runBlock(s),
+    movement: movementBlock(s),
+    claims: claimsBlock(s.claims),
+  };
+  if (s.priorStrength !== undefined) blocks.prior = priorBlock(s.priorStrength);
+  return blocks;
+}
+
+/**
+ * Formats markdown as `deno fmt` does in this repository (so a generated README is stable under
+ * `deno fmt` and the check compares like with like).
+ *
+ * @param text Markdown.
+ * @returns The formatted text.
+ * @throws {Error} If `deno fmt` fails (its message is kept).
+ */
+export async function formatMarkdown(text: string): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext=md", "-"],
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  if (code !== 0) {
+    throw new Error(`Cannot format markdown: deno fmt says ${new TextDecoder().decode(stderr)}`);
+  }
+  return new TextDecoder().decode(stdout);
+}
+
+/**
+ * Writes generated blocks into a README: the text between `<!-- generated:NAME -->` and
+ * `<!-- /generated:NAME -->` becomes the block's, for every block the README marks.
+ *
+ * @param readme The README's text.
+ * @param blocks Block name → markdown.
+ * @returns The new text.
+ * @throws {RangeError} If a marked block has no content, or a block's markers are unbalanced.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const text = "a\n<!-- generated:x -->\nold\n<!-- /generated:x -->\nb";
+ * assert.equal(fillReadme(text, { x: "new" }), "a\n<!-- generated:x -->\nnew\n<!-- /generated:x -->\nb");
+ * ```
+ */
+export function fillReadme(readme: string, blocks: Readonly<Record<string, string>>): string {
+  const opened = [...readme.matchAll(/<!-- generated:([a-z]+) -->/g)].map((m) => m[1]);
+  const closed = [...readme.matchAll(/<!-- \/generated:([a-z]+) -->/g)].map((m) => m[1]);
+  if (opened.join() !== closed.join()) {
+    throw new RangeError(
+      `Cannot fill the README: generated blocks opened (${opened.join(", ")}) and closed (${
+        closed.join(", ")
+      }) differ`,
+    );
+  }
+  let out = readme;
+  for (const name of opened) {
+    if (!(name in blocks)) {
+      throw new RangeError(
+        `Cannot fill the README: it marks a block ${name} the summary does not give (${
+          Object.keys(blocks).join(", ")
+        })`,
+      );
+    }
+    const pattern = new RegExp(
+      `(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`,
+    );
+    out = out.replace(pattern, (_, open, close) => `${open}\n${blocks[name]}\n${close}`);
+  }
+  return out;
+}
