@@ -7,26 +7,85 @@
  * - **Ceilings.** A Pass@k comparison where both sides are at ≥ 99% or ≤ 1% on a tier is "not
  *   testable" there (e.g. Pass@64 on an easy tier), and ks where they are are left out of a
  *   curve summary.
- * - Claims over tiers combine by the "most" rule; sub-claims of one claim by "all". Pass@k
- *   margins are {@link PASS_AT_K_MARGIN} (2 pp); the largest k is n (the paper: 256).
+ * - **Judged sets.** With a primary held-out set (protocol v3: drawn from the training
+ *   distribution), claims are judged on it alone and the tiers are secondary, reported in the
+ *   tables; without one (v2 results) every tier is judged and tiers combine by the "most" rule.
+ *   Sub-claims of one claim combine by "all".
+ * - **The largest judged k** is the largest power of two up to n / 4 (n = 64: k = 16), not n:
+ *   Pass@n rests on one draw of n samples per problem, the noisiest point of the curve.
+ * - **Margins scale with the quantity.** A non-inferiority part ("at least", "not below") of
+ *   x − y at k uses the margin {@link RELATIVE_MARGIN} × y's Pass@k (at least 0.5 pp), so it
+ *   means the same on an easy and a hard set and at k = 1 and at large k.
  *
  * @module
  */
 import { powersOfTwoUpTo } from "../eval/passk.ts";
 import type { PassAtKBootstrap } from "../eval/compare.ts";
-import {
-  claimFromInterval,
-  claimNotJudged,
-  type ClaimRecord,
-  combineClaims,
-  PASS_AT_K_MARGIN,
-} from "./verdict.ts";
+import { claimFromInterval, claimNotJudged, type ClaimRecord, combineClaims } from "./verdict.ts";
 import { type MovementGate, movementGate } from "./movement_gate.ts";
+import { matchedView } from "./baseline_views.ts";
 import { passAtKBootstrap, passAtKStatistic } from "../protocol/protocol_stats.ts";
-import { PRIMARY_SETTING, type ProtocolResults } from "../protocol/protocol_results.ts";
+import {
+  BASE_METHOD,
+  PRIMARY_SET,
+  PRIMARY_SETTING,
+  type ProtocolResults,
+} from "../protocol/protocol_results.ts";
 
 /** Both sides of a Pass@k comparison within this of 0 or 1 make it "not testable". */
 const CEILING = 0.01;
+
+/**
+ * Margin of a non-inferiority part, as a share of the comparator's value (5%, so "NSR not below
+ * the base" at a base Pass@16 of 0.70 allows 3.5 pp, at a base Pass@1 of 0.30 1.5 pp). Fixed
+ * before any v3 run; the rules' simulations (simulate.ts) check it against this protocol's noise.
+ */
+export const RELATIVE_MARGIN = 0.05;
+/** The smallest margin of a non-inferiority part: 0.5 pp. */
+export const MIN_MARGIN = 0.005;
+
+/**
+ * The margin of "x at least y" at a comparator value (module doc).
+ *
+ * @param comparator y's estimate.
+ * @returns The margin.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(relativeMargin(0.7).toFixed(3), "0.035");
+ * assert.equal(relativeMargin(0.02), 0.005);
+ * ```
+ */
+export function relativeMargin(comparator: number): number {
+  return Math.max(RELATIVE_MARGIN * comparator, MIN_MARGIN);
+}
+
+/**
+ * The largest judged k: the largest power of two up to n / 4 (module doc).
+ *
+ * @param samples n, the samples per problem.
+ * @returns k.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([judgedKMax(64), judgedKMax(256), judgedKMax(8), judgedKMax(2)], [16, 64, 2, 1]);
+ * ```
+ */
+export function judgedKMax(samples: number): number {
+  return Math.max(1, ...powersOfTwoUpTo(Math.floor(samples / 4)));
+}
+
+/**
+ * The sets a run's claims are judged on (module doc): the primary set when the run has one,
+ * else every tier.
+ *
+ * @param results The run.
+ * @returns The judged sets.
+ */
+export function judgedSets(results: ProtocolResults): string[] {
+  const sets = Object.keys(results.evaluations[PRIMARY_SETTING] ?? {});
+  return sets.includes(PRIMARY_SET) ? [PRIMARY_SET] : sets;
+}
 
 /** A protocol run as the paper claims' rules read it: its tiers, largest k, gate and bootstraps. */
 export type PaperContext = {
@@ -34,9 +93,9 @@ export type PaperContext = {
   readonly results: ProtocolResults;
   /** Bootstraps already drawn, by tier and methods (each is seeded, so sharing saves time only). */
   readonly boots: Map<string, PassAtKBootstrap>;
-  /** The primary setting's tiers. */
+  /** The judged sets (module doc). */
   readonly tiers: readonly string[];
-  /** The largest k: the largest power of two up to n. */
+  /** The largest judged k (module doc). */
   readonly kMax: number;
   /** The run's movement gate. */
   readonly gate: MovementGate;
@@ -54,8 +113,8 @@ const CONTEXTS = new WeakMap<ProtocolResults, PaperContext>();
 export function paperContext(results: ProtocolResults): PaperContext {
   let ctx = CONTEXTS.get(results);
   if (ctx === undefined) {
-    const tiers = Object.keys(results.evaluations[PRIMARY_SETTING] ?? {});
-    const kMax = Math.max(...powersOfTwoUpTo(results.protocol.evaluation.samples));
+    const tiers = judgedSets(results);
+    const kMax = judgedKMax(results.protocol.evaluation.samples);
     ctx = { results, boots: new Map(), tiers, kMax, gate: movementGate(results) };
     CONTEXTS.set(results, ctx);
   }
@@ -109,7 +168,7 @@ function atCeiling(b: PassAtKBootstrap, x: string, y: string, k: number): boolea
 
 /**
  * A Pass@k comparison x − y at k on a tier, or "not testable" at a ceiling. "at-least" uses the
- * margin {@link PASS_AT_K_MARGIN}; "greater" and "less" none.
+ * margin {@link relativeMargin} of y's Pass@k; "greater" and "less" none.
  *
  * @param ctx The context.
  * @param tier The tier.
@@ -137,19 +196,22 @@ export function passAtKClaim(
     });
   }
   const interval = passAtKStatistic(b, (p) => p(x, k) - p(y, k));
+  const margin = options.relation === "at-least"
+    ? relativeMargin(b.estimates[y][b.ks.indexOf(k)])
+    : 0;
   return claimFromInterval(interval, {
     id: options.id,
     claim: "",
     relation: options.relation,
-    margin: options.relation === "at-least" ? PASS_AT_K_MARGIN : 0,
-    label,
+    margin,
+    label: margin > 0 ? `${label} (margin ${(100 * margin).toFixed(1)} pp)` : label,
     unit: "percent",
   });
 }
 
 /**
- * A summary over k (the mean or the minimum of x − y over the ks off the ceiling), at-least with
- * the margin {@link PASS_AT_K_MARGIN}.
+ * The minimum over the judged ks off the ceiling (1, 2, 4, … up to the largest judged k) of x − y
+ * plus that k's margin ({@link relativeMargin} of y), at-least 0: "x is not below y at any k".
  *
  * @param ctx The context.
  * @param tier The tier.
@@ -161,12 +223,12 @@ export function curveClaim(
   ctx: PaperContext,
   tier: string,
   pair: { readonly x: string; readonly y: string },
-  options: { readonly summary: "mean" | "min"; readonly id: string },
+  options: { readonly id: string },
 ): ClaimRecord {
   const { x, y } = pair;
   const b = boot(ctx, tier, [x, y]);
-  const ks = b.ks.filter((k) => !atCeiling(b, x, y, k));
-  const label = `${tier}: ${options.summary} over k=${ks.join(",")} of ${x} − ${y}`;
+  const ks = b.ks.filter((k) => k <= ctx.kMax && !atCeiling(b, x, y, k));
+  const label = `${tier}: min over k=${ks.join(",")} of ${x} − ${y} + margin (5% of ${y})`;
   if (ks.length === 0) {
     return claimNotJudged("not testable", {
       id: options.id,
@@ -174,19 +236,60 @@ export function curveClaim(
       reason: `${tier}: every k at a ceiling`,
     });
   }
-  const interval = passAtKStatistic(b, (p) => {
-    const d = ks.map((k) => p(x, k) - p(y, k));
-    return options.summary === "mean" ? d.reduce((a, v) => a + v, 0) / d.length : Math.min(...d);
-  });
+  const margins = ks.map((k) => relativeMargin(b.estimates[y][b.ks.indexOf(k)]));
+  const interval = passAtKStatistic(
+    b,
+    (p) => Math.min(...ks.map((k, j) => p(x, k) - p(y, k) + margins[j])),
+  );
   return claimFromInterval(interval, {
     id: options.id,
     claim: "",
     relation: "at-least",
-    margin: PASS_AT_K_MARGIN,
     label,
     unit: "percent",
   });
 }
+
+/**
+ * "x keeps at least a share ρ of y's Pass@1 gain over the base": (x − Base) − ρ (y − Base) at
+ * k = 1, at-least 0.
+ *
+ * @param ctx The context.
+ * @param tier The set.
+ * @param pair The methods x and y and the share ρ.
+ * @param id The part's id.
+ * @returns The part's record, its evidence led by both gains.
+ */
+export function gainShareClaim(
+  ctx: PaperContext,
+  tier: string,
+  pair: { readonly x: string; readonly y: string; readonly share: number },
+  id: string,
+): ClaimRecord {
+  const { x, y, share } = pair;
+  const b = boot(ctx, tier, [x, y, BASE_METHOD]);
+  const gain = (m: string) => passAtKStatistic(b, (p) => p(m, 1) - p(BASE_METHOD, 1));
+  const interval = passAtKStatistic(
+    b,
+    (p) => p(x, 1) - p(BASE_METHOD, 1) - share * (p(y, 1) - p(BASE_METHOD, 1)),
+  );
+  const ratio = gain(x).estimate / gain(y).estimate;
+  const record = claimFromInterval(interval, {
+    id,
+    claim: "",
+    relation: "at-least",
+    label: `${tier}: (${x} − Base) − ${share} × (${y} − Base) at k=1`,
+    unit: "percent",
+  });
+  return {
+    ...record,
+    evidence: `${tier}: Pass@1 gain ${x} ${formatPp(gain(x).estimate)}, ${y} ${
+      formatPp(gain(y).estimate)
+    } (${x}/${y} ${Number.isFinite(ratio) ? ratio.toFixed(2) : "n/a"}); ${record.evidence}`,
+  };
+}
+
+const formatPp = (v: number) => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(1)} pp`;
 
 /**
  * A claim judged per tier and combined over tiers by the "most" rule.
@@ -222,6 +325,38 @@ export function gated(
       reason: `the policies did not move enough: ${ctx.gate.evidence}`,
     });
   };
+}
+
+/**
+ * Wraps a rule to judge it at matched movement (baseline_views.ts's matchedView), under the
+ * run's own movement gate: "not testable" when the run has no matched movement.
+ *
+ * @param rule The rule, given a context and the claim's labels.
+ * @returns The rule at matched movement.
+ */
+export function atMatchedMovement(
+  rule: (ctx: PaperContext, labels: { id: string; claim: string }) => ClaimRecord,
+): (results: ProtocolResults, labels: { id: string; claim: string }) => ClaimRecord {
+  return gated((ctx, labels) => {
+    const view = matchedView(ctx.results);
+    if (view === null) {
+      return claimNotJudged("not testable", {
+        ...labels,
+        reason: "the run evaluated no checkpoints, so it has no matched movement",
+      });
+    }
+    const matched = ctx.results.matchedMovement;
+    const steps = Object.entries(matched?.methods ?? {}).map(([m, c]) =>
+      `${m} ${c.steps.join("/")}`
+    ).join(", ");
+    const record = rule({ ...ctx, results: view, boots: new Map() }, labels);
+    return {
+      ...record,
+      evidence: `at matched Pass@1 gain ${
+        formatPp(matched?.target ?? NaN)
+      } (steps ${steps}); ${record.evidence}`,
+    };
+  });
 }
 
 /** The results of some methods restricted to some seeds. */
