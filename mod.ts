@@ -227,7 +227,12 @@ export {
   studyProtocol,
 } from "./lib/protocol/prior_study.ts";
 export type { PriorStudyResults, PriorStudyRow, StudyBase } from "./lib/protocol/prior_study.ts";
-export type { ProtocolSummary, SummaryDifference, SummaryMethod } from "./lib/protocol/summary.ts";
+export type {
+  ProtocolSummary,
+  SummaryBaselines,
+  SummaryDifference,
+  SummaryMethod,
+} from "./lib/protocol/summary.ts";
 export { checkAgainstReference } from "./lib/protocol/regression.ts";
 export type { ReferenceCheck } from "./lib/protocol/regression.ts";
 
@@ -288,6 +293,10 @@ export type {
 
 // --- claims: the registry and its verdicts ---------------------------------------------------
 export { CLAIMS, claimsOf, judgeClaims } from "./lib/claims/registry.ts";
+export { simulateClaim, withSimulations } from "./lib/claims/simulate.ts";
+export type { SimulationRates, World } from "./lib/claims/simulate.ts";
+export { sharpeningRows } from "./lib/protocol/sharpening_rows.ts";
+export type { SharpeningRow } from "./lib/protocol/sharpening_rows.ts";
 export type {
   AnyClaimDeclaration,
   ClaimDeclaration,
@@ -332,5 +341,6 @@ export {
   curvesFigure,
   intervalsFigure,
   movementTable,
+  sharpeningFigure,
 } from "./lib/present/protocol_views.ts";
 export type { CurvesFigureOptions, IntervalsFigureOptions } from "./lib/present/protocol_views.ts";

@@ -25,7 +25,7 @@ import {
   perTier,
   seedContext,
 } from "./pass_at_k_rules.ts";
-import { COOLED_BASE, cooledBaseView } from "./baseline_views.ts";
+import { COOLED_BASE, cooledBaseView } from "../protocol/baseline_views.ts";
 import {
   correctRatioDifference,
   metricBootstrap,

@@ -19,14 +19,14 @@
  *
  * @module
  */
-import { powersOfTwoUpTo } from "../eval/passk.ts";
 import type { PassAtKBootstrap } from "../eval/compare.ts";
 import { claimFromInterval, claimNotJudged, type ClaimRecord, combineClaims } from "./verdict.ts";
 import { type MovementGate, movementGate } from "./movement_gate.ts";
-import { matchedView } from "./baseline_views.ts";
+import { matchedView } from "../protocol/baseline_views.ts";
 import { passAtKBootstrap, passAtKStatistic } from "../protocol/protocol_stats.ts";
 import {
   BASE_METHOD,
+  judgedKMax,
   PRIMARY_SET,
   PRIMARY_SETTING,
   type ProtocolResults,
@@ -61,21 +61,6 @@ export function relativeMargin(comparator: number): number {
 }
 
 /**
- * The largest judged k: the largest power of two up to n / 4 (module doc).
- *
- * @param samples n, the samples per problem.
- * @returns k.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual([judgedKMax(64), judgedKMax(256), judgedKMax(8), judgedKMax(2)], [16, 64, 2, 1]);
- * ```
- */
-export function judgedKMax(samples: number): number {
-  return Math.max(1, ...powersOfTwoUpTo(Math.floor(samples / 4)));
-}
-
-/**
  * The sets a run's claims are judged on (module doc): the primary set when the run has one,
  * else every tier.
  *
@@ -95,7 +80,7 @@ export type PaperContext = {
   readonly boots: Map<string, PassAtKBootstrap>;
   /** The judged sets (module doc). */
   readonly tiers: readonly string[];
-  /** The largest judged k (module doc). */
+  /** The largest judged k (judgedKMax). */
   readonly kMax: number;
   /** The run's movement gate. */
   readonly gate: MovementGate;

@@ -394,9 +394,9 @@ export function claimsOf<N extends ClaimNotebook>(notebook: N): ClaimDeclaration
 export function judgeClaims<N extends ClaimNotebook>(
   notebook: N,
   results: NotebookResults[N],
-): ClaimRecord[] {
+): (ClaimRecord & { readonly rule: string })[] {
   return claimsOf(notebook).map((c) => {
     const labels = { id: c.id, claim: c.claim(results) };
-    return c.judge(results, labels);
+    return { ...c.judge(results, labels), rule: c.rule };
   });
 }

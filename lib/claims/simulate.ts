@@ -23,7 +23,7 @@
  */
 import { type Prng, seededPrng } from "../random.ts";
 import type { ClaimLabels, ClaimRecord } from "./verdict.ts";
-import { judgedKMax, type PaperContext, RELATIVE_MARGIN } from "./pass_at_k_rules.ts";
+import { type PaperContext, RELATIVE_MARGIN } from "./pass_at_k_rules.ts";
 import {
   beyondSharpeningRule,
   nsrEveryKRule,
@@ -35,6 +35,7 @@ import {
 import { cooledSetting } from "../protocol/grid.ts";
 import {
   BASE_METHOD,
+  judgedKMax,
   PRIMARY_SET,
   PRIMARY_SETTING,
   type ProtocolResults,
@@ -374,4 +375,38 @@ export function simulateClaim(
     powerReproducedRate: reproducedRate(simulation, simulation.holds(base), options),
     trials: options.trials,
   };
+}
+
+/**
+ * Claims' records with their rules' simulated error rates at this run's size (`simulation`,
+ * null for a claim without a simulation), from the base's per-problem rates on the judged set.
+ * A matched-movement variant shares its claim's rates (computed once).
+ *
+ * @param records The claims' records.
+ * @param results The run.
+ * @param options `trials` per world (default 100) and the `seed` (default 0).
+ * @returns The records with `simulation`.
+ */
+export function withSimulations<R extends { readonly id: string }>(
+  records: readonly R[],
+  results: ProtocolResults,
+  options: { readonly trials?: number; readonly seed?: number } = {},
+): (R & { simulation: SimulationRates | null })[] {
+  const { trials = 100, seed = 0 } = options;
+  const sets = results.evaluations[PRIMARY_SETTING] ?? {};
+  const set = PRIMARY_SET in sets ? PRIMARY_SET : Object.keys(sets)[0];
+  const base = sets[set]?.[BASE_METHOD]?.[0]?.outcomes.map((o) => o.c / o.n) ?? [];
+  const memo = new Map<string, SimulationRates | null>();
+  return records.map((record) => {
+    const id = record.id.replace(/m$/, "");
+    if (!memo.has(id)) {
+      memo.set(
+        id,
+        base.length === 0
+          ? null
+          : simulateClaim(id, base, { protocol: results.protocol, trials, seed }),
+      );
+    }
+    return { ...record, simulation: memo.get(id) ?? null };
+  });
 }

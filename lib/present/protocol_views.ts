@@ -9,6 +9,7 @@ import type { Interval } from "../eval/passk.ts";
 import * as Plot from "@observablehq/plot";
 import type { Calibration } from "../protocol/protocol_results.ts";
 import type { MovementRow } from "../protocol/protocol_rows.ts";
+import type { SharpeningRow } from "../protocol/sharpening_rows.ts";
 import { type Figure, figure, type FigureOptions, stackFigures } from "./figure.ts";
 import { type Table, table } from "./table.ts";
 
@@ -185,5 +186,56 @@ export function intervalsFigure(
     y: { label: yLabel, grid: true },
     color: { domain: seen },
     ...rest,
+  });
+}
+
+/**
+ * Learning against sharpening (sharpening_rows.ts): Pass@1 against Pass@k at the largest judged
+ * k on the primary set; the base over its temperature grid as a labelled curve, each method's
+ * final policies as large dots and its checkpoints as small ones. Above the curve is more than
+ * sharpening; on it, sharpening.
+ *
+ * @param rows The rows of `sharpeningRows`.
+ * @param options Figure options.
+ * @returns The figure.
+ * @throws {RangeError} If there are no rows (the run evaluated no cooled base).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fig = sharpeningFigure([
+ *   { method: "Base", kind: "temperature", at: 1, passAt1: 0.3, passAtKmax: 0.8, k: 16 },
+ *   { method: "Base", kind: "temperature", at: 0.6, passAt1: 0.4, passAtKmax: 0.75, k: 16 },
+ *   { method: "NSR", kind: "final", at: 150, passAt1: 0.38, passAtKmax: 0.79, k: 16 },
+ * ]);
+ * assert.match(fig.svg, /<svg/);
+ * ```
+ */
+export function sharpeningFigure(
+  rows: readonly SharpeningRow[],
+  options: FigureOptions = {},
+): Figure {
+  if (rows.length === 0) {
+    throw new RangeError("Cannot draw learning against sharpening: no rows (no cooled base)");
+  }
+  const k = rows[0].k;
+  const pct = (row: SharpeningRow) => ({ ...row, x: 100 * row.passAt1, y: 100 * row.passAtKmax });
+  const base = rows.filter((r) => r.kind === "temperature").map(pct);
+  const finals = rows.filter((r) => r.kind === "final").map(pct);
+  const checkpoints = rows.filter((r) => r.kind === "checkpoint").map(pct);
+  const methods = [...new Set(rows.map((r) => r.method))];
+  return figure([
+    Plot.line(base, { x: "x", y: "y", stroke: "method", strokeDasharray: "4 3" }),
+    Plot.dot(base, { x: "x", y: "y", fill: "method", r: 2.5 }),
+    Plot.text(base, { x: "x", y: "y", text: (d) => `T=${d.at}`, dy: -9, fontSize: 10 }),
+    Plot.dot(checkpoints, { x: "x", y: "y", fill: "method", r: 2.5, fillOpacity: 0.45 }),
+    Plot.dot(finals, { x: "x", y: "y", fill: "method", r: 6, stroke: "white" }),
+  ], {
+    x: { label: "Pass@1 (%)" },
+    y: { label: `Pass@${k} (%)` },
+    color: { domain: methods },
+    title: "Learning or sharpening?",
+    subtitle: `primary set; dashed: the base cooled over its temperature grid; large dots: final ` +
+      `policies, small: checkpoints (means over seeds)`,
+    ...options,
   });
 }

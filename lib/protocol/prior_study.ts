@@ -71,9 +71,17 @@ export async function loadPriorStudy(
 }
 
 /**
+ * The pool threshold and gate tiers of protocol v2, which this study keeps: it compares bases by
+ * their pass rate on the screened candidates, and the salvage study (issue #28) replaces it.
+ */
+const V2_POOL_MIN_PASS_RATE = 0.25;
+const V2_GATE_TIERS = ["tierA", "tierB"];
+
+/**
  * The protocol the study runs on every base: the main protocol with the study's seeds and
- * methods (the calibration method always kept), no ablations, and the Table-1 setting on the
- * study's first seed.
+ * methods (the calibration method always kept), no ablations, the Table-1 setting on the
+ * study's first seed, and protocol v2's screened pool, tiers-only evaluation and gate (no primary
+ * set, cooled base or checkpoints).
  *
  * @param protocol The main protocol.
  * @param study The study.
@@ -93,10 +101,20 @@ export function studyProtocol(protocol: ProtocolConfig, study: PriorStudyConfig)
     seeds: [...study.seeds],
     methods: Object.fromEntries(names.map((m) => [m, protocol.methods[m]])),
     ablations: {},
+    pool: {
+      ...protocol.pool,
+      minPassRate: protocol.pool.minPassRate > 0
+        ? protocol.pool.minPassRate
+        : V2_POOL_MIN_PASS_RATE,
+    },
     evaluation: {
       ...protocol.evaluation,
       table: { ...protocol.evaluation.table, seeds: [study.seeds[0]] },
+      primary: undefined,
+      cooledBase: undefined,
+      checkpoints: undefined,
     },
+    gate: { ...protocol.gate, tiers: V2_GATE_TIERS },
   };
 }
 

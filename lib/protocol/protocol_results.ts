@@ -8,6 +8,7 @@
 import type { ProtocolConfig } from "../config.ts";
 import type { CheckpointEvaluation, PolicyEvaluation, RunRecord } from "../schedule/work.ts";
 import type { MatchedMovement } from "./baselines.ts";
+import { powersOfTwoUpTo } from "../eval/passk.ts";
 
 /** Name of the base model among the methods. */
 export const BASE_METHOD = "Base";
@@ -17,6 +18,22 @@ export const PRIMARY_SET = "primary";
 export const PRIMARY_SETTING = "T=1.0";
 /** Name of the paper's evaluation setting (the Table-1-style table). */
 export const TABLE_SETTING = "T=0.6, top-p 0.95";
+
+/**
+ * The largest judged k: the largest power of two up to n / 4, not n (Pass@n rests on one draw of
+ * n samples per problem, the noisiest point of the curve).
+ *
+ * @param samples n, the samples per problem.
+ * @returns k.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([judgedKMax(64), judgedKMax(256), judgedKMax(8), judgedKMax(2)], [16, 64, 2, 1]);
+ * ```
+ */
+export function judgedKMax(samples: number): number {
+  return Math.max(1, ...powersOfTwoUpTo(Math.floor(samples / 4)));
+}
 
 /** One calibration run and whether its rate qualifies. */
 export type CalibrationRun = {

@@ -7,7 +7,16 @@
  */
 import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import { movementRows } from "./protocol_rows.ts";
-import type { ProtocolResults } from "./protocol_results.ts";
+import {
+  BASE_METHOD,
+  judgedKMax,
+  PRIMARY_SET,
+  PRIMARY_SETTING,
+  type ProtocolResults,
+} from "./protocol_results.ts";
+import { chooseCooledBase } from "./baselines.ts";
+import { cooledGrid, matchedView } from "./baseline_views.ts";
+import { passAtKBootstrap, passAtKStatistic } from "./protocol_stats.ts";
 
 /** A Pass@1 difference with its interval, as the summary writes it. */
 export type SummaryDifference = { difference: number; lower: number; upper: number };
@@ -20,6 +29,29 @@ export type SummaryMethod = {
   entropy: number;
   updates: number;
   passAt1VsBase: Record<string, SummaryDifference>;
+  /** Greedy accuracy on the primary set (every tier pooled without one), mean over seeds. */
+  greedyAccuracy: number;
+};
+
+/** The v3 baselines and matched movement, as the summary writes them (null without them). */
+export type SummaryBaselines = {
+  /** The primary held-out set. */
+  primarySet: { name: string; problems: number } | null;
+  /** The largest judged k. */
+  kMax: number;
+  /** Method → its cooled base (the base's temperature closest to its primary-set Pass@1). */
+  baselines: {
+    cooledBase: Record<string, { temperature: number; passAt1: number; passAtKmax: number }>;
+  } | null;
+  /** The checkpoints at matched movement and each method's Pass@kMax against the base there. */
+  matchedMovement: {
+    rule: string;
+    target: number;
+    methods: Record<
+      string,
+      { steps: number[]; passAt1Gain: number; passAtKmaxVsBase: SummaryDifference }
+    >;
+  } | null;
 };
 
 /** The summary of a protocol run (without the run's wall time, which the main job adds). */
@@ -36,8 +68,13 @@ export type ProtocolSummary = {
   learningRate: number;
   /** Held-out problems per tier. */
   problemsPerTier: Record<string, number>;
-  /** The training pool: size and the base's mean pass rate on it. */
-  pool: { problems: number; meanPassRate: number | null; correctRatioAtStep1: number };
+  /** The training pool: size, filter and the base's mean pass rate on it (null if unscreened). */
+  pool: {
+    problems: number;
+    filter: "minPassRate" | "none";
+    meanPassRate: number | null;
+    correctRatioAtStep1: number;
+  };
   /**
    * Positive share of W-REINFORCE's gradient mass, λr / (λr + 1 − r) at its training correct
    * ratio r, over its first 5 and last 10 steps (null without a W-REINFORCE run).
@@ -45,7 +82,7 @@ export type ProtocolSummary = {
   wReinforcePositiveShare: { first: number; last: number } | null;
   /** Main method → movement. */
   methods: Record<string, SummaryMethod>;
-};
+} & SummaryBaselines;
 
 /**
  * The protocol part of the summary, from a protocol run.
@@ -65,11 +102,9 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
       entropy: row.entropy,
       updates: row.updates,
       passAt1VsBase: Object.fromEntries(
-        Object.entries(row.passAt1VsBase).map(([tier, i]) => [
-          tier,
-          { difference: i.estimate, lower: i.lower, upper: i.upper },
-        ]),
+        Object.entries(row.passAt1VsBase).map(([tier, i]) => [tier, difference(i)]),
       ),
+      greedyAccuracy: greedyAccuracy(results, row.method),
     };
   }
   const firstSteps = groups.main.flatMap((m) =>
@@ -97,6 +132,7 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
     ),
     pool: {
       problems: results.pool.problemIds.length,
+      filter: results.pool.filter,
       meanPassRate: results.pool.meanPassRate,
       correctRatioAtStep1: r,
     },
@@ -105,7 +141,71 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
       last: share(meanRatio((steps) => steps.slice(-10))),
     },
     methods,
+    ...summarizeBaselines(results),
   };
+}
+
+const difference = (i: { estimate: number; lower: number; upper: number }) => ({
+  difference: i.estimate,
+  lower: i.lower,
+  upper: i.upper,
+});
+
+/** Mean greedy accuracy of a method on the primary set (all tiers without one). */
+function greedyAccuracy(results: ProtocolResults, method: string): number {
+  const sets = results.evaluations[PRIMARY_SETTING] ?? {};
+  const names = PRIMARY_SET in sets ? [PRIMARY_SET] : Object.keys(sets);
+  const values = names.flatMap((set) =>
+    (sets[set]?.[method] ?? []).flatMap((e) => e.outcomes.map((o) => o.greedyCorrect))
+  );
+  return values.reduce((a, x) => a + x, 0) / Math.max(values.length, 1);
+}
+
+/** The v3 part of the summary: primary set, cooled bases, matched movement. */
+function summarizeBaselines(results: ProtocolResults): SummaryBaselines {
+  const kMax = judgedKMax(results.protocol.evaluation.samples);
+  const primary = results.evaluations[PRIMARY_SETTING]?.[PRIMARY_SET];
+  const primarySet = primary === undefined
+    ? null
+    : { name: PRIMARY_SET, problems: primary[BASE_METHOD]?.[0]?.outcomes.length ?? 0 };
+  const grid = cooledGrid(results, PRIMARY_SET);
+  const rl = results.groups.main.filter((m) => m !== BASE_METHOD && primary?.[m] !== undefined);
+  const baselines = grid.size === 0 || primary === undefined ? null : {
+    cooledBase: Object.fromEntries(
+      Object.entries(
+        chooseCooledBase(
+          grid,
+          Object.fromEntries(rl.map((m) => [m, primary[m].map((e) => e.outcomes)])),
+          kMax,
+        ),
+      ).map((
+        [m, c],
+      ) => [m, { temperature: c.temperature, passAt1: c.passAt1, passAtKmax: c.passAtKmax }]),
+    ),
+  };
+  const view = matchedView(results);
+  const matched = results.matchedMovement;
+  const matchedMovement = view === null || matched === undefined ? null : {
+    rule: matched.rule,
+    target: matched.target,
+    methods: Object.fromEntries(
+      Object.entries(matched.methods).map(([m, c]) => {
+        const boot = passAtKBootstrap(view, {
+          setting: PRIMARY_SETTING,
+          tier: PRIMARY_SET,
+          methods: [m, BASE_METHOD],
+        });
+        const vsBase = passAtKStatistic(boot, (p) => p(m, kMax) - p(BASE_METHOD, kMax));
+        const gain = c.gains.reduce((a, x) => a + x, 0) / Math.max(c.gains.length, 1);
+        return [m, {
+          steps: [...c.steps],
+          passAt1Gain: gain,
+          passAtKmaxVsBase: difference(vsBase),
+        }];
+      }),
+    ),
+  };
+  return { primarySet, kMax, baselines, matchedMovement };
 }
 
 /**

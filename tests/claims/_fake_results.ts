@@ -21,7 +21,16 @@ export async function fakeResults(shapes: Record<string, Shape>): Promise<Protoc
   const protocol = parseProtocolConfig({
     ...smoke,
     seeds: SEEDS,
-    evaluation: { ...smoke.evaluation, samples: N, problemsPerTier: PROBLEMS },
+    // v2-shaped results (tiers only, no primary set or baselines): claims judged on every tier.
+    evaluation: {
+      ...smoke.evaluation,
+      samples: N,
+      problemsPerTier: PROBLEMS,
+      primary: undefined,
+      cooledBase: undefined,
+      checkpoints: undefined,
+    },
+    gate: { ...smoke.gate, tiers: ["tierA", "tierB"] },
     experiment: {
       ...smoke.experiment,
       train: { ...smoke.experiment.train, steps: 4, promptsPerStep: 4, evalEvery: 2 },
@@ -53,7 +62,10 @@ export async function fakeResults(shapes: Record<string, Shape>): Promise<Protoc
           c: binomial(N, shape.p(i)),
           distinctCorrect: 1,
           sampleEntropy: shape.entropy,
-          greedyCorrect: prng() < shape.p(i) ? 1 : 0,
+          // Greedy decoding solves problem i when a fixed per-problem threshold lies below its
+          // rate (so a method's greedy accuracy tracks its rates, paired across methods); the
+          // draw keeps the stream the other quantities were drawn from.
+          greedyCorrect: prng() >= 0 && (i * 0.618) % 1 < shape.p(i) ? 1 : 0,
           greedyEntropy: shape.entropy * (0.9 + 0.2 * prng()),
         })),
       }));

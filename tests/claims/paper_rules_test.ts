@@ -21,26 +21,21 @@ function partVerdicts(record: ClaimRecord, part: string): ClaimVerdict[] {
   });
 }
 
-Deno.test("claim 1: PSR that sharpens is reproduced at k = 1 (greater) and at k = n (less)", async () => {
-  // PSR: Pass@1 0.27 against the base's 0.16; Pass@64 on 60% of problems against 80%.
+Deno.test("claim 1: PSR that sharpens is reproduced at k = 1 (greater) and at the largest judged k (less)", async () => {
+  // PSR: Pass@1 0.27 against the base's 0.16; Pass@16 on 60% of problems against ~77%.
   const record = psrSharpensRule(paperContext(await fakeResults(SHAPES)), labels);
   assert.equal(record.verdict, "reproduced", record.evidence);
   assert.deepEqual(partVerdicts(record, "1a"), ["reproduced", "reproduced", "reproduced"]);
   assert.deepEqual(partVerdicts(record, "1b"), ["reproduced", "reproduced", "reproduced"]);
-  assert.match(record.evidence, /1b\/tierA reproduced: tierA: PSR − Base at k=64: -20\.\d pp/);
+  assert.match(record.evidence, /1b\/tierA reproduced: tierA: PSR − Base at k=16: -17\.\d pp/);
 });
 
-Deno.test("claim 1: a PSR identical to the base is not reproduced on any tier", async () => {
+Deno.test("claim 1: a PSR identical to the base is reproduced on no tier", async () => {
   const results = await fakeResults({ ...SHAPES, PSR: { ...SHAPES.PSR, p: base.p } });
   const record = psrSharpensRule(paperContext(results), labels);
-  assert.equal(record.verdict, "not reproduced", record.evidence);
-  // At k = 64 both solve exactly the same 80% of problems: [0, 0] is not "less".
-  assert.deepEqual(partVerdicts(record, "1b"), [
-    "not reproduced",
-    "not reproduced",
-    "not reproduced",
-  ]);
+  assert.notEqual(record.verdict, "reproduced", record.evidence);
   assert.ok(!partVerdicts(record, "1a").includes("reproduced"), record.evidence);
+  assert.ok(!partVerdicts(record, "1b").includes("reproduced"), record.evidence);
 });
 
 Deno.test("claim 2: NSR above PPO and GRPO at k = 1 is 'at least' theirs; far below is not", async () => {
@@ -53,11 +48,12 @@ Deno.test("claim 2: NSR above PPO and GRPO at k = 1 is 'at least' theirs; far be
   assert.deepEqual(partVerdicts(low, "2b"), ["not reproduced", "not reproduced", "not reproduced"]);
 });
 
-Deno.test("claim 4 is judged at the largest k, not at k = 1", async () => {
-  // NSR: Pass@1 0.08 against PPO's and GRPO's 0.27, but every method solves the same 80% at k = 64.
-  const results = await fakeResults({ ...SHAPES, NSR: { ...SHAPES.NSR, p: solvedBy(0.1) } });
+Deno.test("claim 4 is judged at the largest judged k (n / 4), not at k = 1", async () => {
+  // NSR: Pass@1 0.16 against GRPO's 0.22 (6 pp, far beyond k = 1's margin), but at k = 16 every
+  // method solves nearly all of the same 80%: 1.5 pp apart, within the 4 pp margin (5% of 0.8).
+  const results = await fakeResults({ ...SHAPES, NSR: { ...SHAPES.NSR, p: solvedBy(0.2) } });
   const record = nsrPassAtNRule(paperContext(results), labels);
   assert.equal(record.verdict, "reproduced", record.evidence);
-  assert.match(record.evidence, /tierA: NSR − PPO at k=64: /);
-  assert.equal(paperContext(results).kMax, 64);
+  assert.match(record.evidence, /tierA: NSR − PPO at k=16 \(margin 4\.0 pp\): /);
+  assert.equal(paperContext(results).kMax, 16);
 });

@@ -10,6 +10,8 @@ import {
 } from "../../lib/protocol/protocol_results.ts";
 import { checkpointSetting, cooledSetting } from "../../lib/protocol/grid.ts";
 import { runProtocol } from "../../lib/protocol/run_protocol.ts";
+import { summarizeProtocol } from "../../lib/protocol/summary.ts";
+import { sharpeningRows } from "../../lib/protocol/sharpening_rows.ts";
 import { BASE_MODEL_DIR } from "../../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../../lib/tasks/countdown_task.ts";
 
@@ -88,11 +90,17 @@ Deno.test({
         workers: 0,
         onProgress: (p) => lines.push(p.detail ?? ""),
       });
-      // The pool: screened problems at or above the threshold.
-      assert.equal(results.pool.passRates.length, protocol.pool.candidates);
+      // The pool (v3): every candidate, unscreened; the primary set evaluated for every method.
+      assert.equal(results.pool.filter, "none");
+      assert.equal(results.pool.problemIds.length, protocol.pool.candidates);
       assert.equal(
-        results.pool.problemIds.length,
-        results.pool.passRates.filter((r) => r >= protocol.pool.minPassRate).length,
+        results.evaluations[PRIMARY_SETTING].primary.NSR[0].outcomes.length,
+        protocol.evaluation.primary?.problems,
+      );
+      // Matched movement picked a checkpoint per method and seed, evaluated at the full n.
+      assert.deepEqual(
+        results.matchedMovement?.methods.NSR.steps.length,
+        protocol.seeds.length,
       );
       assert.ok(protocol.calibration.rates.includes(results.calibration.chosen));
       // Every method of the main grid on every seed, every ablation on its seeds.
@@ -212,6 +220,23 @@ Deno.test({
         assert.equal(evaluation.seed, primary.NSR[0].seed);
       }
       assert.ok(Number.isFinite(matched.target));
+      // The summary's v3 fields, and the figure's rows: the base's curve over T = 1, 0.8, 0.5,
+      // then each method's final point.
+      const summary = summarizeProtocol(results);
+      assert.deepEqual(summary.primarySet, { name: "primary", problems: 10 });
+      assert.deepEqual(Object.keys(summary.baselines?.cooledBase ?? {}).sort(), ["GRPO", "NSR"]);
+      assert.ok([1, 0.8, 0.5].includes(summary.baselines!.cooledBase.NSR.temperature));
+      assert.equal(summary.matchedMovement?.target, matched.target);
+      assert.deepEqual(summary.matchedMovement?.methods.NSR.steps, matched.methods.NSR.steps);
+      const rows = sharpeningRows(results);
+      assert.deepEqual(
+        rows.filter((r) => r.kind === "temperature").map((r) => r.at),
+        [1, 0.8, 0.5],
+      );
+      assert.deepEqual(rows.filter((r) => r.kind === "final").map((r) => r.method), [
+        "NSR",
+        "GRPO",
+      ]);
     } finally {
       await Deno.remove(cacheDir, { recursive: true });
     }
@@ -222,7 +247,12 @@ Deno.test("runProtocol() refuses a cooled base or checkpoints without a primary 
   const smoke = await loadProtocol("smoke");
   const protocol = {
     ...smoke,
-    evaluation: { ...smoke.evaluation, cooledBase: { temperatures: [0.5] } },
+    evaluation: {
+      ...smoke.evaluation,
+      primary: undefined,
+      checkpoints: undefined,
+      cooledBase: { temperatures: [0.5] },
+    },
   };
   await assert.rejects(
     runProtocol(protocol, {

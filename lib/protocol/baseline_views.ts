@@ -12,14 +12,14 @@
  * @module
  */
 import type { ProblemCounts } from "../eval/passk.ts";
-import { chooseCooledBase, type CooledBase } from "../protocol/baselines.ts";
-import { cooledSetting } from "../protocol/grid.ts";
+import { chooseCooledBase, type CooledBase } from "./baselines.ts";
+import { cooledSetting } from "./grid.ts";
 import {
   BASE_METHOD,
   PRIMARY_SET,
   PRIMARY_SETTING,
   type ProtocolResults,
-} from "../protocol/protocol_results.ts";
+} from "./protocol_results.ts";
 
 /** The cooled base's name among a view's methods. */
 export const COOLED_BASE = "Cooled base";
