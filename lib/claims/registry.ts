@@ -19,7 +19,7 @@
  * @module
  */
 import type { ClaimLabels, ClaimRecord } from "./verdict.ts";
-import { PASS_AT_K_MARGIN } from "./verdict.ts";
+import { MACHINE_SHIFT_PP, PASS_AT_K_MARGIN } from "./verdict.ts";
 import { atMatchedMovement, gated, type PaperContext, paperContext } from "./pass_at_k_rules.ts";
 import {
   beyondSharpeningRule,
@@ -357,6 +357,23 @@ export const CLAIMS: readonly AnyClaimDeclaration[] = [
   },
 ];
 
+const RELATIVE = "5% of the comparator's Pass@k (at least 0.5 pp)";
+/** Each claim's margin, in words (a matched variant "…m" has its claim's). */
+const MARGINS: Readonly<Record<string, string>> = {
+  "2": `NSR's gain at least ${GAIN_SHARE} of the comparator's`,
+  "3": RELATIVE,
+  "4": RELATIVE,
+  "5": RELATIVE,
+  "6": `${PP} (6b)`,
+  "7": `±${ENTROPY_NEAR} and ${ENTROPY_BETWEEN_MARGIN} of the base's entropy`,
+  "9": `${PP} (9b)`,
+  "12": RELATIVE,
+  "14": RELATIVE,
+  "15": RELATIVE,
+  "b": PP,
+  "c": PP,
+};
+
 /**
  * The declarations of one notebook's claims, in registry order.
  *
@@ -365,7 +382,7 @@ export const CLAIMS: readonly AnyClaimDeclaration[] = [
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.deepEqual(claimsOf("04_weighted_objective").map((c) => c.id), ["5", "6", "12", "13"]);
+ * assert.deepEqual(claimsOf("04_weighted_objective").map((c) => c.id), ["5", "15", "15m", "6", "12", "13"]);
  * ```
  */
 export function claimsOf<N extends ClaimNotebook>(notebook: N): ClaimDeclaration<N>[] {
@@ -375,7 +392,10 @@ export function claimsOf<N extends ClaimNotebook>(notebook: N): ClaimDeclaration
 }
 
 /**
- * Judges one notebook's claims on its results: one record per claim, in registry order.
+ * Judges one notebook's claims on its results: one record per claim, in registry order, with its
+ * rule and margin in words and whether it is `fragile` (judged, with its interval within the
+ * run-to-run shift between machines, {@link MACHINE_SHIFT_PP}, of a boundary that would change
+ * the verdict).
  *
  * @param notebook The notebook.
  * @param results What it measured.
@@ -394,9 +414,16 @@ export function claimsOf<N extends ClaimNotebook>(notebook: N): ClaimDeclaration
 export function judgeClaims<N extends ClaimNotebook>(
   notebook: N,
   results: NotebookResults[N],
-): (ClaimRecord & { readonly rule: string })[] {
+): (ClaimRecord & { readonly rule: string; readonly margin: string; readonly fragile: boolean })[] {
   return claimsOf(notebook).map((c) => {
     const labels = { id: c.id, claim: c.claim(results) };
-    return { ...c.judge(results, labels), rule: c.rule };
+    const record = c.judge(results, labels);
+    const judged = record.verdict !== "not tested" && record.verdict !== "not testable";
+    return {
+      ...record,
+      rule: c.rule,
+      margin: MARGINS[c.id.replace(/m$/, "")] ?? "none",
+      fragile: judged && record.firmnessPp !== undefined && record.firmnessPp < MACHINE_SHIFT_PP,
+    };
   });
 }

@@ -62,7 +62,55 @@ export type ClaimRecord = {
   readonly verdict: ClaimVerdict;
   /** The numbers with their intervals, in words. */
   readonly evidence: string;
+  /**
+   * How firm the verdict is, for a claim on Pass@k-like quantities (percent unit): the distance
+   * in percentage points from the nearest interval end to the nearest boundary that would change
+   * its verdict ({@link firmnessOf}; for combined claims the least of the parts'). Absent for
+   * other units and for claims not judged.
+   */
+  readonly firmnessPp?: number;
 };
+
+/**
+ * The run-to-run shift between two machines of this kind (pp): the same commit from an empty
+ * cache gave NSR's tier-A Pass@1 gain as +15.1 and +15.5 pp (float-level differences between
+ * CPUs). A verdict whose {@link ClaimRecord.firmnessPp} is below it could flip on another machine.
+ */
+export const MACHINE_SHIFT_PP = 0.5;
+
+/**
+ * How far an interval lies from the boundaries of its rule (module doc): the least distance
+ * between an end of the interval and a threshold the rule compares it with (0 and ±μ for
+ * "greater" / "less", −μ for "at-least", +μ for "at-most", ±μ for "close").
+ *
+ * @param interval The interval.
+ * @param options The `relation` and `margin` μ (default 0).
+ * @returns The distance, in the interval's units.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(firmnessOf({ lower: 0.01, upper: 0.05 }, { relation: "greater" }), 0.01);
+ * assert.equal(firmnessOf({ lower: -0.01, upper: 0.03 }, { relation: "at-least", margin: 0.02 }), 0.01);
+ * ```
+ */
+export function firmnessOf(
+  interval: { readonly lower: number; readonly upper: number },
+  options: { readonly relation: ClaimRelation; readonly margin?: number },
+): number {
+  const { relation, margin = 0 } = options;
+  const thresholds = relation === "at-least"
+    ? [-margin]
+    : relation === "at-most"
+    ? [margin]
+    : relation === "close"
+    ? [-margin, margin]
+    : margin > 0
+    ? [0, -margin, margin]
+    : [0];
+  return Math.min(
+    ...thresholds.flatMap((t) => [Math.abs(interval.lower - t), Math.abs(interval.upper - t)]),
+  );
+}
 
 /** Identifies a claim: its `id` and its text. */
 export type ClaimLabels = {
@@ -184,7 +232,11 @@ export function claimFromInterval(
 ): ClaimRecord & { readonly interval: Interval } {
   const { id, claim, relation, margin = 0, label = "difference", unit = "number" } = options;
   const verdict = judgeInterval(interval, { relation, margin });
-  return { id, claim, verdict, evidence: `${label}: ${formatInterval(interval, unit)}`, interval };
+  const evidence = `${label}: ${formatInterval(interval, unit)}`;
+  const firmness = unit === "percent"
+    ? { firmnessPp: 100 * firmnessOf(interval, { relation, margin }) }
+    : {};
+  return { id, claim, verdict, evidence, interval, ...firmness };
 }
 
 /**
@@ -232,7 +284,15 @@ export function combineClaims(
   const { id, claim, rule } = options;
   if (parts.length === 0) throw new RangeError(`Cannot combine claim ${id}: no parts, got []`);
   const evidence = parts.map((p) => `${p.id} ${p.verdict}: ${p.evidence}`).join("; ");
-  return { id, claim, verdict: combineVerdicts(parts.map((p) => p.verdict), rule), evidence };
+  const verdict = combineVerdicts(parts.map((p) => p.verdict), rule);
+  const firm = parts.flatMap((p) => (p.firmnessPp === undefined ? [] : [p.firmnessPp]));
+  return {
+    id,
+    claim,
+    verdict,
+    evidence,
+    ...(firm.length > 0 ? { firmnessPp: Math.min(...firm) } : {}),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { MACHINE_SHIFT_PP } from "../claims/verdict.ts";
 
 /** An interval as summary.json writes a difference: the estimate, lower and upper ends. */
 type Difference = { readonly difference: number; readonly lower: number; readonly upper: number };
@@ -17,6 +18,7 @@ type SummaryClaim = {
   readonly claim: string;
   readonly verdict: string;
   readonly evidence: string;
+  readonly fragile?: boolean;
 };
 
 /** What the README reads of summary.json (checked by {@link readmeBlocks}). */
@@ -120,13 +122,25 @@ function movementBlock(s: ReadmeSummary): string {
   ].join("\n");
 }
 
+/**
+ * Whether a judged verdict's interval lies within the run-to-run shift between machines
+ * ({@link MACHINE_SHIFT_PP}) of a boundary that would change it.
+ */
+function fragile(c: SummaryClaim): boolean {
+  return c.fragile === true;
+}
+
 /** The claims, one item each: the claim, its verdict, and its evidence as the rule wrote it. */
 function claimsBlock(claims: readonly SummaryClaim[]): string {
   return claims.map((c) =>
     `- **${c.id}. ${c.claim}**: ${
       c.verdict === "reproduced" || c.verdict === "not reproduced" ? `**${c.verdict}**` : c.verdict
-    }. ${c.evidence}`
-  ).join("\n");
+    }${fragile(c) ? " (fragile†)" : ""}. ${c.evidence}`
+  ).join("\n") + (claims.some(fragile)
+    ? `\n\n† Its interval lies within ${MACHINE_SHIFT_PP} pp of a boundary that would change the ` +
+      "verdict: about the run-to-run shift measured between two machines of this kind, so " +
+      "another machine could read it the other way."
+    : "");
 }
 
 /** The prior-strength study: its bases and its claims. */

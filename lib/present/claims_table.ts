@@ -15,7 +15,9 @@ const VERDICT_STYLE: Readonly<Record<ClaimVerdict, string>> = {
 };
 
 /**
- * The claims table that ends each notebook: id, claim, verdict (coloured in HTML) and evidence.
+ * The claims table that ends each notebook: id, claim, verdict (coloured in HTML; marked "(fragile)"
+ * when the record says so: its interval lies within the run-to-run shift between machines of a
+ * boundary that would change it) and evidence.
  *
  * @param records The claims, in order.
  * @param options A `caption` (default "Claims").
@@ -29,16 +31,24 @@ const VERDICT_STYLE: Readonly<Record<ClaimVerdict, string>> = {
  * ```
  */
 export function claimsTable(
-  records: readonly ClaimRecord[],
+  records: readonly (ClaimRecord & { readonly fragile?: boolean })[],
   options: { readonly caption?: string } = {},
 ): Table {
   const { caption = "Claims" } = options;
-  return table(records, {
+  const rows = records.map((r) => ({
+    ...r,
+    verdict: r.fragile ? `${r.verdict} (fragile)` : r.verdict,
+  }));
+  return table(rows, {
     caption,
     columns: [
       { key: "id", align: "left" },
       "claim",
-      { key: "verdict", style: (verdict) => VERDICT_STYLE[verdict as ClaimVerdict] },
+      {
+        key: "verdict",
+        style: (verdict) =>
+          VERDICT_STYLE[String(verdict).replace(" (fragile)", "") as ClaimVerdict],
+      },
       "evidence",
     ],
   });
