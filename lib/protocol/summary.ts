@@ -31,6 +31,10 @@ export type SummaryMethod = {
   passAt1VsBase: Record<string, SummaryDifference>;
   /** Greedy accuracy on the primary set (every tier pooled without one), mean over seeds. */
   greedyAccuracy: number;
+  /** Pass@k at the largest judged k − base's, per set, at the last step (95% interval). */
+  passAtKmaxVsBase: Record<string, SummaryDifference>;
+  /** Pass@1 and Pass@k at the largest judged k on the primary set (means; null without one). */
+  primary: { passAt1: number; passAtKmax: number } | null;
 };
 
 /** The v3 baselines and matched movement, as the summary writes them (null without them). */
@@ -105,6 +109,7 @@ export function summarizeProtocol(results: ProtocolResults): ProtocolSummary {
         Object.entries(row.passAt1VsBase).map(([tier, i]) => [tier, difference(i)]),
       ),
       greedyAccuracy: greedyAccuracy(results, row.method),
+      ...largestK(results, row.method),
     };
   }
   const firstSteps = groups.main.flatMap((m) =>
@@ -150,6 +155,36 @@ const difference = (i: { estimate: number; lower: number; upper: number }) => ({
   lower: i.lower,
   upper: i.upper,
 });
+
+/** A method's Pass@kMax against the base per set, and its primary-set Pass@1 and Pass@kMax. */
+function largestK(
+  results: ProtocolResults,
+  method: string,
+): Pick<SummaryMethod, "passAtKmaxVsBase" | "primary"> {
+  const kMax = judgedKMax(results.protocol.evaluation.samples);
+  const sets = Object.entries(results.evaluations[PRIMARY_SETTING] ?? {}).filter(([, byMethod]) =>
+    method in byMethod && BASE_METHOD in byMethod
+  );
+  const passAtKmaxVsBase: Record<string, SummaryDifference> = {};
+  let primary: SummaryMethod["primary"] = null;
+  for (const [set] of sets) {
+    const boot = passAtKBootstrap(results, {
+      setting: PRIMARY_SETTING,
+      tier: set,
+      methods: method === BASE_METHOD ? [method] : [method, BASE_METHOD],
+    });
+    passAtKmaxVsBase[set] = difference(
+      passAtKStatistic(boot, (p) => p(method, kMax) - p(BASE_METHOD, kMax)),
+    );
+    if (set === PRIMARY_SET) {
+      primary = {
+        passAt1: passAtKStatistic(boot, (p) => p(method, 1)).estimate,
+        passAtKmax: passAtKStatistic(boot, (p) => p(method, kMax)).estimate,
+      };
+    }
+  }
+  return { passAtKmaxVsBase, primary };
+}
 
 /** Mean greedy accuracy of a method on the primary set (all tiers without one). */
 function greedyAccuracy(results: ProtocolResults, method: string): number {

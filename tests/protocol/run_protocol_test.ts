@@ -228,6 +228,11 @@ Deno.test({
       assert.ok([1, 0.8, 0.5].includes(summary.baselines!.cooledBase.NSR.temperature));
       assert.equal(summary.matchedMovement?.target, matched.target);
       assert.deepEqual(summary.matchedMovement?.methods.NSR.steps, matched.methods.NSR.steps);
+      assert.deepEqual(Object.keys(summary.methods.NSR.passAtKmaxVsBase), [
+        "primary",
+        ...COUNTDOWN_TASK.tiers,
+      ]);
+      assert.ok(summary.methods.NSR.primary!.passAtKmax >= summary.methods.NSR.primary!.passAt1);
       const rows = sharpeningRows(results);
       assert.deepEqual(
         rows.filter((r) => r.kind === "temperature").map((r) => r.at),
