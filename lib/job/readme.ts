@@ -8,21 +8,16 @@
  * @module
  */
 import { MACHINE_SHIFT_PP } from "../claims/verdict.ts";
-
-/** An interval as summary.json writes a difference: the estimate, lower and upper ends. */
-type Difference = { readonly difference: number; readonly lower: number; readonly upper: number };
-
-/** One claim as summary.json keeps it. */
-type SummaryClaim = {
-  readonly id: string;
-  readonly claim: string;
-  readonly verdict: string;
-  readonly evidence: string;
-  readonly fragile?: boolean;
-};
+import {
+  baselinesBlock,
+  type Difference,
+  findingBlock,
+  type FindingsSummary,
+  type SummaryClaim,
+} from "./readme_findings.ts";
 
 /** What the README reads of summary.json (checked by {@link readmeBlocks}). */
-type ReadmeSummary = {
+type ReadmeSummary = FindingsSummary & {
   readonly date: string;
   readonly runtimeMinutes: number;
   readonly trainingMinutes: number;
@@ -33,6 +28,7 @@ type ReadmeSummary = {
   readonly problemsPerTier: Readonly<Record<string, number>>;
   readonly pool: {
     readonly problems: number;
+    readonly filter?: "minPassRate" | "none";
     readonly meanPassRate?: number | null;
     readonly correctRatioAtStep1: number;
   };
@@ -43,6 +39,9 @@ type ReadmeSummary = {
       readonly correctRatioLast: number;
       readonly entropy: number;
       readonly passAt1VsBase: Readonly<Record<string, Difference>>;
+      readonly passAtKmaxVsBase?: Readonly<Record<string, Difference>>;
+      readonly primary?: { readonly passAt1: number; readonly passAtKmax: number } | null;
+      readonly greedyAccuracy?: number;
     }>
   >;
   readonly gate: { readonly passed: boolean; readonly evidence: string };
@@ -73,8 +72,11 @@ function field(summary: Record<string, unknown>, name: string): unknown {
 function runBlock(s: ReadmeSummary): string {
   const tiers = Object.entries(s.problemsPerTier).map(([tier, n]) => `${n} (${tier})`);
   const pass = s.pool.meanPassRate === undefined || s.pool.meanPassRate === null
-    ? ""
+    ? s.pool.filter === "none" ? " (unscreened)" : ""
     : `, the base's mean pass rate on it ${s.pool.meanPassRate.toFixed(3)}`;
+  const primary = s.primarySet == null
+    ? ""
+    : `primary held-out set ${s.primarySet.problems} problems; secondary tiers: `;
   return [
     `One full run of \`deno task repro\` (${s.date.slice(0, 10)}, ${
       s.runtimeMinutes.toFixed(1)
@@ -85,7 +87,9 @@ function runBlock(s: ReadmeSummary): string {
       rate(s.learningRate)
     }**; training pool ${s.pool.problems} problems${pass}, ` +
     `training-batch correct ratio at step 1 ${s.pool.correctRatioAtStep1.toFixed(3)}; ` +
-    `evaluated problems per tier: ${tiers.join(", ")}.`,
+    `${primary || "evaluated problems per tier: "}${tiers.join(", ")}${
+      s.kMax === undefined ? "" : `; the largest judged k ${s.kMax}`
+    }.`,
     `Movement gate: **${s.gate.passed ? "passed" : "failed"}** (${s.gate.evidence}).`,
   ].join("\n");
 }
@@ -94,11 +98,13 @@ function runBlock(s: ReadmeSummary): string {
 function movementBlock(s: ReadmeSummary): string {
   const methods = Object.entries(s.methods).filter(([name]) => name !== "Base");
   const tiers = Object.keys(methods[0]?.[1].passAt1VsBase ?? {});
+  const greedy = methods.every(([, m]) => m.greedyAccuracy !== undefined);
   const header = [
     "method",
     "KL",
     "correct ratio",
     "entropy",
+    ...(greedy ? ["greedy acc."] : []),
     ...tiers.map((t) => `Pass@1 gain, ${t} (pp)`),
   ];
   const rows = methods.map(([name, m]) => [
@@ -106,6 +112,7 @@ function movementBlock(s: ReadmeSummary): string {
     m.klToBase.toFixed(4),
     `${m.correctRatioFirst.toFixed(3)} → ${m.correctRatioLast.toFixed(3)}`,
     m.entropy.toFixed(3),
+    ...(greedy ? [(m.greedyAccuracy ?? NaN).toFixed(3)] : []),
     ...tiers.map((t) => pp(m.passAt1VsBase[t])),
   ]);
   const base = s.methods.Base;
@@ -118,7 +125,9 @@ function movementBlock(s: ReadmeSummary): string {
     `KL to the base per token at the last step; training-batch correct ratio, mean of the first and` +
     ` last steps; greedy-response entropy on held-out problems (nats; the base's ${
       base?.entropy.toFixed(3) ?? "?"
-    }); Pass@1 − base with 95% intervals over problems and seeds.`,
+    })${
+      greedy ? `; greedy accuracy on the ${s.primarySet == null ? "tiers" : "primary set"}` : ""
+    }; Pass@1 − base with 95% intervals over problems and seeds.`,
   ].join("\n");
 }
 
@@ -177,7 +186,10 @@ export function readmeBlocks(summary: Record<string, unknown>): Record<string, s
     run: runBlock(s),
     movement: movementBlock(s),
     claims: claimsBlock(s.claims),
+    finding: findingBlock(s),
   };
+  const baselines = baselinesBlock(s);
+  if (baselines !== null) blocks.baselines = baselines;
   if (s.priorStrength !== undefined) blocks.prior = priorBlock(s.priorStrength);
   return blocks;
 }
