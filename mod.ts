@@ -21,12 +21,7 @@
  */
 
 // --- config and randomness -------------------------------------------------------------------
-export {
-  OBJECTIVE_KINDS,
-  parseExperimentConfig,
-  parsePriorStudyConfig,
-  parseProtocolConfig,
-} from "./lib/config.ts";
+export { parseExperimentConfig } from "./lib/config.ts";
 export type {
   Aggregation,
   CommonObjectiveConfig,
@@ -40,7 +35,7 @@ export type {
   RolloutConfig,
   TrainConfig,
 } from "./lib/config.ts";
-export { deriveSeed, seededPrng } from "./lib/random.ts";
+export { seededPrng } from "./lib/random.ts";
 export type { Prng } from "./lib/random.ts";
 export { progressReporter } from "./lib/progress.ts";
 export type { Progress, ProgressReporter, ProgressReporterOptions } from "./lib/progress.ts";
@@ -58,21 +53,15 @@ export type {
 } from "./lib/engine/backend.ts";
 
 // --- model -----------------------------------------------------------------------------------
-export { Policy } from "./lib/model/policy.ts";
 export type { SampledSequence, SampleOptions, TokenLogProb } from "./lib/model/sample.ts";
-export { charTokenizer } from "./lib/model/tokenizer.ts";
 export type { Tokenizer } from "./lib/model/tokenizer.ts";
-export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
 export type { LoadedCheckpoint, SavePolicyOptions } from "./lib/model/checkpoint.ts";
-export { policyFingerprint } from "./lib/model/policy_fingerprint.ts";
-export { SamplingPool } from "./lib/model/sampling_pool.ts";
 export type { SamplingPoolOptions } from "./lib/model/sampling_pool.ts";
 export type { Params, TfTensor, TfTensor2D, TfVariable } from "./lib/model/params.ts";
 
 // --- rollouts --------------------------------------------------------------------------------
 export { sampleRollouts } from "./lib/rollout/sample_rollouts.ts";
 export type { RolloutProgress, SampleRolloutsOptions } from "./lib/rollout/sample_rollouts.ts";
-export { PartialSamplingError } from "./lib/rollout/rollout.ts";
 export type { PromptFailure, Rollout } from "./lib/rollout/rollout.ts";
 export type { OpenAiEndpoint } from "./lib/rollout/openai_client.ts";
 export { sampleToFile } from "./lib/rollout/sample_to_file.ts";
@@ -83,15 +72,12 @@ export type {
 } from "./lib/rollout/sample_to_file.ts";
 
 // --- verifier --------------------------------------------------------------------------------
-export { extractAnswer } from "./lib/verifier/extract.ts";
 export type { ExtractOptions } from "./lib/verifier/extract.ts";
-export { normalizeAnswer } from "./lib/verifier/normalize.ts";
 export { mathReward, verify } from "./lib/verifier/verify.ts";
 export type { Verdict, VerdictReason, VerifyOptions } from "./lib/verifier/verify.ts";
 
 // --- objectives: PSR, NSR and W-REINFORCE are advantage variants ------------------------------
 export {
-  computeAdvantages,
   groupAdvantages,
   nsrAdvantages,
   psrAdvantages,
@@ -102,13 +88,6 @@ export type {
   SampleAdvantages,
   TokenAdvantages,
 } from "./lib/objective/advantage.ts";
-export {
-  aggregate,
-  lowVarKl,
-  objectiveLoss,
-  policyLoss,
-  valueLoss,
-} from "./lib/objective/objective_loss.ts";
 export type {
   ObjectiveBatch,
   ObjectiveTerms,
@@ -120,7 +99,7 @@ export type {
 } from "./lib/objective/objective_loss.ts";
 
 // --- training --------------------------------------------------------------------------------
-export { MATH_REWARD, train } from "./lib/train/train.ts";
+export { train } from "./lib/train/train.ts";
 export type {
   Reward,
   TrainOptions,
@@ -130,8 +109,6 @@ export type {
 } from "./lib/train/train.ts";
 export type { JsonValue, RewardParams } from "./lib/train/checked_reward.ts";
 export type { SkippedCheckpoint } from "./lib/train/train_checkpoint.ts";
-export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
-export { AdamW } from "./lib/train/adamw.ts";
 export type { AdamWOptions, AdamWState } from "./lib/train/adamw.ts";
 export type {
   TrainBatch,
@@ -139,9 +116,8 @@ export type {
   TrainStepOptions,
   UpdateMetrics,
 } from "./lib/train/train_step.ts";
-export { loadRunPolicy, runTraining, trainingKey } from "./lib/train/run_training.ts";
+export { loadRunPolicy, runTraining } from "./lib/train/run_training.ts";
 export type { RunPolicy, RunTrainingOptions, TrainingRun } from "./lib/train/run_training.ts";
-export { readTrainLog } from "./lib/train/metrics.ts";
 export type { EvalMetrics, PhaseSeconds, StepMetrics } from "./lib/train/metrics.ts";
 
 // --- evaluation: Pass@k, intervals, samples, datasets ----------------------------------------
@@ -153,13 +129,6 @@ export type {
   PassAtKRow,
   ProblemCounts,
 } from "./lib/eval/passk.ts";
-export {
-  bootstrapCurve,
-  bootstrapDifference,
-  bootstrapPassAtK,
-  meanDifferenceInterval,
-  meanInterval,
-} from "./lib/eval/compare.ts";
 export type { BootstrapOptions, PassAtKBootstrap, SeedProblemCounts } from "./lib/eval/compare.ts";
 export { evaluateSamples } from "./lib/eval/evaluate.ts";
 export type {
@@ -168,23 +137,21 @@ export type {
   ProblemResult,
   SampleVerdict,
 } from "./lib/eval/evaluate.ts";
-export { checkSamplePrompts, readSamples, writeSamples } from "./lib/eval/samples.ts";
 export type { SampleRecord } from "./lib/eval/samples.ts";
 export { loadDataset } from "./lib/eval/datasets.ts";
 export type { Problem } from "./lib/eval/datasets.ts";
-export { loadPaperTable, paperTableToRows } from "./lib/eval/paper_table.ts";
+export { loadPaperTable } from "./lib/eval/paper_table.ts";
 
 // --- the reproduction protocol ---------------------------------------------------------------
-export { byProfile, readProfile } from "./lib/protocol/profile.ts";
+export { byProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
-export { loadProtocol } from "./lib/protocol/protocol_file.ts";
 export { runProtocol } from "./lib/protocol/run_protocol.ts";
 export type { MatchedMovementResults } from "./lib/protocol/protocol_results.ts";
 export type { CooledBase, MatchedMethod, MatchedMovement } from "./lib/protocol/baselines.ts";
-export { openStudy, Study } from "./lib/study/study.ts";
+export { openStudy } from "./lib/study/study.ts";
 export type { OpenStudyOptions, StudyRecord } from "./lib/study/study.ts";
 export type { RunProtocolOptions } from "./lib/protocol/run_protocol.ts";
-export { BASE_METHOD, PRIMARY_SETTING, TABLE_SETTING } from "./lib/protocol/protocol_results.ts";
+export { BASE_METHOD, TABLE_SETTING } from "./lib/protocol/protocol_results.ts";
 export type {
   Calibration,
   CalibrationRun,
@@ -215,16 +182,14 @@ export type {
   TrainingCurve,
   TrainingRow,
 } from "./lib/protocol/protocol_rows.ts";
-export { summarizeProtocol, writeSummaryPart } from "./lib/protocol/summary.ts";
+export { summarizeProtocol } from "./lib/protocol/summary.ts";
 export {
   loadPriorStudy,
-  POOLED_TIER,
   poolTiers,
   priorBaseDir,
   priorEntropyRows,
   priorStudyRows,
   runPriorStudy,
-  studyProtocol,
 } from "./lib/protocol/prior_study.ts";
 export type { PriorStudyResults, PriorStudyRow, StudyBase } from "./lib/protocol/prior_study.ts";
 export type {
@@ -233,7 +198,6 @@ export type {
   SummaryDifference,
   SummaryMethod,
 } from "./lib/protocol/summary.ts";
-export { checkAgainstReference } from "./lib/protocol/regression.ts";
 export type { ReferenceCheck } from "./lib/protocol/regression.ts";
 
 // --- gradient analysis (the paper's §4) ------------------------------------------------------
@@ -245,12 +209,7 @@ export { probeRows, summarizeProbe } from "./lib/analysis/probe_summary.ts";
 export type { ProbePosition, ProbeRow, ProbeSummary } from "./lib/analysis/probe_summary.ts";
 
 // --- the Countdown miniature and its base model ----------------------------------------------
-export {
-  BASE_MODEL_DIR,
-  loadBaseModel,
-  loadPretrainHistory,
-  unfinishedPretraining,
-} from "./lib/tasks/base_model.ts";
+export { BASE_MODEL_DIR, loadBaseModel, loadPretrainHistory } from "./lib/tasks/base_model.ts";
 export type { BaseModel } from "./lib/tasks/base_model.ts";
 export type { PretrainHistoryRow } from "./lib/train/pretrain_checkpoint.ts";
 export { COUNTDOWN_TASK } from "./lib/tasks/countdown_task.ts";
@@ -292,8 +251,8 @@ export type {
 } from "./lib/tasks/base_targets.ts";
 
 // --- claims: the registry and its verdicts ---------------------------------------------------
-export { CLAIMS, claimsOf, judgeClaims } from "./lib/claims/registry.ts";
-export { simulateClaim, withSimulations } from "./lib/claims/simulate.ts";
+export { judgeClaims } from "./lib/claims/registry.ts";
+export { withSimulations } from "./lib/claims/simulate.ts";
 export type { SimulationRates, World } from "./lib/claims/simulate.ts";
 export { sharpeningRows } from "./lib/protocol/sharpening_rows.ts";
 export type { SharpeningRow } from "./lib/protocol/sharpening_rows.ts";
@@ -309,16 +268,9 @@ export type { MovementGate } from "./lib/claims/movement_gate.ts";
 export type { ClaimLabels, ClaimRecord, ClaimVerdict } from "./lib/claims/verdict.ts";
 
 // --- figures and tables ----------------------------------------------------------------------
-export {
-  figure,
-  METHOD_COLORS,
-  saveFigure,
-  scatterMarks,
-  seriesMarks,
-  stackFigures,
-} from "./lib/present/figure.ts";
+export { figure, saveFigure, scatterMarks, seriesMarks } from "./lib/present/figure.ts";
 export { passAtKFigure } from "./lib/present/figure.ts";
-export { trainingCurvesFigure, trainingProgress } from "./lib/present/training_progress.ts";
+export { trainingProgress } from "./lib/present/training_progress.ts";
 export type {
   TrainingLog,
   TrainingProgress,

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 
 const MOD = new URL("../mod.ts", import.meta.url);
+const INTERNALS = new URL("../internals.ts", import.meta.url);
 
 Deno.test("the kit imports from a Deno project in a temporary directory, which keeps its config", async () => {
   const dir = await Deno.makeTempDir();
@@ -11,7 +12,9 @@ Deno.test("the kit imports from a Deno project in a temporary directory, which k
     await Deno.mkdir(`${dir}/src`);
     await Deno.writeTextFile(
       `${dir}/deno.json`,
-      JSON.stringify({ imports: { "@rlvr/kit": MOD.href, "my/": "./src/" } }),
+      JSON.stringify({
+        imports: { "@rlvr/kit": MOD.href, "@rlvr/kit/internals": INTERNALS.href, "my/": "./src/" },
+      }),
     );
     await Deno.writeTextFile(
       `${dir}/src/greeting.ts`,
@@ -20,7 +23,8 @@ Deno.test("the kit imports from a Deno project in a temporary directory, which k
     await Deno.writeTextFile(
       `${dir}/main.ts`,
       [
-        'import { charTokenizer, initBackend, passAtK, Policy, sampleRollouts } from "@rlvr/kit";',
+        'import { initBackend, passAtK, sampleRollouts } from "@rlvr/kit";',
+        'import { charTokenizer, Policy } from "@rlvr/kit/internals";',
         'import { GREETING } from "my/greeting.ts";',
         'await initBackend({ backend: "cpu" });',
         'const tokenizer = charTokenizer("0123456789+=");',
