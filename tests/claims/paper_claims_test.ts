@@ -71,3 +71,17 @@ Deno.test("movementGate() fails when the calibration method gains Pass@1 but its
   assert.ok(Object.values(gate.passAt1).every((i) => i.lower > 0), gate.evidence);
   assert.match(gate.evidence, /GRPO KL to the base 0\.00100 nats\/token \(gate: .* KL >= 0\.01\)$/);
 });
+
+Deno.test("judgeClaims() marks a judged verdict fragile when its interval is within 0.5 pp of a boundary", async () => {
+  const claims = paperClaims(await fakeResults(SHAPES));
+  for (const c of claims) {
+    const judged = c.verdict !== "not tested" && c.verdict !== "not testable";
+    const near = c.firmnessPp !== undefined && c.firmnessPp < 0.5;
+    assert.equal((c as { fragile?: boolean }).fragile, judged && near, `${c.id}: ${c.firmnessPp}`);
+  }
+  // Claim 2's NSR keeps 88% of GRPO's gain against a 75% rule: its interval's lower end sits
+  // within a fraction of a point of 0.
+  const two = claims.find((c) => c.id === "2")!;
+  assert.ok(two.firmnessPp! < 0.5, `claim 2 firmness ${two.firmnessPp}`);
+  assert.ok(claims.some((c) => c.firmnessPp! >= 0.5), "some verdicts are firm");
+});

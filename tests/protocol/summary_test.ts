@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { movementRows } from "../../lib/protocol/protocol_rows.ts";
 import { summarizeProtocol } from "../../lib/protocol/summary.ts";
 import { assertClose } from "../_helpers.ts";
-import { meanOver, syntheticProtocol, syntheticResults, type Truth } from "./_synthetic_results.ts";
+import {
+  meanOver,
+  syntheticProtocol,
+  syntheticResults,
+  truePassAtK,
+  type Truth,
+} from "./_synthetic_results.ts";
 
 const STEPS = 20;
 // The correct ratio of step t is t/100, so each window's mean names the window.
@@ -62,4 +68,17 @@ Deno.test("summarizeProtocol() copies each method's movement, Pass@1 − Base wi
   }
   assert.ok(summary.methods.PSR.passAt1VsBase.tierA.lower > 0);
   assert.deepEqual(Object.keys(summary.methods), ["Base", "PSR", "W-REINFORCE"]);
+});
+
+Deno.test("summarizeProtocol() gives each method's Pass@k at the largest judged k against the base, per set", () => {
+  const { methods } = summarizeProtocol(RESULTS);
+  // n = 16, so the largest judged k is 4; rates 0.15 against the base's 0.05 on every problem.
+  const truth = truePassAtK(0.15, 4) - truePassAtK(0.05, 4);
+  for (const set of ["tierA", "tierB"]) {
+    const d = methods.PSR.passAtKmaxVsBase[set];
+    assert.ok(d.lower < truth && truth < d.upper, `${set}: ${JSON.stringify(d)} vs ${truth}`);
+    assert.ok(d.lower > 0, `PSR above the base on ${set}`);
+    assert.deepEqual(methods.Base.passAtKmaxVsBase[set], { difference: 0, lower: 0, upper: 0 });
+  }
+  assert.equal(methods.PSR.primary, null); // no primary set in these results
 });
