@@ -49,6 +49,8 @@ type ReadmeSummary = FindingsSummary & {
   readonly priorStrength?: {
     readonly bases: readonly { readonly name: string; readonly passAt1: number }[];
     readonly claims: readonly SummaryClaim[];
+    /** Where the study's numbers come from when it ran apart from the main job. */
+    readonly source?: string;
   };
 };
 
@@ -155,7 +157,8 @@ function claimsBlock(claims: readonly SummaryClaim[]): string {
 /** The prior-strength study: its bases and its claims. */
 function priorBlock(prior: NonNullable<ReadmeSummary["priorStrength"]>): string {
   const bases = prior.bases.map((b) => `${b.name} (tier-A Pass@1 ${b.passAt1.toFixed(3)})`);
-  return [`Bases: ${bases.join(", ")}.`, "", claimsBlock(prior.claims)].join("\n");
+  const source = prior.source === undefined ? [] : [`From ${prior.source}.`, ""];
+  return [...source, `Bases: ${bases.join(", ")}.`, "", claimsBlock(prior.claims)].join("\n");
 }
 
 /**

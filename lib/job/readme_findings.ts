@@ -56,6 +56,7 @@ export type FindingsSummary = {
     >;
   } | null;
   readonly claims: readonly SummaryClaim[];
+  readonly gate?: { readonly passed: boolean; readonly evidence: string };
 };
 
 const minus = (text: string): string => text.replace(/-/g, "−");
@@ -137,6 +138,12 @@ export function findingBlock(s: FindingsSummary): string {
     sentences.push(
       `At matched movement (each method at its checkpoint closest to a Pass@1 gain of ` +
         `${signed(100 * matched.target)} pp), Pass@${k}: ${bySide(entries, "the base")}.`,
+    );
+  }
+  if (s.gate !== undefined && !s.gate.passed) {
+    sentences.push(
+      `The movement gate failed (${s.gate.evidence}), so by the rule fixed before the run the ` +
+        `paper's comparison claims are not tested.`,
     );
   }
   return [...sentences, verdictSentence(s.claims)].join(" ");

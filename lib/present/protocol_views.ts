@@ -234,8 +234,8 @@ export function sharpeningFigure(
     y: { label: `Pass@${k} (%)` },
     color: { domain: methods },
     title: "Learning or sharpening?",
-    subtitle: `primary set; dashed: the base cooled over its temperature grid; large dots: final ` +
-      `policies, small: checkpoints (means over seeds)`,
+    subtitle: "primary set, means over seeds · dashed: the base by temperature · large: final · " +
+      "small: checkpoints",
     ...options,
   });
 }

@@ -84,6 +84,9 @@ Deno.test("findingBlock() flips with the sign of a difference; a v2 summary gets
   };
   assert.match(findingBlock(flipped), /NSR \(\+3\.0 pp \[\+1\.0, \+5\.0\]\) above the base/);
   assert.match(findingBlock({ ...SUMMARY, primarySet: null }), /predates protocol v3/);
+  const failed = { ...SUMMARY, gate: { passed: false, evidence: "greedy accuracy −3.9 pp" } };
+  assert.match(findingBlock(failed), /The movement gate failed \(greedy accuracy −3\.9 pp\)/);
+  assert.doesNotMatch(findingBlock({ ...failed, gate: { ...failed.gate, passed: true } }), /gate/);
 });
 
 Deno.test("baselinesBlock() gives one row per method with its cooled base and matched steps", () => {
