@@ -8,7 +8,14 @@ import { seededPrng } from "../../lib/random.ts";
 
 // Synthetic protocol results: per method, a probability of a correct sample on problem i and a
 // greedy entropy; counts are drawn (seeded) so intervals behave like real ones.
-export type Shape = { p: (i: number) => number; entropy: number; correctRatio: number; kl: number };
+export type Shape = {
+  p: (i: number) => number;
+  entropy: number;
+  correctRatio: number;
+  kl: number;
+  /** The rate greedy decoding follows (default `p`): a method that only sharpens keeps the base's. */
+  greedy?: (i: number) => number;
+};
 
 const TIERS = ["tierA", "tierB", "tierC"];
 const PROBLEMS = 120;
@@ -65,7 +72,7 @@ export async function fakeResults(shapes: Record<string, Shape>): Promise<Protoc
           // Greedy decoding solves problem i when a fixed per-problem threshold lies below its
           // rate (so a method's greedy accuracy tracks its rates, paired across methods); the
           // draw keeps the stream the other quantities were drawn from.
-          greedyCorrect: prng() >= 0 && (i * 0.618) % 1 < shape.p(i) ? 1 : 0,
+          greedyCorrect: prng() >= 0 && (i * 0.618) % 1 < (shape.greedy ?? shape.p)(i) ? 1 : 0,
           greedyEntropy: shape.entropy * (0.9 + 0.2 * prng()),
         })),
       }));

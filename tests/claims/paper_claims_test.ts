@@ -72,6 +72,19 @@ Deno.test("movementGate() fails when the calibration method gains Pass@1 but its
   assert.match(gate.evidence, /GRPO KL to the base 0\.00100 nats\/token \(gate: .* KL >= 0\.01\)$/);
 });
 
+Deno.test("movementGate() fails when the calibration method gains Pass@1 but not greedy accuracy", async () => {
+  // GRPO samples better (Pass@1 up) but decodes greedily as the base does: sharpening, not learning.
+  const results = await fakeResults({ ...SHAPES, GRPO: { ...SHAPES.GRPO, greedy: base.p } });
+  const gate = movementGate(results);
+  assert.equal(gate.passed, false, gate.evidence);
+  assert.ok(Object.values(gate.passAt1).every((i) => i.lower > 0), gate.evidence);
+  assert.ok(gate.kl >= 0.01);
+  assert.ok(gate.greedyAccuracy.lower <= 0 && gate.greedyAccuracy.upper >= 0, gate.evidence);
+  assert.match(gate.evidence, /greedy accuracy \+0\.0 pp \[\+0\.0, \+0\.0\]/);
+  // With its greedy decoding improved too, the same run passes.
+  assert.equal(movementGate(await fakeResults(SHAPES)).passed, true);
+});
+
 Deno.test("judgeClaims() marks a judged verdict fragile when its interval is within 0.5 pp of a boundary", async () => {
   const claims = paperClaims(await fakeResults(SHAPES));
   for (const c of claims) {
