@@ -72,7 +72,8 @@ function field(summary: Record<string, unknown>, name: string): unknown {
 
 /** The run: when, how long, and what the protocol chose and measured before any claim. */
 function runBlock(s: ReadmeSummary): string {
-  const tiers = Object.entries(s.problemsPerTier).map(([tier, n]) => `${n} (${tier})`);
+  const tiers = Object.entries(s.problemsPerTier).filter(([tier]) => tier !== s.primarySet?.name)
+    .map(([tier, n]) => `${n} (${tier})`);
   const pass = s.pool.meanPassRate === undefined || s.pool.meanPassRate === null
     ? s.pool.filter === "none" ? " (unscreened)" : ""
     : `, the base's mean pass rate on it ${s.pool.meanPassRate.toFixed(3)}`;
