@@ -13,6 +13,7 @@ import {
   type Difference,
   findingBlock,
   type FindingsSummary,
+  signed,
   type SummaryClaim,
 } from "./readme_findings.ts";
 
@@ -56,9 +57,6 @@ type ReadmeSummary = FindingsSummary & {
 
 /** A learning rate as people write it: 3e-5, 0.0001 as 1e-4. */
 const rate = (x: number): string => x < 1e-2 ? x.toExponential() : String(x);
-const minus = (text: string): string => text.replace(/-/g, "−");
-const signed = (x: number, digits: number): string =>
-  minus(`${x >= 0 ? "+" : ""}${x.toFixed(digits)}`);
 /** A difference in percentage points: `+21.5 [+18.0, +25.0]`. */
 const pp = (d: Difference): string =>
   `${signed(100 * d.difference, 1)} [${signed(100 * d.lower, 1)}, ${signed(100 * d.upper, 1)}]`;
@@ -134,21 +132,15 @@ function movementBlock(s: ReadmeSummary): string {
   ].join("\n");
 }
 
-/**
- * Whether a judged verdict's interval lies within the run-to-run shift between machines
- * ({@link MACHINE_SHIFT_PP}) of a boundary that would change it.
- */
-function fragile(c: SummaryClaim): boolean {
-  return c.fragile === true;
-}
-
 /** The claims, one item each: the claim, its verdict, and its evidence as the rule wrote it. */
 function claimsBlock(claims: readonly SummaryClaim[]): string {
   return claims.map((c) =>
     `- **${c.id}. ${c.claim}**: ${
       c.verdict === "reproduced" || c.verdict === "not reproduced" ? `**${c.verdict}**` : c.verdict
-    }${fragile(c) ? " (fragile†)" : ""}. ${c.evidence}`
-  ).join("\n") + (claims.some(fragile)
+    }${c.fragile ? " (fragile†)" : ""}. ${c.evidence}`
+  ).join("\n") + (claims.some((c) =>
+      c.fragile
+    )
     ? `\n\n† Its interval lies within ${MACHINE_SHIFT_PP} pp of a boundary that would change the ` +
       "verdict: about the run-to-run shift measured between two machines of this kind, so " +
       "another machine could read it the other way."

@@ -60,7 +60,23 @@ export type FindingsSummary = {
 };
 
 const minus = (text: string): string => text.replace(/-/g, "−");
-const signed = (x: number, digits = 1): string => minus(`${x >= 0 ? "+" : ""}${x.toFixed(digits)}`);
+
+/**
+ * A signed number with a typographic minus, as the README writes differences.
+ *
+ * @param x The number.
+ * @param digits Digits after the point (default 1).
+ * @returns e.g. `+21.5` or `−3.90`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([signed(21.53), signed(-3.9, 2)], ["+21.5", "−3.90"]);
+ * ```
+ */
+export function signed(x: number, digits = 1): string {
+  return minus(`${x >= 0 ? "+" : ""}${x.toFixed(digits)}`);
+}
+
 /** `+21.5 pp [+18.0, +25.0]`. */
 const pp = (d: Difference): string =>
   `${signed(100 * d.difference)} pp [${signed(100 * d.lower)}, ${signed(100 * d.upper)}]`;
