@@ -3,8 +3,9 @@
 // (bench/torch_rl.py, Debian's python3-torch; without it the torch lines are skipped):
 // - rl_step_vs_torch (GRPO) and rl_step_ppo_vs_torch (PPO with its separate critic): one RL step
 //   of the shipped base at the protocol's settings (32 prompts x 8 samples at T = 1 until EOS,
-//   old and reference log-probs, 4 PPO-clip mini-batches, AdamW), one core each: our `train`
-//   loop against torch's equivalent with a KV cache and finished rows dropped;
+//   the sampler's log-probs as old ones, reference log-probs, 4 PPO-clip mini-batches, AdamW),
+//   one core each: our `train` loop against torch's equivalent with a KV cache and finished rows
+//   dropped;
 // - evaluation_vs_torch: sequences per second sampling the base on 64 tier-A prompts x 256, two
 //   cores each: our 2-worker SamplingPool (evaluateCountdown) against two torch processes of 32
 //   prompts each, run at once;

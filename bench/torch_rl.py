@@ -7,8 +7,8 @@ process (the caller runs two processes to use two cores).
 
 Phases (config "phase"):
 - "rl": RL steps of the protocol's shape: 32 Countdown prompts x 8 samples at T = 1 until EOS
-  (at most 39 tokens), teacher-forced old and reference log-probs, 4 mini-batches of a PPO-clip
-  loss (token mean, entropy bonus 1e-3, GRPO's k3 KL 1e-3), gradient clip 1, AdamW. With
+  (at most 39 tokens), the sampler's log-probs as old ones, teacher-forced reference
+  log-probs, 4 mini-batches of a PPO-clip loss (token mean, entropy bonus 1e-3, GRPO's k3 KL 1e-3), gradient clip 1, AdamW. With
   "critic": true, PPO's separate critic (a second trunk and a value head): values, GAE
   (gamma = lambda = 1) on the KL-penalised reward, whitened advantages, clipped value loss, a
   critic AdamW at 10x the rate. Rewards are drawn at the base's pass rate (grading costs the tfjs
@@ -119,17 +119,22 @@ def prompts_of(split, count, offset=0):
 
 @torch.inference_mode()
 def sample(model, prompts, gen):
-    """Samples each prompt (all the same length) until EOS; finished rows leave the batch."""
+    """Samples each prompt (all the same length) until EOS; finished rows leave the batch.
+    Returns the tokens and their log-probs (temperature 1), which are the step's old log-probs."""
     tokens = torch.tensor(prompts)
     n, p = tokens.shape
     logits, cache = model(tokens)
     logits = logits[:, -1]
     alive = torch.arange(n)
     out = [[] for _ in range(n)]
+    logps = [[] for _ in range(n)]
     for step in range(MAX_NEW):
-        nxt = torch.multinomial(logits.softmax(-1), 1, generator=gen)
-        for row, token in zip(alive.tolist(), nxt[:, 0].tolist()):
+        logp = logits.log_softmax(-1)
+        nxt = torch.multinomial(logp.exp(), 1, generator=gen)
+        chosen = logp.gather(1, nxt)[:, 0]
+        for row, token, lp in zip(alive.tolist(), nxt[:, 0].tolist(), chosen.tolist()):
             out[row].append(token)
+            logps[row].append(lp)
         keep = nxt[:, 0] != EOS
         if step == MAX_NEW - 1 or not keep.any():
             break
@@ -138,7 +143,7 @@ def sample(model, prompts, gen):
             cache = [(k[keep], v[keep]) for k, v in cache]
         logits, cache = model(nxt, start=p + step, past=cache)
         logits = logits[:, -1]
-    return out
+    return out, logps
 
 
 def token_logprobs(model, batch, with_entropy=False):
@@ -153,16 +158,18 @@ def token_logprobs(model, batch, with_entropy=False):
 def rl_step(policy, reference, optimizer, critic, critic_opt, prompts, gen):
     group, mini = 8, 4
     rows = [p for p in prompts for _ in range(group)]
-    responses = sample(policy, rows, gen)
+    responses, sampled_logps = sample(policy, rows, gen)
     length = max(len(p) + len(r) for p, r in zip(rows, responses))
     batch = torch.full((len(rows), length), PAD)
     mask = torch.zeros(len(rows), length - 1)
+    # The sampler's log-probs are the old log-probs (as ours reuse them): no teacher-forced pass.
+    old = torch.zeros(len(rows), length - 1)
     for i, (p, r) in enumerate(zip(rows, responses)):
         batch[i, : len(p) + len(r)] = torch.tensor(p + r)
         mask[i, len(p) - 1 : len(p) - 1 + len(r)] = 1
+        old[i, len(p) - 1 : len(p) - 1 + len(r)] = torch.tensor(sampled_logps[i])
     rewards = (torch.rand(len(rows), generator=gen) < 0.45).float()
     with torch.no_grad():
-        old = token_logprobs(policy, batch)
         ref = token_logprobs(reference, batch)
         if critic is None:
             g = rewards.view(-1, group)

@@ -58,12 +58,7 @@ export function sequenceLogProbs(
 ): SequenceLogProbs {
   const { withValues = false } = options;
   const { config, params } = policy;
-  assertShape("tokens", tokens.shape, [-1, -1]);
-  if (tokens.dtype !== "int32") {
-    throw new TypeError(`Cannot compute log-probs: tokens must be int32, got ${tokens.dtype}`);
-  }
-  const [batch, T] = tokens.shape;
-  if (T < 2) throw new TypeError(`Cannot compute log-probs: need T >= 2 tokens, got T=${T}`);
+  const [batch, T] = checkTokens(tokens, "log-probs");
   if (withValues && config.valueHead === "none") {
     throw new TypeError(`Cannot compute values: the policy has valueHead "none"`);
   }
@@ -89,6 +84,49 @@ export function sequenceLogProbs(
     entropies: entropies as tf.Tensor2D,
     values: values as tf.Tensor2D,
   };
+}
+
+/**
+ * The critic's values alone, teacher-forced: `[B, T − 1]`, V(tokens[b, ≤ t]). With a separate
+ * critic only its trunk runs, so the actor's logits are never computed (the old values of a PPO
+ * step whose old log-probs came from the sampler). KERNEL: returns a tensor without tidying.
+ *
+ * @param policy A model with a value head.
+ * @param tokens `[B, T]` int32 ids, T ≤ context.
+ * @returns The values, equal to {@link sequenceLogProbs}'s `values` for the same tokens.
+ * @throws {TypeError} On a bad shape or dtype, or a policy without a value head.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { Policy } from "./policy.ts";
+ * const config = { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8, valueHead: "separate" } as const;
+ * using policy = Policy.create(config, { seed: 0 });
+ * const values = sequenceValues(policy, tf.tensor2d([[1, 4, 5, 2]], undefined, "int32"));
+ * assert.deepEqual(values.shape, [1, 3]);
+ * ```
+ */
+export function sequenceValues(policy: Policy, tokens: TfTensor2D): TfTensor2D {
+  const { config, params } = policy;
+  const [batch, T] = checkTokens(tokens, "values");
+  if (config.valueHead === "none") {
+    throw new TypeError(`Cannot compute values: the policy has valueHead "none"`);
+  }
+  const inputs = tf.slice(tokens, [0, 0], [batch, T - 1]); // [B, T−1]
+  const prefix = config.valueHead === "separate" ? "critic." : undefined;
+  const { hidden } = trunkForward(params, inputs, { config, prefix }); // [B·(T−1), D]
+  return tf.reshape(valueOutput(params, hidden), [batch, T - 1]) as TfTensor2D;
+}
+
+/** The `[B, T]` shape of an int32 token batch with T ≥ 2, or a TypeError naming what it was for. */
+function checkTokens(tokens: TfTensor2D, what: string): [number, number] {
+  assertShape("tokens", tokens.shape, [-1, -1]);
+  if (tokens.dtype !== "int32") {
+    throw new TypeError(`Cannot compute ${what}: tokens must be int32, got ${tokens.dtype}`);
+  }
+  const [batch, T] = tokens.shape;
+  if (T < 2) throw new TypeError(`Cannot compute ${what}: need T >= 2 tokens, got T=${T}`);
+  return [batch, T];
 }
 
 /** Input of {@link meanNextTokenNll}: plain data, so it can cross a worker boundary. */

@@ -490,6 +490,7 @@ async function rlStep<P extends TrainProblem>(
     optimizer,
     reference: withReference ? initial : undefined,
     groupSize,
+    oldFromSampler: true, // sampleStep sampled these from `policy` as it is now
   });
   const t3 = performance.now();
   if (![update.loss, update.gradNorm, update.weightNorm].every(Number.isFinite)) {

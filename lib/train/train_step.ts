@@ -10,7 +10,7 @@ import { AdamW, clipByGlobalNorm } from "./adamw.ts";
 import { computeAdvantages, type TokenAdvantages } from "../objective/advantage.ts";
 import type { ObjectiveConfig, TrainConfig } from "../config.ts";
 import type { StepMetrics } from "./metrics.ts";
-import { sequenceLogProbs } from "../model/log_probs.ts";
+import { sequenceLogProbs, sequenceValues } from "../model/log_probs.ts";
 import type { Policy } from "../model/policy.ts";
 import { objectiveLoss } from "../objective/objective_loss.ts";
 import { objectiveNeeds } from "../objective/objective_needs.ts";
@@ -136,6 +136,13 @@ export type TrainStepOptions = {
   reference?: Policy;
   /** Samples per prompt (GRPO's group). */
   groupSize: number;
+  /**
+   * The rollouts were just sampled from `policy` as it is now, so their `logProbs` (log π at
+   * temperature 1) are the old log-probs and no teacher-forced pass recomputes them (a PPO step
+   * still runs its critic for the old values). They equal the recomputed ones to float
+   * tolerance, not bit for bit: the sampler decodes with a key-value cache. Default false.
+   */
+  oldFromSampler?: boolean;
 };
 
 /** Token ids of a set of samples, right-padded, and where each response sits. */
@@ -188,30 +195,69 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Teacher-forced log-probs (and values) of each sample's response tokens, micro-batch by micro-batch. */
+/**
+ * Teacher-forced log-probs and/or values of each sample's response tokens, micro-batch by
+ * micro-batch; a part not asked for stays empty.
+ */
 function responseLogProbs(
   policy: Policy,
   samples: readonly TrainSample[],
   micro: readonly number[][],
-  withValues: boolean,
+  parts: { logProbs: boolean; values: boolean },
 ): { logProbs: number[][]; values: number[][] } {
   const logProbs: number[][] = new Array(samples.length);
   const values: number[][] = new Array(samples.length);
   for (const indices of micro) {
     const packed = pack(indices.map((i) => samples[i]), 0);
-    const [lp, v] = tf.tidy(() => {
+    let lp: Float32Array | null = null;
+    let v: Float32Array | null = null;
+    tf.tidy(() => {
       const tokens = tf.tensor2d(packed.tokens, [indices.length, packed.width + 1], "int32");
-      const out = sequenceLogProbs(policy, tokens, { withValues });
-      return [out.logProbs.dataSync() as Float32Array, out.values?.dataSync() as Float32Array];
+      if (!parts.logProbs) {
+        v = sequenceValues(policy, tokens).dataSync() as Float32Array;
+        return;
+      }
+      const out = sequenceLogProbs(policy, tokens, { withValues: parts.values });
+      lp = out.logProbs.dataSync() as Float32Array;
+      v = (out.values?.dataSync() ?? null) as Float32Array | null;
     });
-    const lpRows = unlayout(packed, lp);
-    const vRows = withValues ? unlayout(packed, v) : [];
+    const lpRows = lp === null ? [] : unlayout(packed, lp);
+    const vRows = v === null ? [] : unlayout(packed, v);
     indices.forEach((i, k) => {
-      logProbs[i] = lpRows[k];
-      if (withValues) values[i] = vRows[k];
+      if (parts.logProbs) logProbs[i] = lpRows[k];
+      if (parts.values) values[i] = vRows[k];
     });
   }
   return { logProbs, values };
+}
+
+/**
+ * The old log-probs and values of a step: the sampler's log-probs when it sampled from the
+ * policy as it is now (then only a critic runs), else a teacher-forced pass.
+ */
+function oldLogProbs(
+  policy: Policy,
+  rollouts: readonly TrainSample[],
+  micro: readonly number[][],
+  options: { withValues: boolean; fromSampler: boolean },
+): { logProbs: number[][]; values: number[][] } {
+  const { withValues, fromSampler } = options;
+  if (!fromSampler) {
+    return responseLogProbs(policy, rollouts, micro, { logProbs: true, values: withValues });
+  }
+  const bad = rollouts.findIndex((r) => r.logProbs.length !== r.responseTokens.length);
+  if (bad >= 0) {
+    throw new RangeError(
+      `Cannot train from the sampler's log-probs: rollout ${bad} has ${
+        rollouts[bad].logProbs.length
+      } ` +
+        `log-probs for ${rollouts[bad].responseTokens.length} response tokens`,
+    );
+  }
+  const values = withValues
+    ? responseLogProbs(policy, rollouts, micro, { logProbs: false, values: true }).values
+    : [];
+  return { logProbs: rollouts.map((r) => [...r.logProbs]), values };
 }
 
 /**
@@ -220,7 +266,8 @@ function responseLogProbs(
  * 1. advantages and the kept samples (`computeAdvantages`; PSR keeps the correct ones, NSR the
  *    wrong ones); PPO first computes old values and the KL reward, then GAE;
  * 2. old log-probs recomputed teacher-forced under `policy`, in the same micro-batches as the
- *    updates, so ρ = 1 exactly on the first mini-batch;
+ *    updates, so ρ = 1 exactly on the first mini-batch; or, with `oldFromSampler`, the
+ *    sampler's own log-probs (ρ = 1 to float tolerance);
  * 3. the kept samples, in batch order, split into mini-batches of ⌈N / miniBatches⌉ samples (N the
  *    whole batch: PSR/NSR take ⌈kept / that size⌉ steps), each one optimizer step; each
  *    mini-batch's loss is the `aggregation` over the whole mini-batch, accumulated exactly over
@@ -277,9 +324,14 @@ export function trainStep(
   const minis = chunk(kept, miniSize).map((mini) => chunk(mini, train.microBatchSize));
 
   // 2. Old log-probs (and values) in the update's micro-batches; reference log-probs for all.
-  const old = responseLogProbs(policy, rollouts, minis.flat(), withValues);
+  const old = oldLogProbs(policy, rollouts, minis.flat(), {
+    withValues,
+    fromSampler: options.oldFromSampler ?? false,
+  });
   const all = chunk(rollouts.map((_, i) => i), train.microBatchSize);
-  const ref = reference === undefined ? null : responseLogProbs(reference, rollouts, all, false);
+  const ref = reference === undefined
+    ? null
+    : responseLogProbs(reference, rollouts, all, { logProbs: true, values: false });
   const advantages = outcome ?? computeAdvantages(
     {
       rewards,

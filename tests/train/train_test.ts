@@ -6,7 +6,7 @@ import { type ExperimentConfig, OBJECTIVE_KINDS, parseExperimentConfig } from ".
 import { readTrainLog, type StepMetrics } from "../../lib/train/metrics.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
-import type { Rollout } from "../../lib/rollout/sample_rollouts.ts";
+import { type Rollout, sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
 import { train, type TrainResume } from "../../lib/train/train.ts";
 import { PolicyOptimizer, type TrainSample, trainStep } from "../../lib/train/train_step.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
@@ -186,6 +186,70 @@ Deno.test("trainStep() follows the paper's update loop", async (t) => {
         /Cannot train with grpo: a reference policy is required/,
       );
     });
+  });
+});
+
+Deno.test("trainStep() with the sampler's log-probs as old log-probs equals the recomputed step to float tolerance", async (t) => {
+  const tokenizer = charTokenizer("0123");
+  const model = { ...TINY_MODEL, vocabSize: tokenizer.vocabSize };
+  const cases: [string, Record<string, unknown>, "none" | "shared" | "separate"][] = [
+    ["NSR", { kind: "nsr" }, "none"],
+    ["W-REINFORCE, 2 mini-batches", { kind: "w-reinforce" }, "none"],
+    ["GRPO, 2 mini-batches", { kind: "grpo" }, "none"],
+    ["PPO, shared value head", { kind: "ppo" }, "shared"],
+    ["PPO, separate critic", { kind: "ppo" }, "separate"],
+  ];
+  for (const [name, objective, valueHead] of cases) {
+    await t.step(name, async () => {
+      const config = parseExperimentConfig({
+        model: { ...model, valueHead },
+        rollout: { samplesPerPrompt: 4, temperature: 1, maxNewTokens: 4 },
+        objective: { entropyCoef: 0.001, ...objective },
+        train: { learningRate: 1e-2, miniBatches: 2, microBatchSize: 3 },
+      });
+      const run = async (oldFromSampler: boolean) => {
+        using policy = Policy.create(config.model, { seed: 1 });
+        using reference = policy.clone();
+        using optimizer = new PolicyOptimizer(policy, config);
+        const rollouts = await sampleRollouts(policy, ["01", "23", "3"], {
+          ...config.rollout,
+          seed: 5,
+          tokenizer,
+        });
+        const rewards = rollouts.map((r) => (r.response.startsWith("0") ? 1 : 0));
+        const metrics = trainStep(policy, { rollouts, rewards }, {
+          ...config,
+          optimizer,
+          reference,
+          groupSize: 4,
+          oldFromSampler,
+        });
+        return { weights: weightsOf(policy), metrics };
+      };
+      const recomputed = await run(false);
+      const sampler = await run(true);
+      assert.ok(recomputed.metrics.samplesTrained > 0);
+      sampler.weights.forEach((x, i) => assertClose(x, recomputed.weights[i], 1e-5, `w[${i}]`));
+      for (const key of ["loss", "policyLoss", "entropy", "kl", "valueLoss"] as const) {
+        assertClose(sampler.metrics[key], recomputed.metrics[key], 1e-5, key);
+      }
+    });
+  }
+  await t.step("a rollout whose log-probs do not cover its response is refused", () => {
+    const config = tinyConfig({ kind: "nsr" });
+    using policy = Policy.create(config.model, { seed: 0 });
+    using optimizer = new PolicyOptimizer(policy, config);
+    const rollouts = SAMPLES.map((s, i) => i === 2 ? { ...s, logProbs: [-1] } : s);
+    assert.throws(
+      () =>
+        trainStep(policy, { rollouts, rewards: REWARDS }, {
+          ...config,
+          optimizer,
+          groupSize: 4,
+          oldFromSampler: true,
+        }),
+      /rollout 2 has 1 log-probs for 4 response tokens/,
+    );
   });
 });
 
