@@ -20,7 +20,11 @@
  *   sampler calls it; tf.gather copies element by element).
  * - {@link LAYER_NORM_KERNEL} (nine tfjs ops) and {@link GELU_ARG_KERNEL} (five): the trunk's
  *   row-wise ops. Both do tfjs's float32 operations in tfjs's order, so they give the same bits
- *   as the op-by-op path (tested), and the models they run sample and train exactly as before.
+ *   as the op-by-op path (tested).
+ * - {@link GELU_GRAD_KERNEL} (eight tfjs ops) and {@link LAYER_NORM_GRAD_KERNEL} (eleven): the
+ *   trunk's row-wise backward pass. They agree with the op-by-op path to float rounding (tested),
+ *   not bit for bit; forward passes (and so sampling) keep their bits.
+ * - `Identity`, shared instead of copied (see `sharedIdentity`).
  *
  * @module
  */
@@ -31,9 +35,10 @@ import { ATTENTION_WASM } from "./attention_wasm.ts";
  * The kernel's revision, part of cache keys (`kernelCacheKey`): bump it whenever the kernel's
  * arithmetic changes, so cached results of the old arithmetic are not reused. 2: exponentials in
  * SIMD (a polynomial, not Math.exp) and scores summed four positions at a time. 3: the fused
- * projection split in the kernel, layer norm and GELU kernels (the same bits as revision 2).
+ * projection split in the kernel, layer norm and GELU kernels (the same bits as revision 2). 4:
+ * the GELU and layer-norm gradients fused (forward bits unchanged).
  */
-export const ATTENTION_REVISION = "simd-3";
+export const ATTENTION_REVISION = "simd-4";
 
 /** The kernel's name in tfjs's registry (wasm backend only). */
 export const CACHED_ATTENTION_KERNEL = "RlvrCachedAttention";
@@ -62,11 +67,24 @@ type AttentionExports = {
     eps: number,
   ): void;
   gelu_arg(x: number, out: number, n: number, a: number, c2: number): void;
+  gelu_grad(dy: number, x: number, s: number, dx: number, n: number, a3: number, c2: number): void;
+  layer_norm_grad(
+    dy: number,
+    xHat: number,
+    invStd: number,
+    g: number,
+    dx: number,
+    dg: number,
+    db: number,
+    N: number,
+    I: number,
+  ): void;
 };
 
 /** The parts of tfjs-backend-wasm's backend object the kernel uses (not in its public types). */
 type WasmBackend = {
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
   disposeData(dataId: object): boolean;
   wasm: { HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory } };
@@ -253,12 +271,98 @@ function geluArgKernel({ inputs, backend, attrs }: GeluArgArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * The GELU gradient kernel's name: inputs `dy`, `x` and `s` = σ(c2·(x + a·x³)) (what GELU's
+ * forward saved), attributes `a3` (3a) and `c2`; output dx = dy·(s + x·s·(1 − s)·c2·(1 + 3a·x²)).
+ */
+export const GELU_GRAD_KERNEL = "RlvrGeluGrad";
+
+type GeluGradArgs = {
+  inputs: Record<"dy" | "x" | "s", tf.TensorInfo>;
+  backend: WasmBackend;
+  attrs: { a3: number; c2: number };
+};
+
+function geluGradKernel({ inputs, backend, attrs }: GeluGradArgs): tf.TensorInfo {
+  const { dy, x, s } = inputs;
+  const dx = backend.makeOutput([...x.shape], "float32");
+  const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const n = x.shape.reduce((p, d) => p * d, 1);
+  exportsFor(backend).gelu_grad(at(dy), at(x), at(s), at(dx), n, attrs.a3, attrs.c2);
+  return dx;
+}
+
+/**
+ * The layer-norm gradient kernel's name: inputs `dy`, `xHat` `[N, I]`, `invStd` `[N, 1]` and `g`
+ * `[I]` (I a multiple of 4); outputs dx `[N, I]`, dg and db `[I]`, the op-by-op formulas of
+ * linear.ts's layer norm in one pass per row (sums in another order: float rounding apart).
+ */
+export const LAYER_NORM_GRAD_KERNEL = "RlvrLayerNormGrad";
+
+type LayerNormGradArgs = {
+  inputs: Record<"dy" | "xHat" | "invStd" | "g", tf.TensorInfo>;
+  backend: WasmBackend;
+};
+
+function layerNormGradKernel({ inputs, backend }: LayerNormGradArgs): tf.TensorInfo[] {
+  const { dy, xHat, invStd, g } = inputs;
+  const [N, I] = xHat.shape;
+  const dx = backend.makeOutput([N, I], "float32");
+  const dg = backend.makeOutput([I], "float32");
+  const db = backend.makeOutput([I], "float32");
+  const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  exportsFor(backend).layer_norm_grad(
+    at(dy),
+    at(xHat),
+    at(invStd),
+    at(g),
+    at(dx),
+    at(dg),
+    at(db),
+    N,
+    I,
+  );
+  return [dx, dg, db];
+}
+
+/**
+ * tfjs-backend-wasm's `Identity` copies its input (the engine calls it to save every tensor a
+ * gradient reads, and for each clone); tensors are immutable, so the copy can share the input's
+ * memory, as the cpu and webgl backends and wasm's own `Reshape` do (reference counted). Same
+ * values, no copy.
+ */
+function sharedIdentity({ inputs: { x }, backend }: {
+  inputs: { x: tf.TensorInfo };
+  backend: WasmBackend;
+}): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** The wasm backend's own `Identity`, kept to restore it. */
+let copyingIdentity: tf.KernelConfig | undefined;
+
+/** Registers the sharing `Identity` for the wasm backend, or restores the copying one. */
+function useSharedIdentity(on: boolean): void {
+  const current = tf.getKernel("Identity", "wasm");
+  if (current === undefined) return;
+  copyingIdentity ??= current;
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel(
+    on
+      ? { ...copyingIdentity, kernelFunc: sharedIdentity as unknown as tf.KernelFunc }
+      : copyingIdentity,
+  );
+}
+
 /** The kernels {@link useSimdAttention} registers for the wasm backend. */
 const KERNELS = [
   [CACHED_ATTENTION_KERNEL, cachedAttention as unknown as tf.KernelFunc],
   [KEEP_ROWS_KERNEL, keepRows as unknown as tf.KernelFunc],
   [LAYER_NORM_KERNEL, layerNormKernel as unknown as tf.KernelFunc],
   [GELU_ARG_KERNEL, geluArgKernel as unknown as tf.KernelFunc],
+  [GELU_GRAD_KERNEL, geluGradKernel as unknown as tf.KernelFunc],
+  [LAYER_NORM_GRAD_KERNEL, layerNormGradKernel as unknown as tf.KernelFunc],
 ] as const;
 
 /** Whether {@link useSimdAttention} turned the kernel on, or why it could not. */
@@ -279,6 +383,7 @@ export type SimdAttentionLoad = { ok: true } | { ok: false; reason: string };
  */
 export function useSimdAttention(on: boolean): SimdAttentionLoad {
   active = false;
+  useSharedIdentity(false);
   if (!on) return { ok: true };
   if (compiledModule() === null) {
     return { ok: false, reason: "this runtime's WebAssembly has no SIMD" };
@@ -292,6 +397,7 @@ export function useSimdAttention(on: boolean): SimdAttentionLoad {
       tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernel });
     }
   }
+  useSharedIdentity(true);
   active = true;
   return { ok: true };
 }

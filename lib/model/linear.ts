@@ -19,7 +19,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { currentMatMul } from "../engine/backend.ts";
 import { LINEAR_KERNEL } from "../engine/blas.ts";
-import { GELU_ARG_KERNEL, LAYER_NORM_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
+import {
+  GELU_ARG_KERNEL,
+  GELU_GRAD_KERNEL,
+  LAYER_NORM_GRAD_KERNEL,
+  LAYER_NORM_KERNEL,
+  simdAttentionActive,
+} from "../engine/simd_kernels.ts";
 
 // tf.customGrad passes the save function as the last argument; these aliases keep the casts
 // in one place.
@@ -207,6 +213,10 @@ const layerNormOp = tf.customGrad(
       value,
       // dx = invStd · (dxHat − mean(dxHat) − xHat · mean(dxHat · xHat)), dxHat = dy · g
       gradFunc: (dy, [sxHat, sInvStd, sg]) => {
+        if (simdAttentionActive(sxHat.shape[1])) {
+          const inputs = { dy, xHat: sxHat, invStd: sInvStd, g: sg };
+          return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, inputs) as tf.Tensor[];
+        }
         const dxHat = tf.mul(dy, sg); // [N, I]
         const meanDxHat = tf.mean(dxHat, 1, true); // [N, 1]
         const meanDxHatXHat = tf.mean(tf.mul(dxHat, sxHat), 1, true); // [N, 1]
@@ -266,6 +276,12 @@ const geluOp = tf.customGrad(
       value: tf.mul(x, s),
       // d/dx = σ(2u) + x·σ(2u)(1 − σ(2u))·2c(1 + 3a·x²)
       gradFunc: (dy, [sx, ss]) => {
+        if (simdAttentionActive(sx.size)) {
+          const attrs = { a3: 3 * GELU_A, c2: 2 * GELU_C };
+          return [
+            tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x: sx, s: ss }, attrs) as tf.Tensor,
+          ];
+        }
         const dsig = tf.mul(ss, tf.sub(1, ss));
         const du = tf.mul(tf.add(tf.mul(tf.mul(sx, sx), 3 * GELU_A), 1), 2 * GELU_C);
         const grad = tf.add(ss, tf.mul(tf.mul(sx, dsig), du));

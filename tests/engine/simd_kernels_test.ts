@@ -49,7 +49,7 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
   const info = await initBackend({ attention: "simd" });
   assert.equal(info.attention, "simd");
   assert.equal(currentAttention(), "simd");
-  assert.equal(kernelCacheKey().attention, "simd-3");
+  assert.equal(kernelCacheKey().attention, "simd-4");
   const prng = seededPrng(3);
   // [P cached positions, batch B, heads H, head width d]
   // P + 1 scores per row: whole blocks of four, tails of 1 to 3, fewer than four
@@ -178,4 +178,23 @@ Deno.test("the committed attention_wasm.ts is what attention.wat assembles to", 
   );
   assert.equal(text, await attentionWasmModule(), "run `deno task build:wasm` and commit");
   assert.ok(ATTENTION_WASM.length > 0);
+});
+
+Deno.test("with the SIMD kernels on, a clone shares its tensor's memory and outlives it", async () => {
+  await initBackend({ attention: "simd" });
+  const buffers = () => tf.memory().numDataBuffers;
+  const before = buffers();
+  const x = tf.tensor1d([1, 2, 3, 4]);
+  const copy = tf.clone(x);
+  assert.equal(buffers() - before, 1); // one buffer for both
+  x.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+  copy.dispose();
+  assert.equal(buffers(), before);
+  await initBackend({ attention: "backend" });
+  const y = tf.tensor1d([5, 6]);
+  const yCopy = tf.clone(y);
+  assert.equal(buffers() - before, 2); // the backend's own Identity copies
+  tf.dispose([y, yCopy]);
+  await initBackend();
 });
