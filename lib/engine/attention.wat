@@ -117,7 +117,7 @@
       (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
 
   ;; Softmax of each of the N rows of weights [N, P], in place.
-  (func (export "softmax")
+  (func $softmax (export "softmax")
     (param $weights i32) (param $N i32) (param $P i32)
     (local $n i32) (local $row i32) (local $end i32) (local $end4 i32) (local $at i32)
     (local $max f32) (local $maxes v128) (local $sums v128) (local $e v128) (local $sum f32)
@@ -420,4 +420,217 @@
       (local.set $invstd (i32.add (local.get $invstd) (i32.const 4)))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $n_loop))))
+
+  ;; Σ of a vector's four lanes.
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Σ_c a[c]·b[c] over dBytes bytes (a multiple of 16).
+  (func $dot (param $a i32) (param $b i32) (param $dBytes i32) (result f32)
+    (local $c i32) (local $acc v128)
+    (if (i32.eq (local.get $dBytes) (i32.const 64)) (then
+      ;; d = 16, the shipped model's head width: unrolled
+      (return (call $hsum (f32x4.add
+        (f32x4.add
+          (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))
+          (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b))))
+        (f32x4.add
+          (f32x4.mul (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))
+          (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))))))
+    (local.set $acc (v128.const f32x4 0 0 0 0))
+    (local.set $c (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $c) (local.get $dBytes)))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+        (v128.load (i32.add (local.get $a) (local.get $c)))
+        (v128.load (i32.add (local.get $b) (local.get $c))))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br $next)))
+    (call $hsum (local.get $acc)))
+
+  ;; y[c] += s·x[c] over dBytes bytes (a multiple of 16).
+  (func $axpy (param $y i32) (param $s f32) (param $x i32) (param $dBytes i32)
+    (local $c i32) (local $vs v128)
+    (local.set $vs (f32x4.splat (local.get $s)))
+    (if (i32.eq (local.get $dBytes) (i32.const 64)) (then
+      ;; d = 16: unrolled
+      (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y))
+        (f32x4.mul (local.get $vs) (v128.load (local.get $x)))))
+      (v128.store offset=16 (local.get $y) (f32x4.add (v128.load offset=16 (local.get $y))
+        (f32x4.mul (local.get $vs) (v128.load offset=16 (local.get $x)))))
+      (v128.store offset=32 (local.get $y) (f32x4.add (v128.load offset=32 (local.get $y))
+        (f32x4.mul (local.get $vs) (v128.load offset=32 (local.get $x)))))
+      (v128.store offset=48 (local.get $y) (f32x4.add (v128.load offset=48 (local.get $y))
+        (f32x4.mul (local.get $vs) (v128.load offset=48 (local.get $x)))))
+      (return)))
+    (local.set $c (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $c) (local.get $dBytes)))
+      (v128.store (i32.add (local.get $y) (local.get $c)) (f32x4.add
+        (v128.load (i32.add (local.get $y) (local.get $c)))
+        (f32x4.mul (local.get $vs) (v128.load (i32.add (local.get $x) (local.get $c))))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br $next)))
+  )
+
+  ;; Causal self-attention of whole sequences (training and prefill), heads read in place:
+  ;; q (already scaled by 1/√d), k, v and out are [B, T, H, d] (= [B·T, D], D = H·d, d a multiple
+  ;; of 4); probs [B·H, T, T] gets softmax_j≤i(q_i·k_j), zero above the diagonal (what the
+  ;; gradient reads); out_i = Σ_j≤i probs_ij · v_j.
+  (func (export "attention_full")
+    (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $probs i32)
+    (param $B i32) (param $T i32) (param $H i32) (param $d i32)
+    (local $b i32) (local $h i32) (local $i i32) (local $j i32) (local $c i32)
+    (local $dBytes i32) (local $rowBytes i32) (local $base i32) (local $qi i32) (local $oi i32)
+    (local $prow i32)
+    (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $H) (local.get $dBytes)))
+    (local.set $prow (local.get $probs))
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $h (i32.const 0))
+      (block $h_done (loop $h_loop
+        (br_if $h_done (i32.ge_u (local.get $h) (local.get $H)))
+        ;; byte offset of (b, 0, h, 0)
+        (local.set $base (i32.add
+          (i32.mul (i32.mul (local.get $b) (local.get $T)) (local.get $rowBytes))
+          (i32.mul (local.get $h) (local.get $dBytes))))
+        (local.set $i (i32.const 0))
+        (block $i_done (loop $i_loop
+          (br_if $i_done (i32.ge_u (local.get $i) (local.get $T)))
+          (local.set $qi (i32.add (local.get $q)
+            (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes)))))
+          ;; scores of positions j <= i, their softmax, zeros after
+          (local.set $j (i32.const 0))
+          (block $s_done (loop $s_loop
+            (br_if $s_done (i32.gt_u (local.get $j) (local.get $i)))
+            (f32.store (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))
+              (call $dot (local.get $qi)
+                (i32.add (local.get $k)
+                  (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
+                (local.get $dBytes)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $s_loop)))
+          (call $softmax (local.get $prow) (i32.const 1) (i32.add (local.get $i) (i32.const 1)))
+          (block $z_done (loop $z_loop
+            (br_if $z_done (i32.ge_u (local.get $j) (local.get $T)))
+            (f32.store (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))
+              (f32.const 0))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $z_loop)))
+          ;; out_i = Σ_j probs_ij · v_j
+          (local.set $oi (i32.add (local.get $out)
+            (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes)))))
+          (local.set $c (i32.const 0))
+          (block $c_done (loop $c_loop
+            (br_if $c_done (i32.ge_u (local.get $c) (local.get $dBytes)))
+            (v128.store (i32.add (local.get $oi) (local.get $c)) (v128.const f32x4 0 0 0 0))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $c_loop)))
+          (local.set $j (i32.const 0))
+          (block $o_done (loop $o_loop
+            (br_if $o_done (i32.gt_u (local.get $j) (local.get $i)))
+            (call $axpy (local.get $oi)
+              (f32.load (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2))))
+              (i32.add (local.get $v)
+                (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
+              (local.get $dBytes))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $o_loop)))
+          (local.set $prow (i32.add (local.get $prow) (i32.shl (local.get $T) (i32.const 2))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $i_loop)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $h_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop))))
+
+  ;; The gradient of attention_full from its saved probs and dout (layouts as there): per row i,
+  ;; dP_j = dout_i·v_j, dS_j = P_ij·(dP_j − Σ_j' P_ij'·dP_j'), dq_i = Σ_j dS_j·k_j,
+  ;; dk_j += dS_j·q_i, dv_j += P_ij·dout_i. scratch holds T floats (dP of one row); dk and dv
+  ;; are zeroed here first.
+  (func (export "attention_full_grad")
+    (param $q i32) (param $k i32) (param $v i32) (param $probs i32) (param $dout i32)
+    (param $dq i32) (param $dk i32) (param $dv i32) (param $scratch i32)
+    (param $B i32) (param $T i32) (param $H i32) (param $d i32)
+    (local $b i32) (local $h i32) (local $i i32) (local $j i32) (local $c i32) (local $n i32)
+    (local $dBytes i32) (local $rowBytes i32) (local $base i32) (local $qi i32) (local $doi i32)
+    (local $dqi i32) (local $at i32) (local $prow i32) (local $p f32) (local $dp f32)
+    (local $rowdot f32) (local $ds f32)
+    (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $H) (local.get $dBytes)))
+    ;; zero dk and dv: B·T rows of rowBytes
+    (local.set $n (i32.mul (i32.mul (local.get $B) (local.get $T)) (local.get $rowBytes)))
+    (local.set $c (i32.const 0))
+    (block $zk_done (loop $zk_loop
+      (br_if $zk_done (i32.ge_u (local.get $c) (local.get $n)))
+      (v128.store (i32.add (local.get $dk) (local.get $c)) (v128.const f32x4 0 0 0 0))
+      (v128.store (i32.add (local.get $dv) (local.get $c)) (v128.const f32x4 0 0 0 0))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br $zk_loop)))
+    (local.set $prow (local.get $probs))
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $h (i32.const 0))
+      (block $h_done (loop $h_loop
+        (br_if $h_done (i32.ge_u (local.get $h) (local.get $H)))
+        (local.set $base (i32.add
+          (i32.mul (i32.mul (local.get $b) (local.get $T)) (local.get $rowBytes))
+          (i32.mul (local.get $h) (local.get $dBytes))))
+        (local.set $i (i32.const 0))
+        (block $i_done (loop $i_loop
+          (br_if $i_done (i32.ge_u (local.get $i) (local.get $T)))
+          (local.set $at (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes))))
+          (local.set $qi (i32.add (local.get $q) (local.get $at)))
+          (local.set $doi (i32.add (local.get $dout) (local.get $at)))
+          (local.set $dqi (i32.add (local.get $dq) (local.get $at)))
+          ;; dP_j and Σ_j P_ij·dP_j
+          (local.set $rowdot (f32.const 0))
+          (local.set $j (i32.const 0))
+          (block $p_done (loop $p_loop
+            (br_if $p_done (i32.gt_u (local.get $j) (local.get $i)))
+            (local.set $dp (call $dot (local.get $doi)
+              (i32.add (local.get $v)
+                (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
+              (local.get $dBytes)))
+            (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))
+              (local.get $dp))
+            (local.set $rowdot (f32.add (local.get $rowdot) (f32.mul (local.get $dp)
+              (f32.load (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $p_loop)))
+          ;; dq_i from zero; dk_j, dv_j accumulate
+          (local.set $c (i32.const 0))
+          (block $c_done (loop $c_loop
+            (br_if $c_done (i32.ge_u (local.get $c) (local.get $dBytes)))
+            (v128.store (i32.add (local.get $dqi) (local.get $c)) (v128.const f32x4 0 0 0 0))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $c_loop)))
+          (local.set $j (i32.const 0))
+          (block $g_done (loop $g_loop
+            (br_if $g_done (i32.gt_u (local.get $j) (local.get $i)))
+            (local.set $p (f32.load (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $ds (f32.mul (local.get $p) (f32.sub
+              (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $rowdot))))
+            (local.set $at (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
+            (call $axpy (local.get $dqi) (local.get $ds) (i32.add (local.get $k) (local.get $at))
+              (local.get $dBytes))
+            (call $axpy (i32.add (local.get $dk) (local.get $at)) (local.get $ds) (local.get $qi)
+              (local.get $dBytes))
+            (call $axpy (i32.add (local.get $dv) (local.get $at)) (local.get $p) (local.get $doi)
+              (local.get $dBytes))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $g_loop)))
+          (local.set $prow (i32.add (local.get $prow) (i32.shl (local.get $T) (i32.const 2))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $i_loop)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $h_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop))))
 )

@@ -24,6 +24,9 @@
  * - {@link GELU_GRAD_KERNEL} (eight tfjs ops) and {@link LAYER_NORM_GRAD_KERNEL} (eleven): the
  *   trunk's row-wise backward pass. They agree with the op-by-op path to float rounding (tested),
  *   not bit for bit; forward passes (and so sampling) keep their bits.
+ * - {@link ATTENTION_FULL_KERNEL} and {@link ATTENTION_FULL_GRAD_KERNEL}: causal self-attention
+ *   of whole sequences (training, teacher-forced log-probs, prefill) and its gradient, heads read
+ *   in place; float rounding apart from the op-by-op path (tested).
  * - `Identity`, shared instead of copied (see `sharedIdentity`).
  *
  * @module
@@ -36,9 +39,10 @@ import { ATTENTION_WASM } from "./attention_wasm.ts";
  * arithmetic changes, so cached results of the old arithmetic are not reused. 2: exponentials in
  * SIMD (a polynomial, not Math.exp) and scores summed four positions at a time. 3: the fused
  * projection split in the kernel, layer norm and GELU kernels (the same bits as revision 2). 4:
- * the GELU and layer-norm gradients fused (forward bits unchanged).
+ * the GELU and layer-norm gradients fused. 5: whole-sequence causal attention and its gradient
+ * in one kernel each.
  */
-export const ATTENTION_REVISION = "simd-4";
+export const ATTENTION_REVISION = "simd-5";
 
 /** The kernel's name in tfjs's registry (wasm backend only). */
 export const CACHED_ATTENTION_KERNEL = "RlvrCachedAttention";
@@ -68,6 +72,32 @@ type AttentionExports = {
   ): void;
   gelu_arg(x: number, out: number, n: number, a: number, c2: number): void;
   gelu_grad(dy: number, x: number, s: number, dx: number, n: number, a3: number, c2: number): void;
+  attention_full(
+    q: number,
+    k: number,
+    v: number,
+    out: number,
+    probs: number,
+    B: number,
+    T: number,
+    H: number,
+    d: number,
+  ): void;
+  attention_full_grad(
+    q: number,
+    k: number,
+    v: number,
+    probs: number,
+    dout: number,
+    dq: number,
+    dk: number,
+    dv: number,
+    scratch: number,
+    B: number,
+    T: number,
+    H: number,
+    d: number,
+  ): void;
   layer_norm_grad(
     dy: number,
     xHat: number,
@@ -326,6 +356,75 @@ function layerNormGradKernel({ inputs, backend }: LayerNormGradArgs): tf.TensorI
 }
 
 /**
+ * The whole-sequence causal attention kernel's name: inputs `q` (already scaled by 1/√d), `k`,
+ * `v` `[B·T, D]` with heads side by side (D = H·d, d a multiple of 4), attributes `batch`,
+ * `heads`; outputs the mixed values `[B·T, D]` and the attention probabilities `[B·H, T, T]`
+ * (zero above the diagonal; what the gradient reads). It replaces the head split and merge
+ * (four transposes), two batched products of B·H small matrices, the mask and the softmax; sums
+ * run in another order than OpenBLAS's, so results agree with them to float rounding.
+ */
+export const ATTENTION_FULL_KERNEL = "RlvrAttentionFull";
+
+type AttentionFullArgs = {
+  inputs: Record<"q" | "k" | "v", tf.TensorInfo>;
+  backend: WasmBackend;
+  attrs: { batch: number; heads: number };
+};
+
+function attentionFullKernel({ inputs, backend, attrs }: AttentionFullArgs): tf.TensorInfo[] {
+  const { q, k, v } = inputs;
+  const { batch: B, heads: H } = attrs;
+  const [rows, D] = q.shape;
+  const T = rows / B;
+  const out = backend.makeOutput([rows, D], "float32");
+  const probs = backend.makeOutput([B * H, T, T], "float32");
+  const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  exportsFor(backend).attention_full(at(q), at(k), at(v), at(out), at(probs), B, T, H, D / H);
+  return [out, probs];
+}
+
+/**
+ * The gradient of {@link ATTENTION_FULL_KERNEL}: inputs `q`, `k`, `v`, `probs` and `dy` (the
+ * mixed values' gradient), attributes as there; outputs dq, dk, dv `[B·T, D]`.
+ */
+export const ATTENTION_FULL_GRAD_KERNEL = "RlvrAttentionFullGrad";
+
+type AttentionFullGradArgs = {
+  inputs: Record<"q" | "k" | "v" | "probs" | "dy", tf.TensorInfo>;
+  backend: WasmBackend;
+  attrs: { batch: number; heads: number };
+};
+
+function attentionFullGradKernel(
+  { inputs, backend, attrs }: AttentionFullGradArgs,
+): tf.TensorInfo[] {
+  const { q, k, v, probs, dy } = inputs;
+  const { batch: B, heads: H } = attrs;
+  const [rows, D] = q.shape;
+  const T = rows / B;
+  const [dq, dk, dv] = [0, 1, 2].map(() => backend.makeOutput([rows, D], "float32"));
+  const scratch = backend.makeOutput([T], "float32");
+  const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  exportsFor(backend).attention_full_grad(
+    at(q),
+    at(k),
+    at(v),
+    at(probs),
+    at(dy),
+    at(dq),
+    at(dk),
+    at(dv),
+    at(scratch),
+    B,
+    T,
+    H,
+    D / H,
+  );
+  backend.disposeData(scratch.dataId);
+  return [dq, dk, dv];
+}
+
+/**
  * tfjs-backend-wasm's `Identity` copies its input (the engine calls it to save every tensor a
  * gradient reads, and for each clone); tensors are immutable, so the copy can share the input's
  * memory, as the cpu and webgl backends and wasm's own `Reshape` do (reference counted). Same
@@ -363,6 +462,8 @@ const KERNELS = [
   [GELU_ARG_KERNEL, geluArgKernel as unknown as tf.KernelFunc],
   [GELU_GRAD_KERNEL, geluGradKernel as unknown as tf.KernelFunc],
   [LAYER_NORM_GRAD_KERNEL, layerNormGradKernel as unknown as tf.KernelFunc],
+  [ATTENTION_FULL_KERNEL, attentionFullKernel as unknown as tf.KernelFunc],
+  [ATTENTION_FULL_GRAD_KERNEL, attentionFullGradKernel as unknown as tf.KernelFunc],
 ] as const;
 
 /** Whether {@link useSimdAttention} turned the kernel on, or why it could not. */

@@ -14,6 +14,7 @@ import type { ModelConfig } from "../config.ts";
 import { assertShape } from "../_assert.ts";
 import { CACHED_ATTENTION_KERNEL, simdAttentionActive } from "../engine/simd_kernels.ts";
 import { batchMatMul, gelu, layerNorm, linear, matMul2d } from "./linear.ts";
+import { fusedCausalAttention } from "./causal_attention.ts";
 import type { TfTensor, TfTensor2D, TfTensor3D } from "./params.ts";
 
 /** Weights by name (variables of a `Policy`, or plain tensors). */
@@ -79,7 +80,10 @@ function causalMask(tokens: number): tf.Tensor2D {
   return tf.tensor2d(values, [tokens, tokens]);
 }
 
-/** Causal self-attention over a whole sequence (training, prefill). */
+/**
+ * Causal self-attention over a whole sequence (training, prefill): one fused kernel on wasm with
+ * the SIMD kernels on (causal_attention.ts), tfjs ops elsewhere.
+ */
 function attendFull(
   q2: tf.Tensor2D, // [B·T, D], already scaled by 1/√d
   k2: tf.Tensor2D, // [B·T, D]
@@ -91,6 +95,18 @@ function attendFull(
     withCache: boolean;
   },
 ): { mixed: tf.Tensor2D; cache?: LayerCache } {
+  const d = q2.shape[1] / heads;
+  if (simdAttentionActive(d)) {
+    const mixed = fusedCausalAttention(q2, k2, v2, { batch, heads }); // [B·T, D]
+    if (!withCache) return { mixed };
+    const byPosition = (x: tf.Tensor2D) =>
+      tf.reshape(tf.transpose(tf.reshape(x, [batch, tokens, heads, d]), [1, 0, 2, 3]), [
+        tokens,
+        batch * heads,
+        d,
+      ]) as tf.Tensor3D; // [T, B·H, d]
+    return { mixed, cache: { keys: byPosition(k2), values: byPosition(v2) } };
+  }
   const q = splitHeads(q2, batch, tokens, heads); // [B·H, T, d]
   const keysT = splitHeadsT(k2, batch, tokens, heads); // [B·H, d, T]
   const values = splitHeads(v2, batch, tokens, heads); // [B·H, T, d]

@@ -49,7 +49,7 @@ Deno.test("the SIMD cached-attention kernel matches a plain reference on every s
   const info = await initBackend({ attention: "simd" });
   assert.equal(info.attention, "simd");
   assert.equal(currentAttention(), "simd");
-  assert.equal(kernelCacheKey().attention, "simd-4");
+  assert.equal(kernelCacheKey().attention, "simd-5");
   const prng = seededPrng(3);
   // [P cached positions, batch B, heads H, head width d]
   // P + 1 scores per row: whole blocks of four, tails of 1 to 3, fewer than four
