@@ -1,35 +1,46 @@
 /**
  * The rules of the gradient analysis's claims (notebook 03): the token mechanism (claim 10) from
- * probed single-sample updates on a real policy, and implicit stopping (claim 11) from an NSR
- * run's samples trained per step. Intervals are 95% bootstraps over probed samples (claim 10) and
- * over steps (claim 11).
+ * probed single-sample updates on a real policy, and implicit stopping (claim 11) from NSR runs'
+ * samples trained per step. Intervals are 95% bootstraps over probed samples (claim 10) and
+ * Student-t intervals over seeds (claim 11: steps of one run are autocorrelated, seeds are not).
  *
  * @module
  */
 import type { Interval } from "../eval/passk.ts";
 import { meanDifferenceInterval, meanInterval } from "../eval/compare.ts";
+import { seedInterval } from "../eval/seed_interval.ts";
+import { logitStep } from "../analysis/softmax_gradient.ts";
 import {
   type ProbePosition,
   type ProbeSummary,
   summarizeProbe,
 } from "../analysis/probe_summary.ts";
-import { claimFromInterval, type ClaimLabels, type ClaimRecord, combineClaims } from "./verdict.ts";
+import {
+  claimFromInterval,
+  type ClaimLabels,
+  claimNotJudged,
+  type ClaimRecord,
+  combineClaims,
+} from "./verdict.ts";
 
-/** What notebook 03 measured: probed updates and an NSR run's samples trained per step. */
+/** What notebook 03 measured: probed updates and NSR runs' samples trained per step. */
 export type GradientAnalysisResults = {
-  /** NSR probes (one array of positions per wrong sample) and PSR probes (per correct one). */
+  /**
+   * NSR probes (one array of positions per wrong sample), PSR probes (per correct one) and the
+   * control: per wrong sample, in the NSR probes' order, a step of the same rate with a random
+   * sign (R = ±1 with equal odds: NSR's step or its reverse).
+   */
   readonly probes: {
     readonly nsr: readonly ProbePosition[][];
     readonly psr: readonly ProbePosition[][];
+    readonly control: readonly ProbePosition[][];
   };
-  /** Samples trained on at each step of the NSR run, in step order. */
-  readonly samplesTrained: readonly number[];
+  /** Per seed, samples trained on at each step of an NSR run, in step order. */
+  readonly samplesTrained: readonly (readonly number[])[];
   /** Bootstrap resamples of every interval. Default 1000. */
   readonly resamples?: number;
 };
 
-/** "Keeps the order": the share of unsampled-token pairs that must keep their order. */
-export const ORDER_THRESHOLD = 0.9;
 /** A sampled token with π above this counts as confident. */
 export const CONFIDENT_ABOVE = 0.9;
 /** "Lowers the alternatives": the share of unsampled tokens raised must stay below this. */
@@ -43,14 +54,25 @@ function shifted(interval: Interval, by: number): Interval {
   };
 }
 
-function summaries(results: GradientAnalysisResults): { nsr: ProbeSummary[]; psr: ProbeSummary[] } {
-  const { nsr, psr } = results.probes;
+function summaries(
+  results: GradientAnalysisResults,
+): { nsr: ProbeSummary[]; psr: ProbeSummary[]; control: ProbeSummary[] } {
+  const { nsr, psr, control } = results.probes;
   if (nsr.length === 0 || psr.length === 0) {
     throw new RangeError(
       `Cannot judge the token mechanism: needs NSR and PSR probes, got ${nsr.length} and ${psr.length}`,
     );
   }
-  return { nsr: nsr.map(summarizeProbe), psr: psr.map(summarizeProbe) };
+  if (control.length !== nsr.length) {
+    throw new RangeError(
+      `Cannot judge the token mechanism: needs one control probe per NSR probe, got ${control.length} for ${nsr.length}`,
+    );
+  }
+  return {
+    nsr: nsr.map(summarizeProbe),
+    psr: psr.map(summarizeProbe),
+    control: control.map(summarizeProbe),
+  };
 }
 
 /**
@@ -76,8 +98,10 @@ export function priorProportionalRule(
 }
 
 /**
- * Claim 10b: the mean share of unsampled-token pairs an NSR step keeps in order, minus
- * {@link ORDER_THRESHOLD}, at-least 0.
+ * Claim 10b: the share of unsampled-token pairs an NSR step keeps in order minus the share a
+ * control step keeps (same rate, random sign; paired by sample), greater than 0. Any small step
+ * keeps most pairs in order whatever its sign, so a threshold alone cannot fail; the control
+ * asks whether NSR's direction keeps the order better than a step of either sign.
  *
  * @param results Notebook 03's results.
  * @param labels The claim's labels.
@@ -86,11 +110,21 @@ export function priorProportionalRule(
  */
 export function orderKeptRule(results: GradientAnalysisResults, labels: ClaimLabels): ClaimRecord {
   const { resamples } = results;
-  const { nsr } = summaries(results);
-  return claimFromInterval(
-    shifted(meanInterval(nsr.map((s) => s.orderPreserved), { resamples }), ORDER_THRESHOLD),
-    { ...labels, relation: "at-least", label: `share of pairs kept − ${ORDER_THRESHOLD}` },
+  const { nsr, control } = summaries(results);
+  const kept = (list: readonly ProbeSummary[]) =>
+    (list.reduce((a, x) => a + x.orderPreserved, 0) / list.length).toFixed(4);
+  const record = claimFromInterval(
+    meanInterval(nsr.map((s, i) => s.orderPreserved - control[i].orderPreserved), { resamples }),
+    {
+      ...labels,
+      relation: "greater",
+      label: "share of pairs kept, NSR step − same-size random-sign step",
+    },
   );
+  return {
+    ...record,
+    evidence: `${record.evidence} (NSR ${kept(nsr)}, control ${kept(control)})`,
+  };
 }
 
 /**
@@ -141,10 +175,43 @@ export function alternativesLoweredRule(
 ): ClaimRecord {
   const { resamples } = results;
   const { psr } = summaries(results);
-  return claimFromInterval(
+  const record = claimFromInterval(
     shifted(meanInterval(psr.map((s) => s.alternativesRaised), { resamples }), RAISED_BELOW),
-    { ...labels, relation: "less", label: `share of unsampled tokens raised − ${RAISED_BELOW}` },
+    {
+      ...labels,
+      relation: "less",
+      label: `shared-parameter step: share of unsampled tokens raised − ${RAISED_BELOW}`,
+    },
   );
+  const exact = exactShareRaised(results.probes.psr.flat(), 1);
+  return {
+    ...record,
+    evidence: `${record.evidence}; the exact softmax gradient at the same positions raises ` +
+      `${(100 * exact).toFixed(1)}% of them`,
+  };
+}
+
+/**
+ * The share of unsampled tokens whose probability a small step on the logits of their own
+ * position raises (the paper's Eqs. 7–8, each position's softmax alone: no shared parameters),
+ * over the probed positions' distributions before the step.
+ *
+ * @param positions Probed positions.
+ * @param reward +1 (PSR) or −1 (NSR).
+ * @returns The share, in [0, 1].
+ */
+export function exactShareRaised(positions: readonly ProbePosition[], reward: number): number {
+  let raised = 0, alternatives = 0;
+  for (const { sampled, probsBefore } of positions) {
+    const logits = probsBefore.map((p) => Math.log(Math.max(p, 1e-30)));
+    const step = logitStep(logits, { sampled, reward, learningRate: 1e-3 });
+    probsBefore.forEach((p, v) => {
+      if (v === sampled) return;
+      alternatives++;
+      if (step.probsAfter[v] > p) raised++;
+    });
+  }
+  return alternatives === 0 ? 0 : raised / alternatives;
 }
 
 /**
@@ -169,28 +236,37 @@ export function tokenMechanismRule(
 }
 
 /**
- * Claim 11: the mean samples trained per step over the last quarter of the NSR run's steps minus
- * over the first quarter (at least one step each), less than 0.
+ * Claim 11: per NSR run (seed), the mean samples trained per step over the last quarter of its
+ * steps minus over the first quarter (at least one step each); the mean over seeds with its
+ * Student-t interval (`seedInterval`), less than 0. "Not testable" with fewer than two seeds.
  *
  * @param results Notebook 03's results.
  * @param labels The claim's labels.
  * @returns The record.
- * @throws {RangeError} If the run has no steps.
+ * @throws {RangeError} If a run has no steps.
  */
 export function implicitStoppingRule(
   results: GradientAnalysisResults,
   labels: ClaimLabels,
 ): ClaimRecord {
-  const trained = results.samplesTrained;
-  const quarter = Math.max(1, Math.floor(trained.length / 4));
-  return claimFromInterval(
-    meanDifferenceInterval(trained.slice(-quarter), trained.slice(0, quarter), {
-      resamples: results.resamples,
-    }),
-    {
+  const runs = results.samplesTrained;
+  if (runs.length < 2) {
+    return claimNotJudged("not testable", {
       ...labels,
-      relation: "less",
-      label: `samples trained, last ${quarter} steps − first ${quarter} steps`,
-    },
-  );
+      reason: `an interval over seeds needs two NSR runs or more, got ${runs.length}`,
+    });
+  }
+  const mean = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const differences = runs.map((trained, seed) => {
+    if (trained.length === 0) {
+      throw new RangeError(`Cannot judge implicit stopping: NSR run ${seed} has no steps`);
+    }
+    const quarter = Math.max(1, Math.floor(trained.length / 4));
+    return mean(trained.slice(-quarter)) - mean(trained.slice(0, quarter));
+  });
+  return claimFromInterval(seedInterval(differences), {
+    ...labels,
+    relation: "less",
+    label: `samples trained, last quarter − first quarter of the steps (${runs.length} seeds)`,
+  });
 }

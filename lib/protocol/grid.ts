@@ -4,8 +4,10 @@
  * (T = 1.0, n samples, plus one greedy response per problem), the main grid also on the table
  * seeds at the paper's setting (T = 0.6, top-p 0.95). Ablations: W-REINFORCE at other λ, long
  * runs (factor × the steps, continuing the main run of the same seed), and methods with another
- * number of mini-batches (evaluated on the first tier). Evaluation seeds depend on (seed, tier,
- * setting) only, so every policy is compared on the same random streams.
+ * number of mini-batches; an ablation is evaluated on the judged set only (the primary set when
+ * the protocol draws one, else every tier; the first tier for the mini-batch variants), since no
+ * claim reads it elsewhere. Evaluation seeds depend on (seed, tier, setting) only, so every policy
+ * is compared on the same random streams.
  *
  * @module
  */
@@ -137,6 +139,8 @@ export function grid<P extends ProtocolProblem>(
     }
   }
   const { ablations } = protocol;
+  const judged = PRIMARY_SET in problems.tiers ? [PRIMARY_SET] : undefined;
+  const ablationRequests = (seed: number) => requests(seed, { table: false, tiers: judged });
   const lambdaGroup: Record<string, number> = {};
   const lambdaBase = ablations.lambda && configs[ablations.lambda.method];
   if (lambdaBase !== undefined && lambdaBase.objective.kind !== "w-reinforce") {
@@ -154,7 +158,7 @@ export function grid<P extends ProtocolProblem>(
       lambdaGroup[name] = lambda;
       const objective = { ...lambdaBase.objective, lambda };
       for (const seed of seeds) {
-        trainItem(name, { ...lambdaBase, objective }, seed, requests(seed, { table: false }));
+        trainItem(name, { ...lambdaBase, objective }, seed, ablationRequests(seed));
       }
     }
   }
@@ -167,7 +171,7 @@ export function grid<P extends ProtocolProblem>(
     // A long run continues its main run of the same seed (same config, more steps).
     for (const seed of seeds) {
       const main = protocol.seeds.includes(seed) ? labelOf(method, seed) : undefined;
-      trainItem(name, { ...configs[method], train }, seed, requests(seed, { table: false }), main);
+      trainItem(name, { ...configs[method], train }, seed, ablationRequests(seed), main);
     }
   }
   const miniGroup: Record<string, string> = {};
@@ -176,7 +180,7 @@ export function grid<P extends ProtocolProblem>(
     const name = `${method} ${value} mini-batch${value === 1 ? "" : "es"}`;
     miniGroup[name] = method;
     const train = { ...configs[method].train, miniBatches: value };
-    const tiers = [task.tiers[0]];
+    const tiers = judged ?? [task.tiers[0]];
     for (const seed of seeds) {
       trainItem(name, { ...configs[method], train }, seed, requests(seed, { table: false, tiers }));
     }

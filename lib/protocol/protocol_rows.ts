@@ -18,7 +18,8 @@ import { BASE_METHOD, PRIMARY_SETTING, type ProtocolResults } from "./protocol_r
  *
  * @param results The protocol's results.
  * @param options `setting` (default the primary one) and `methods` (default the main grid).
- * @returns Rows for `passAtKFigure` and `passAtKTable` (`dataset` is the tier).
+ * @returns Rows for `passAtKFigure` and `passAtKTable` (`dataset` is the tier), on the sets every
+ *   method was evaluated on.
  */
 export function passAtKRows(
   results: ProtocolResults,
@@ -26,11 +27,11 @@ export function passAtKRows(
 ): PassAtKRow[] {
   const { setting = PRIMARY_SETTING, methods = results.groups.main } = options;
   const byTier = results.evaluations[setting] ?? {};
+  // The sets every method was evaluated on (an ablation: the judged set only).
   return Object.keys(byTier).flatMap((tier) => {
-    const present = methods.filter((m) => byTier[tier][m] !== undefined);
-    if (present.length === 0) return [];
-    const boot = passAtKBootstrap(results, { setting, tier, methods: present });
-    return present.flatMap((method) =>
+    if (!methods.every((m) => byTier[tier][m] !== undefined)) return [];
+    const boot = passAtKBootstrap(results, { setting, tier, methods });
+    return methods.flatMap((method) =>
       bootstrapCurve(boot, method).map((point) => ({ dataset: tier, method, ...point }))
     );
   });

@@ -98,3 +98,17 @@ Deno.test("judgeClaims() marks a judged verdict fragile when its interval is wit
   assert.ok(two.firmnessPp! < 0.5, `claim 2 firmness ${two.firmnessPp}`);
   assert.ok(claims.some((c) => c.firmnessPp! >= 0.5), "some verdicts are firm");
 });
+
+Deno.test("claim 8 judges PSR against NSR and only reports PSR against the others", async () => {
+  const eight = async (shapes: Record<string, Shape>) =>
+    paperClaims(await fakeResults(shapes)).find((c) => c.id === "8")!;
+  // GRPO's training batches are the most often correct: PSR is not the highest, yet above NSR.
+  const grpoHighest = await eight({ ...SHAPES, GRPO: { ...SHAPES.GRPO, correctRatio: 0.9 } });
+  assert.equal(grpoHighest.verdict, "reproduced", grpoHighest.evidence);
+  assert.match(grpoHighest.evidence, /^PSR − NSR: .*; not judged: .*PSR − GRPO -/);
+  // NSR's batches as often correct as PSR's: the named order fails.
+  const tied = await eight({ ...SHAPES, NSR: { ...SHAPES.NSR, correctRatio: 0.8 } });
+  assert.notEqual(tied.verdict, "reproduced", tied.evidence);
+  const flipped = await eight({ ...SHAPES, NSR: { ...SHAPES.NSR, correctRatio: 1 } });
+  assert.equal(flipped.verdict, "not reproduced", flipped.evidence);
+});
