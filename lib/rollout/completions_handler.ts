@@ -11,7 +11,10 @@
  *
  * Sampling runs in batches, and between two batches the server answers other requests (other
  * routes stay responsive while a large request runs) and checks whether the client is still
- * there: a client that disconnects stops the work at the next batch.
+ * there: a client that disconnects stops the work at the next batch. A request that needs more
+ * than one batch is answered as a stream once its first batch is sampled (streamed_json.ts: how
+ * Deno's server is then sure to notice a client that leaves): the head (200) goes out first and
+ * the JSON body when sampling ends.
  *
  * Besides OpenAI's fields, each choice's `logprobs` carries two extensions the rollout client
  * reads: `entropies` (exact, nats) and `sampling_logprobs` (under the sampling distribution).
@@ -31,6 +34,7 @@ import {
 import { ApiError, type CompletionRequest, parseCompletionRequest } from "./completion_request.ts";
 import type { Rollout } from "./rollout.ts";
 import { sampleRollouts } from "./sample_rollouts.ts";
+import { type AnswerEnd, type StreamedAnswer, streamedJson } from "./streamed_json.ts";
 
 /** Defaults of {@link CompletionsHandlerOptions}. */
 export const SERVER_DEFAULTS = {
@@ -49,7 +53,7 @@ export type RequestLogEntry = {
   readonly path: string;
   /** HTTP status answered (499: the client disconnected first). */
   readonly status: number;
-  /** Milliseconds from arrival to answer. */
+  /** Milliseconds from arrival to answer (for a streamed answer, to the end of its body). */
   readonly ms: number;
   /** Completions asked for (prompts × n), for a checked completion request. */
   readonly sequences?: number;
@@ -81,7 +85,7 @@ export type CompletionsHandlerOptions = {
   readonly batchSize?: number;
   /** `created` of the model in `/v1/models` (Unix seconds). Default: when the handler is made. */
   readonly created?: number;
-  /** Called once per request when it is answered. */
+  /** Called once per request when it is answered (a streamed one: when its body is written). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
 };
 
@@ -295,13 +299,15 @@ function checkRequestSize(
 
 /**
  * Answers a completion request: checks it, samples it in batches (stopping when `signal` says
- * the client left), and writes OpenAI's completion body.
+ * the client left; `moreToCome` is called after each batch but the last), and writes OpenAI's
+ * completion body.
  */
 async function complete(
   served: Served,
   json: unknown,
   signal: AbortSignal,
   progress: RequestProgress,
+  moreToCome: () => void,
 ): Promise<CompletionsBody> {
   const { policy, tokenizer, modelName, batchSize } = served;
   const body = parseCompletionRequest(json);
@@ -319,7 +325,10 @@ async function complete(
     batchSize,
     topLogProbs: body.logprobs ?? 0,
     signal,
-    onProgress: ({ done }) => (progress.sampled = done),
+    onProgress: ({ done, total }) => {
+      progress.sampled = done;
+      if (done < total) moreToCome();
+    },
   });
   const completions = rollouts.map((r) => cutAtStop(r, tokenizer, body.stops));
   if (!completions.every((c) => c.logProbs.every(Number.isFinite))) {
@@ -359,13 +368,44 @@ function methodOf(pathname: string): string | undefined {
   return pathname === "/health" ? "GET" : undefined;
 }
 
+/** A response answered at once, as it ended. */
+function answered(response: Response): StreamedAnswer {
+  return { response, ended: Promise.resolve({ status: response.status }) };
+}
+
+/**
+ * The answer to a completion request (its JSON shaped by `shape`): a whole one when it takes one
+ * batch, else a stream after the first batch (see the module doc). A client that leaves aborts
+ * the sampling, whether `request.signal` or the stream's cancel says so first.
+ */
+async function answerCompletion(
+  served: Served,
+  json: unknown,
+  request: Request,
+  progress: RequestProgress,
+  shape: (body: CompletionsBody) => unknown,
+): Promise<StreamedAnswer> {
+  const stop = new AbortController();
+  request.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  const started = Promise.withResolvers<void>();
+  const work = complete(served, json, stop.signal, progress, started.resolve).then(shape);
+  return await streamedJson(work, {
+    started: started.promise,
+    stop,
+    failure: (error) => {
+      const api = apiErrorOf(error);
+      return { status: api.status, code: api.code };
+    },
+  });
+}
+
 /** The answer to one request on its route; a refused one throws its {@link ApiError}. */
 async function route(
   served: Served,
   model: Record<string, unknown>,
   request: Request,
   progress: RequestProgress,
-): Promise<Response> {
+): Promise<StreamedAnswer> {
   const { pathname } = new URL(request.url);
   const method = methodOf(pathname);
   if (method === undefined) {
@@ -376,22 +416,31 @@ async function route(
       code: "method_not_allowed",
     });
   }
-  if (pathname === "/v1/models") return Response.json({ object: "list", data: [model] });
+  if (pathname === "/v1/models") return answered(Response.json({ object: "list", data: [model] }));
   if (pathname.startsWith("/v1/models/")) {
     const id = decodeURIComponent(pathname.slice("/v1/models/".length));
-    if (id === served.modelName) return Response.json(model);
+    if (id === served.modelName) return answered(Response.json(model));
     throw new ApiError(404, `The model \`${id.slice(0, 80)}\` does not exist`, {
       param: "model",
       code: "model_not_found",
     });
   }
-  if (pathname === "/health") return new Response(null, { status: 200 });
+  if (pathname === "/health") return answered(new Response(null, { status: 200 }));
   const json = await readJson(request, served.maxBodyBytes);
   if (pathname === "/v1/chat/completions") {
-    const body = await complete(served, chatAsCompletionRequest(json), request.signal, progress);
-    return Response.json(chatCompletionBody(body));
+    const completion = chatAsCompletionRequest(json);
+    return await answerCompletion(served, completion, request, progress, chatCompletionBody);
   }
-  return Response.json(await complete(served, json, request.signal, progress));
+  return await answerCompletion(served, json, request, progress, (body) => body);
+}
+
+/** A failure as the {@link ApiError} it is answered with (a 500 for anything unexpected). */
+function apiErrorOf(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(
+    500,
+    `the server failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`,
+    { code: "internal_error", type: "server_error" },
+  );
 }
 
 /** The response to a request that failed: 499 when its client left, else its error's body. */
@@ -400,11 +449,7 @@ function errorResponse(request: Request, error: unknown): { response: Response; 
     // Nobody is there to read it.
     return { response: new Response(null, { status: 499 }), code: "client_disconnected" };
   }
-  const api = error instanceof ApiError ? error : new ApiError(
-    500,
-    `the server failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`,
-    { code: "internal_error", type: "server_error" },
-  );
+  const api = apiErrorOf(error);
   const response = Response.json(api.body(), { status: api.status });
   if (api.status === 405) {
     response.headers.set("allow", methodOf(new URL(request.url).pathname) ?? "GET");
@@ -474,21 +519,23 @@ export function completionsHandler(
   return async (request: Request): Promise<Response> => {
     const started = performance.now();
     const progress: RequestProgress = {};
-    let response: Response;
-    let code: string | undefined;
+    let answer: StreamedAnswer;
     try {
-      response = await route(served, model, request, progress);
+      answer = await route(served, model, request, progress);
     } catch (error) {
-      ({ response, code } = errorResponse(request, error));
+      const { response, code } = errorResponse(request, error);
+      answer = { response, ended: Promise.resolve({ status: response.status, code }) };
     }
-    onRequest?.({
-      method: request.method,
-      path: new URL(request.url).pathname,
-      status: response.status,
-      ms: performance.now() - started,
-      ...progress,
-      ...(code === undefined ? {} : { code }),
-    });
-    return response;
+    answer.ended.then(({ status, code }: AnswerEnd) =>
+      onRequest?.({
+        method: request.method,
+        path: new URL(request.url).pathname,
+        status,
+        ms: performance.now() - started,
+        ...progress,
+        ...(code === undefined ? {} : { code }),
+      })
+    );
+    return answer.response;
   };
 }

@@ -328,6 +328,9 @@ async function copyTree(from: string, to: string): Promise<void> {
 
 /**
  * The step of a run directory's latest checkpoint (`checkpoints/latest.json`), 0 when it has none.
+ * When `latest.json` is missing, truncated or names no step (a save cut short), the newest
+ * `step-*` directory's step: {@link loadTrainCheckpoint} resumes from there (or, if that one is
+ * corrupt too, from the newest intact one) and says why.
  *
  * @param outDir The run directory.
  * @returns The step.
@@ -338,13 +341,20 @@ async function copyTree(from: string, to: string): Promise<void> {
  * ```
  */
 export async function latestCheckpointStep(outDir: string): Promise<number> {
+  const root = join(outDir, "checkpoints");
+  const latest = await readJsonFile(join(root, "latest.json")).catch(() => null);
+  const step = (latest as { step?: unknown } | null)?.step;
+  if (Number.isInteger(step)) return step as number;
+  let newest = 0;
   try {
-    const latest = JSON.parse(await Deno.readTextFile(join(outDir, "checkpoints", "latest.json")));
-    return latest.step;
+    for await (const entry of Deno.readDir(root)) {
+      const match = CHECKPOINT_DIR.exec(entry.name);
+      if (match !== null && entry.isDirectory) newest = Math.max(newest, Number(match[1]));
+    }
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
+  return newest;
 }
 
 /** Where {@link findCheckpoint} found a policy. */

@@ -199,8 +199,12 @@ Deno.test({
     const again = JSON.parse(second.stdout);
     assert.ok(again.step > stopped.step, "the resumed run went on");
 
+    // A save cut short can leave latest.json truncated: the run resumes all the same, saying so.
+    const latestPath = `${again.dir}/checkpoints/latest.json`;
+    await Deno.writeTextFile(latestPath, (await Deno.readTextFile(latestPath)).slice(0, 10));
     const third = await train(args);
     assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /Cannot parse .*\/checkpoints\/latest\.json: not JSON/);
     assert.match(third.stderr, new RegExp(`resuming at step ${again.step} of ${steps}`));
     assert.deepEqual([JSON.parse(third.stdout).step, JSON.parse(third.stdout).stopped], [
       steps,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { initBackend } from "../../lib/engine/backend.ts";
 import { Policy } from "../../lib/model/policy.ts";
 import {
+  latestCheckpointStep,
   type LoadedTrainCheckpoint,
   loadTrainCheckpoint,
   saveTrainCheckpoint,
@@ -138,4 +139,26 @@ Deno.test("loadTrainCheckpoint() falls back to the last intact checkpoint, namin
     assert.equal(await loadTrainCheckpoint(dir), null);
     await Deno.remove(dir, { recursive: true });
   });
+});
+
+Deno.test("latestCheckpointStep() reads latest.json, else the newest checkpoint directory", async (t) => {
+  await t.step("an intact latest.json, and no checkpoint at all", async () => {
+    await withRun(async (dir) => {
+      assert.equal(await latestCheckpointStep(dir), 4);
+      assert.equal(await latestCheckpointStep(`${dir}/no-such-run`), 0);
+    });
+  });
+  await t.step(
+    "a truncated or missing latest.json: the newest directory, never a throw",
+    async () => {
+      await withRun(async (dir) => {
+        await Deno.writeTextFile(`${dir}/checkpoints/latest.json`, '{"step": 4, "di');
+        assert.equal(await latestCheckpointStep(dir), 4);
+        await Deno.writeTextFile(`${dir}/checkpoints/latest.json`, '{"dir": "step-000004"}');
+        assert.equal(await latestCheckpointStep(dir), 4);
+        await Deno.remove(`${dir}/checkpoints/latest.json`);
+        assert.equal(await latestCheckpointStep(dir), 4);
+      });
+    },
+  );
 });
