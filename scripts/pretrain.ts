@@ -292,6 +292,8 @@ function checkpointOf(state: PretrainState, marker: Record<string, unknown>): Pr
   };
 }
 // SIGINT / SIGTERM: finish the step in progress, then save what there is (see the header).
+// Whether a checkpoint of this run is on disk (a resumed run starts from one).
+let checkpointed = stopped !== undefined;
 using stop = stopOnSignal({
   onEvent: (event) => {
     switch (event.kind) {
@@ -306,7 +308,9 @@ using stop = stopOnSignal({
       case "exiting":
         return log(
           `${event.signal} again within ${event.graceMs / 1000} s: exiting without saving ` +
-            `(the last checkpoint in ${stoppedDir}/checkpoints stays)`,
+            (checkpointed
+              ? `(the last checkpoint in ${stoppedDir}/checkpoints stays)`
+              : "(no checkpoint was saved yet: nothing to resume)"),
         );
       default: {
         const unknown: never = event;
@@ -337,6 +341,7 @@ await pretrain(policy, corpus, {
       );
       Deno.exit(1);
     }
+    checkpointed = true;
     log(`checkpoint of step ${s.step}/${steps} saved to ${stoppedDir}/checkpoints`);
   },
   onStep: (r) => {

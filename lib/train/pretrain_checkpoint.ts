@@ -127,8 +127,12 @@ export async function savePretrainCheckpoint(
     await Deno.remove(temporary, { recursive: true }).catch(() => {});
     throw error;
   }
-  const older = (await checkpointSteps(root)).slice(KEPT_CHECKPOINTS);
-  for (const [old] of older) await Deno.remove(join(root, old), { recursive: true });
+  // Checkpoints of later steps predate a resume that passed over them as corrupt: they go, so
+  // that they never take the place of an intact one among the newest kept.
+  const steps = await checkpointSteps(root);
+  const stale = steps.filter(([, step]) => step > checkpoint.state.step);
+  const older = steps.filter(([, step]) => step <= checkpoint.state.step).slice(KEPT_CHECKPOINTS);
+  for (const [old] of [...stale, ...older]) await Deno.remove(join(root, old), { recursive: true });
   return join(root, name);
 }
 

@@ -67,6 +67,14 @@ Deno.test("savePretrainCheckpoint() keeps the newest two; loadPretrainCheckpoint
         /step-000030: config\.json records step 30, pretrain_state\.safetensors step 20/,
       );
     });
+    await t.step(
+      "a save after resuming from an earlier step removes the corrupt later ones",
+      async () => {
+        // Resumed from step 20 past the corrupt 30: saving step 25 keeps 20 and 25, not 25 and 30.
+        await savePretrainCheckpoint(dir, policy, checkpointAt(policy, 25));
+        assert.deepEqual(await names(), ["step-000020", "step-000025"]);
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
