@@ -45,7 +45,8 @@ import type { Verdict } from "../lib/verifier/verify.ts";
 /** The sample-file format, for `--help` (the README says the same). */
 const SAMPLE_FILE_FORMAT = `Sample file (--samples): JSON Lines, one sample per line:
   {"problemId": "1234>24", "response": "2*3*4*1=24 \\boxed{24}"}
-  problemId  the dataset row's problemId, else its id, else its row number (string or integer)
+  problemId  the dataset row's problemId (Countdown rows: else its id; verl rows: extra_info.index),
+             else its row number from 0 (string or integer)
   response   the model's full text for that problem (graded by the task's grader)
   prompt     optional: the prompt it answered, checked to contain the problem's question
 Other fields are ignored; sampleToFile (mod.ts) writes such a file from any OpenAI-compatible
