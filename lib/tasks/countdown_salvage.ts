@@ -22,6 +22,7 @@ import { meanInterval } from "../eval/compare.ts";
 import type { Policy } from "../model/policy.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { forwardLogits } from "../model/transformer.ts";
+import { sampleRollouts } from "../rollout/sample_rollouts.ts";
 import type { CountdownProblem } from "./countdown.ts";
 import { gradeCountdown } from "./countdown_grade.ts";
 import { isLive } from "./countdown_liveness.ts";
@@ -49,6 +50,8 @@ export type SalvageRecord = {
   readonly sampledProbability: number | null;
   /** The salvage share at the fatal token (module doc); null without a fatal token. */
   readonly share: number | null;
+  /** The live alternatives at the fatal token (other tokens that keep it live), with their π. */
+  readonly alternatives: readonly { readonly token: number; readonly probability: number }[];
 };
 
 /** Options of {@link salvageShares}. */
@@ -93,21 +96,25 @@ export function salvageShares(
           fatal: null,
           sampledProbability: null,
           share: null,
+          alternatives: [],
         });
         return;
       }
       const prefix = tokenizer.decode(sample.responseTokens.slice(0, at));
       const sampled = sample.responseTokens[at];
-      let live = 0;
-      probs.forEach((p, v) => {
-        if (v !== sampled && tokenLive(sample.problem, prefix, v, tokenizer, maxChars)) live += p;
-      });
+      const alternatives = probs.flatMap((probability, token) =>
+        token !== sampled && tokenLive(sample.problem, prefix, token, tokenizer, maxChars)
+          ? [{ token, probability }]
+          : []
+      );
+      const live = alternatives.reduce((a, x) => a + x.probability, 0);
       const rest = 1 - probs[sampled];
       out.push({
         problemId: sample.problem.id,
         fatal: at,
         sampledProbability: probs[sampled],
         share: rest > 0 ? live / rest : 0,
+        alternatives,
       });
     });
   }
@@ -174,6 +181,99 @@ function distributionsAt(
   return rows;
 }
 
+/** Options of {@link successWeightedShares}. */
+export type SuccessWeightOptions = SalvageOptions & {
+  /** Continuations sampled from each live alternative. */
+  readonly completions: number;
+  /** Seed of the continuations. */
+  readonly seed: number;
+  /** Sampling temperature of the continuations. Default 1. */
+  readonly temperature?: number;
+};
+
+/**
+ * The success-weighted share of each record: Σ over the live alternatives v of
+ * π(v) · P(the policy finishes correctly from prefix·v) / (1 − π(sampled)), that probability
+ * estimated from `completions` continuations sampled from the policy within the same response
+ * budget (an EOS alternative finishes a correct response: probability 1). It asks whether the
+ * redistributed mass lands where the model actually succeeds, not only where success is possible.
+ *
+ * @param policy The policy.
+ * @param samples The samples {@link salvageShares} measured.
+ * @param records Its records, in the same order.
+ * @param options Tokenizer, budget, continuations per alternative, seed, temperature.
+ * @returns Per record the success-weighted share, null where the record has no fatal token.
+ * @throws {RangeError} If samples and records differ in length.
+ */
+export async function successWeightedShares(
+  policy: Policy,
+  samples: readonly SalvageSample[],
+  records: readonly SalvageRecord[],
+  options: SuccessWeightOptions,
+): Promise<(number | null)[]> {
+  const { tokenizer, maxChars, completions, seed, temperature = 1 } = options;
+  if (samples.length !== records.length) {
+    throw new RangeError(
+      `Cannot weight salvage shares: ${samples.length} samples and ${records.length} records`,
+    );
+  }
+  // One continuation job per (record, live alternative other than EOS).
+  type Job = { record: number; token: number; prefix: string; prompt: string };
+  const jobs: Job[] = [];
+  const success = records.map(() => new Map<number, number>());
+  records.forEach((r, i) => {
+    if (r.fatal === null) return;
+    const sample = samples[i];
+    const promptText = tokenizer.decode(sample.promptTokens);
+    const before = tokenizer.decode(sample.responseTokens.slice(0, r.fatal));
+    for (const { token } of r.alternatives) {
+      if (token === tokenizer.eos) {
+        success[i].set(token, 1); // the prefix is correct as it stands
+        continue;
+      }
+      const prefix = before + tokenizer.decode([token]);
+      jobs.push({ record: i, token, prefix, prompt: promptText + prefix });
+    }
+  });
+  // Continuations get the budget the sample had left: grouped by it, one sampling call each.
+  const groups = new Map<number, Job[]>();
+  for (const job of jobs) {
+    const left = maxChars + 1 - job.prefix.length; // response tokens left, EOS included
+    groups.set(left, [...(groups.get(left) ?? []), job]);
+  }
+  for (const [left, group] of groups) {
+    const rollouts = await sampleRollouts(policy, group.map((j) => j.prompt), {
+      samplesPerPrompt: completions,
+      temperature,
+      topP: 1,
+      topK: 0,
+      greedy: false,
+      maxNewTokens: left,
+      seed: seed + left,
+      tokenizer,
+    });
+    for (const rollout of rollouts) {
+      const job = group[rollout.promptIndex];
+      const text = job.prefix + rollout.response;
+      const ok = !rollout.truncated && text.length <= maxChars &&
+        gradeCountdown(samples[job.record].problem, text).correct;
+      if (ok) {
+        const counts = success[job.record];
+        counts.set(job.token, (counts.get(job.token) ?? 0) + 1 / completions);
+      }
+    }
+  }
+  return records.map((r, i) => {
+    if (r.fatal === null || r.sampledProbability === null) return null;
+    const rest = 1 - r.sampledProbability;
+    const weighted = r.alternatives.reduce(
+      (a, x) => a + x.probability * (success[i].get(x.token) ?? 0),
+      0,
+    );
+    return rest > 0 ? weighted / rest : 0;
+  });
+}
+
 /** Per-base summary of salvage shares. */
 export type SalvageSummary = {
   /** Mean over problems of each problem's mean share, with a 95% bootstrap over problems. */
@@ -202,7 +302,8 @@ export type SalvageSummary = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const r = (problemId: string, share: number) => ({ problemId, fatal: 2, sampledProbability: 0.5, share });
+ * const r = (problemId: string, share: number) =>
+ *   ({ problemId, fatal: 2, sampledProbability: 0.5, share, alternatives: [] });
  * const s = summarizeSalvage([r("a", 1), r("a", 0), r("b", 1)], { resamples: 10 });
  * assert.equal(s.share.estimate, 0.75);
  * assert.equal(s.problems, 2);

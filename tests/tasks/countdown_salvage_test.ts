@@ -5,7 +5,11 @@ import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import { forwardLogits } from "../../lib/model/transformer.ts";
 import { COUNTDOWN_ALPHABET } from "../../lib/tasks/countdown.ts";
-import { salvageShares, summarizeSalvage } from "../../lib/tasks/countdown_salvage.ts";
+import {
+  salvageShares,
+  successWeightedShares,
+  summarizeSalvage,
+} from "../../lib/tasks/countdown_salvage.ts";
 
 await initBackend();
 
@@ -69,4 +73,30 @@ Deno.test("salvageShares() marks EOS live only where the prefix is already corre
   });
   assert.equal(record.fatal, text.length); // the EOS
   assert.ok(record.share !== null && record.share > 0 && record.share < 1);
+});
+
+Deno.test("successWeightedShares() weights each live alternative by the policy's own success from it", async () => {
+  using policy = Policy.create(config, { seed: 3 });
+  // A second box is fatal at its "{": the prefix before it is correct, so EOS is live there.
+  const twice = "9*5=45,45-3=42\\boxed{42}\\boxed{42}";
+  const cut = "9*5=45,45-3=42\\boxed{41}"; // fatal "1"; "2" is live, then "}" must follow
+  const samples = [twice, cut].map((text) => ({
+    problem,
+    promptTokens: prompt,
+    responseTokens: [...tokenizer.encode(text), tokenizer.eos],
+  }));
+  const records = salvageShares(policy, samples, { tokenizer, maxChars: 38 });
+  assert.equal(records[0].fatal, twice.lastIndexOf("{"));
+  const eos = records[0].alternatives.find((a) => a.token === tokenizer.eos);
+  assert.ok(eos !== undefined);
+  const options = { tokenizer, maxChars: 38, completions: 32, seed: 1 };
+  const weighted = await successWeightedShares(policy, samples, records, options);
+  // EOS finishes a correct response (weight 1); any success is at most certain: weight ≤ share.
+  const eosPart = eos.probability / (1 - (records[0].sampledProbability ?? 0));
+  for (const [i, w] of weighted.entries()) {
+    assert.ok(w !== null && w >= 0 && w <= (records[i].share ?? 0) + 1e-12, `${w}`);
+  }
+  assert.ok((weighted[0] ?? 0) >= eosPart - 1e-12);
+  // The same seed gives the same estimate.
+  assert.deepEqual(await successWeightedShares(policy, samples, records, options), weighted);
 });
