@@ -187,27 +187,36 @@ function replaySteps(steps: readonly string[], digits: readonly number[]): State
   return state;
 }
 
+/** Every answer-alphabet string of 1 to 3 characters, shortest first (built once, on first use). */
+let shortAnswers: readonly string[] | undefined;
+
+function allShortAnswers(): readonly string[] {
+  if (shortAnswers === undefined) {
+    const out: string[] = [];
+    let level = [""];
+    for (let length = 1; length <= 3; length++) {
+      level = level.flatMap((s) => [...ANSWER_ALPHABET].map((c) => s + c));
+      out.push(...level);
+    }
+    shortAnswers = out;
+  }
+  return shortAnswers;
+}
+
 /** Candidate completions of an open box's content, shortest first (see the module doc). */
 function boxCompletions(content: string, target: number): string[] {
-  const out = new Set<string>([""]);
-  const strings = (length: number): string[] =>
-    length === 0
-      ? [""]
-      : strings(length - 1).flatMap((s) => [...ANSWER_ALPHABET].map((c) => s + c));
-  for (let length = 1; length <= 3; length++) for (const s of strings(length)) out.add(s);
+  const out = new Set<string>(["", ...allShortAnswers()]);
   const numeral = String(target);
-  const closers = ["}", "}}", "}}}"];
+  const written = content.replace(/^[{+0]*/, ""); // a leading brace, sign or zero changes nothing
   const directed: string[] = [];
-  if (numeral.startsWith(content.replace(/^[{+0]*/, ""))) {
-    directed.push(numeral.slice(content.replace(/^[{+0]*/, "").length));
-  }
+  if (numeral.startsWith(written)) directed.push(numeral.slice(written.length));
   directed.push(numeral);
   for (let n = 0; n <= Math.max(target, 9) * 2; n++) {
     directed.push(`+${n}`, `-${n}`, `*${n}`, `${n}`);
   }
   for (const d of directed) {
     out.add(d);
-    for (const c of closers) out.add(d + c);
+    for (const closer of ["}", "}}", "}}}"]) out.add(d + closer);
   }
   return [...out].sort((a, b) => a.length - b.length);
 }

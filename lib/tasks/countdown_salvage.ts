@@ -239,7 +239,9 @@ export async function successWeightedShares(
   const groups = new Map<number, Job[]>();
   for (const job of jobs) {
     const left = maxChars + 1 - job.prefix.length; // response tokens left, EOS included
-    groups.set(left, [...(groups.get(left) ?? []), job]);
+    const group = groups.get(left);
+    if (group === undefined) groups.set(left, [job]);
+    else group.push(job);
   }
   for (const [left, group] of groups) {
     const rollouts = await sampleRollouts(policy, group.map((j) => j.prompt), {
@@ -321,7 +323,9 @@ export function summarizeSalvage(
       withoutFatal++;
       continue;
     }
-    byProblem.set(r.problemId, [...(byProblem.get(r.problemId) ?? []), r.share]);
+    const shares = byProblem.get(r.problemId);
+    if (shares === undefined) byProblem.set(r.problemId, [r.share]);
+    else shares.push(r.share);
     fatal.push(r.fatal);
   }
   if (byProblem.size === 0) {
