@@ -13,6 +13,9 @@
 // --corpus-keep hits keeps only the teacher's hits (its search found a believed solution; wrong
 // answers are then misconceptions and slips), drawn from --corpus-samples responses per problem;
 // --corpus-keep right keeps only the right ones (a stronger prior: the prior-strength study).
+// --plant KIND (late-flip | dead-start | mixed) rewrites the right responses to problems whose
+// target's units digit is below --plant-units with chance --plant-rate (lib/tasks/corpus_errors.ts):
+// the salvage study's bases, whose errors are late and salvageable or early dead ends.
 // --workers N computes each step's gradient in N Web Workers (GradientPool); 0 = this thread.
 // The weights are deterministic for a given seed and worker count.
 // SIGINT (Ctrl-C) or SIGTERM stops training cleanly within a few steps: the weights, the loss
@@ -52,6 +55,7 @@ import {
 import { deriveSeed, seededPrng } from "../lib/random.ts";
 import { BASE_MODEL_DIR } from "../lib/tasks/base_model.ts";
 import { CORPUS_KEEPS, teacherCorpus } from "../lib/tasks/corpus.ts";
+import { PLANTED_ERRORS } from "../lib/tasks/corpus_errors.ts";
 import { COUNTDOWN_ALPHABET } from "../lib/tasks/countdown.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
 import { loadCountdownSplit, TIER_NAMES } from "../lib/tasks/splits.ts";
@@ -65,6 +69,9 @@ const OPTIONAL_FLAGS = {
   heads: 4,
   "mlp-width": 256,
   "corpus-keep": "all",
+  plant: "none",
+  "plant-rate": 0.95,
+  "plant-units": 10,
 } as const;
 const DEFAULT_OUT = "out/pretrain";
 /** Where an interrupted run goes when --out is the shipped base. */
@@ -97,6 +104,26 @@ const FLAGS = {
     values: CORPUS_KEEPS,
     default: OPTIONAL_FLAGS["corpus-keep"],
     help: "Which teacher responses the corpus keeps.",
+  },
+  plant: {
+    type: "enum",
+    values: PLANTED_ERRORS,
+    default: OPTIONAL_FLAGS.plant,
+    help: "Errors planted in the corpus's right responses (corpus_errors.ts).",
+  },
+  "plant-rate": {
+    type: "number",
+    default: OPTIONAL_FLAGS["plant-rate"],
+    min: 0,
+    max: 1,
+    help: "Chance that a right response in the regime gets the planted error.",
+  },
+  "plant-units": {
+    type: "integer",
+    default: OPTIONAL_FLAGS["plant-units"],
+    min: 0,
+    max: 10,
+    help: "The regime: targets whose units digit is below this.",
   },
   init: { type: "string", placeholder: "DIR", help: "Continue from this checkpoint." },
   resume: {
@@ -195,6 +222,9 @@ const settings = {
   gradClip: 1,
   samplesPerProblem: values["corpus-samples"],
   corpusKeep: values["corpus-keep"],
+  ...(values.plant === "none" ? {} : {
+    planted: { kind: values.plant, rate: values["plant-rate"], unitsBelow: values["plant-units"] },
+  }),
 };
 // The command records the learning rate as written in the shipped commands (2e-3, 1e-3).
 const lrText = values.lr.toExponential().replace("e+", "e");
@@ -214,6 +244,9 @@ const corpus = teacherCorpus(train, {
   samplesPerProblem: settings.samplesPerProblem,
   keep: settings.corpusKeep,
   prng: seededPrng(deriveSeed(seed, "corpus")),
+  ...(settings.planted === undefined
+    ? {}
+    : { planted: { ...settings.planted, prng: seededPrng(deriveSeed(seed, "planted")) } }),
 });
 const teacherRight = corpus.filter((row) => row.correct).length / corpus.length;
 log(

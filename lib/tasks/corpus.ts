@@ -9,6 +9,8 @@
  */
 import type { Prng } from "../random.ts";
 import { type CountdownProblem, countdownPrompt } from "./countdown.ts";
+import { gradeCountdown } from "./countdown_grade.ts";
+import { type PlantedErrorOptions, plantError } from "./corpus_errors.ts";
 import { type TeacherOptions, teacherResponses } from "./teacher.ts";
 
 /** One corpus example. */
@@ -36,7 +38,9 @@ export type CorpusKeep = typeof CORPUS_KEEPS[number];
  *
  * @param problems The problems (the training split).
  * @param options `samplesPerProblem` (drawn per problem before `keep` filters), `prng`, `keep`
- *   (default `"all"`), and the teacher's {@link TeacherOptions}.
+ *   (default `"all"`), the teacher's {@link TeacherOptions}, and `planted`: errors planted in the
+ *   kept right responses (corpus_errors.ts) with their own `prng`, so the rest of the corpus is
+ *   the same with and without them; a rewritten row is marked by the grader.
  * @returns Up to `problems.length · samplesPerProblem` rows (all of them for `keep: "all"`),
  *   problem by problem.
  * @example
@@ -50,9 +54,14 @@ export type CorpusKeep = typeof CORPUS_KEEPS[number];
  */
 export function teacherCorpus(
   problems: readonly CountdownProblem[],
-  options: TeacherOptions & { samplesPerProblem: number; prng: Prng; keep?: CorpusKeep },
+  options: TeacherOptions & {
+    samplesPerProblem: number;
+    prng: Prng;
+    keep?: CorpusKeep;
+    planted?: PlantedErrorOptions & { prng: Prng };
+  },
 ): CorpusRow[] {
-  const { samplesPerProblem, keep = "all", ...teacher } = options;
+  const { samplesPerProblem, keep = "all", planted, ...teacher } = options;
   if (!CORPUS_KEEPS.includes(keep)) {
     throw new RangeError(
       `Cannot build a corpus: keep must be one of ${CORPUS_KEEPS.join(", ")}, got ${
@@ -66,6 +75,13 @@ export function teacherCorpus(
     for (const sample of teacherResponses(problem, samplesPerProblem, teacher)) {
       if (keep === "hits" && sample.outcome !== "hit") continue;
       if (keep === "right" && !sample.correct) continue;
+      if (planted !== undefined && sample.correct) {
+        const response = plantError(problem, sample.response, planted);
+        if (response !== sample.response) {
+          rows.push({ prompt, response, correct: gradeCountdown(problem, response).correct });
+          continue;
+        }
+      }
       rows.push({ prompt, response: sample.response, correct: sample.correct });
     }
   }
