@@ -30,7 +30,6 @@ export type {
   ModelConfig,
   ObjectiveConfig,
   ObjectiveKind,
-  PriorStudyConfig,
   ProtocolConfig,
   RolloutConfig,
   TrainConfig,
@@ -184,14 +183,28 @@ export type {
 } from "./lib/protocol/protocol_rows.ts";
 export { summarizeProtocol } from "./lib/protocol/summary.ts";
 export {
-  loadPriorStudy,
-  poolTiers,
-  priorBaseDir,
-  priorEntropyRows,
-  priorStudyRows,
-  runPriorStudy,
-} from "./lib/protocol/prior_study.ts";
-export type { PriorStudyResults, PriorStudyRow, StudyBase } from "./lib/protocol/prior_study.ts";
+  baseOfRole,
+  loadSalvageStudy,
+  primaryDifference,
+  runSalvageStudy,
+  salvageProtocol,
+  salvageRows,
+  studyBaseDir,
+} from "./lib/tasks/salvage_study.ts";
+export type {
+  SalvageBaseResults,
+  SalvageRow,
+  SalvageStudyBase,
+  SalvageStudyConfig,
+  SalvageStudyResults,
+} from "./lib/tasks/salvage_study.ts";
+export { screenBase, screenControls } from "./lib/tasks/salvage_screen.ts";
+export type {
+  BaseScreen,
+  ControlRule,
+  ControlScreen,
+  ScreenOptions,
+} from "./lib/tasks/salvage_screen.ts";
 export type {
   ProtocolSummary,
   SummaryBaselines,
@@ -228,6 +241,19 @@ export type { CountdownExplanation } from "./lib/tasks/countdown_explain.ts";
 export { loadCountdownSplit, TIER_NAMES } from "./lib/tasks/splits.ts";
 export type { SplitName, SplitProblem } from "./lib/tasks/splits.ts";
 export { evaluateCountdown } from "./lib/tasks/evaluate_countdown.ts";
+export { isLive, shortestCompletion } from "./lib/tasks/countdown_liveness.ts";
+export {
+  salvageShares,
+  successWeightedShares,
+  summarizeSalvage,
+} from "./lib/tasks/countdown_salvage.ts";
+export type {
+  SalvageOptions,
+  SalvageRecord,
+  SalvageSample,
+  SalvageSummary,
+  SuccessWeightOptions,
+} from "./lib/tasks/countdown_salvage.ts";
 export type {
   CountdownSummary,
   EvaluateCountdownOptions,
@@ -264,6 +290,8 @@ export type {
 } from "./lib/claims/registry.ts";
 export type { GradientAnalysisResults } from "./lib/claims/gradient_rules.ts";
 export { movementGate } from "./lib/claims/movement_gate.ts";
+export { controlScreenEvidence, salvageK, trendInterval } from "./lib/claims/salvage_rules.ts";
+export type { TrendPoint } from "./lib/claims/salvage_rules.ts";
 export type { MovementGate } from "./lib/claims/movement_gate.ts";
 export type { ClaimLabels, ClaimRecord, ClaimVerdict } from "./lib/claims/verdict.ts";
 

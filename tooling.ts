@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { OBJECTIVE_KINDS, parsePriorStudyConfig, parseProtocolConfig } from "./lib/config.ts";
+export { OBJECTIVE_KINDS, parseProtocolConfig } from "./lib/config.ts";
 export { policyFingerprint } from "./lib/model/policy_fingerprint.ts";
 export { PartialSamplingError } from "./lib/rollout/rollout.ts";
 export { extractAnswer } from "./lib/verifier/extract.ts";
@@ -21,7 +21,9 @@ export { loadProtocol } from "./lib/protocol/protocol_file.ts";
 export { Study } from "./lib/study/study.ts";
 export { PRIMARY_SETTING } from "./lib/protocol/protocol_results.ts";
 export { writeSummaryPart } from "./lib/protocol/summary.ts";
-export { POOLED_TIER, studyProtocol } from "./lib/protocol/prior_study.ts";
+export { parseSalvageStudyConfig, SALVAGE_ROLES } from "./lib/tasks/salvage_study.ts";
+export { PLANTED_ERRORS, plantError } from "./lib/tasks/corpus_errors.ts";
+export type { PlantedError, PlantedErrorOptions } from "./lib/tasks/corpus_errors.ts";
 export { checkAgainstReference } from "./lib/protocol/regression.ts";
 export { unfinishedPretraining } from "./lib/tasks/base_model.ts";
 export { CLAIMS, claimsOf } from "./lib/claims/registry.ts";

@@ -3,7 +3,7 @@
  * paper says and where, the notebook that judges it, the claim as this reproduction states it,
  * its rule in words, and the rule itself (a function from the notebook's results to the claim's
  * record). The rules' statistics sit beside this file (pass_at_k_rules.ts, paper_rules.ts,
- * gradient_rules.ts, prior_rules.ts) and the verdict rules in verdict.ts; every rule was fixed
+ * gradient_rules.ts, salvage_rules.ts) and the verdict rules in verdict.ts; every rule was fixed
  * before any run. A notebook asks for its claims with {@link judgeClaims}.
  *
  * Pass@k intervals are 95%, bootstrap over problems (paired across methods) and seeds. Claims
@@ -48,9 +48,15 @@ import {
   priorProportionalRule,
   tokenMechanismRule,
 } from "./gradient_rules.ts";
-import { priorGrowsRule, strongPriorRule, studyK, weakPriorRule } from "./prior_rules.ts";
+import {
+  edgeRisesWithShareRule,
+  negativeControlRule,
+  nsrRisesWithShareRule,
+  positiveControlRule,
+  salvageK,
+} from "./salvage_rules.ts";
 import type { ProtocolResults } from "../protocol/protocol_results.ts";
-import type { PriorStudyResults } from "../protocol/prior_study.ts";
+import type { SalvageStudyResults } from "../tasks/salvage_study.ts";
 
 /** What each claims-judging notebook hands the registry. */
 export type NotebookResults = {
@@ -60,8 +66,8 @@ export type NotebookResults = {
   readonly "03_gradient_analysis": GradientAnalysisResults;
   /** The protocol run (runProtocol). */
   readonly "04_weighted_objective": ProtocolResults;
-  /** The prior-strength study (runPriorStudy). */
-  readonly "05_prior_strength": PriorStudyResults;
+  /** The salvage study (runSalvageStudy). */
+  readonly "05_salvage_study": SalvageStudyResults;
 };
 
 /** A notebook that judges claims. */
@@ -333,32 +339,48 @@ export const CLAIMS: readonly AnyClaimDeclaration[] = [
   },
   {
     id: "a",
-    paper: "NSR works because it builds on the base model's prior: the stronger the prior, the " +
-      "more NSR keeps",
-    where: "§4, the explanation of NSR by the model's prior (Qwen against Llama)",
-    notebook: "05_prior_strength",
-    claim: (s) => `NSR's Pass@${studyK(s)} advantage over PSR grows with prior strength`,
-    rule: "tiers pooled: (NSR − PSR at k = n) on the strongest base − on the weakest, greater",
-    judge: priorGrowsRule,
+    paper: "NSR helps where the model's other candidates are good: an NSR step moves the wrong " +
+      "token's mass to the alternatives in proportion to their probability",
+    where:
+      "§4, the gradient analysis and the explanation by the model's prior (Qwen against Llama)",
+    notebook: "05_salvage_study",
+    claim: (s) => `NSR − Base at k=${salvageK(s)} rises with the base's salvage share`,
+    rule: "primary set, bases whose gate passed: slope of NSR − Base at the largest judged k on " +
+      "the salvage share, greater (interval from the bases' paired bootstraps); not tested when " +
+      "a control's gate fails or fewer than three bases pass",
+    judge: nsrRisesWithShareRule,
   },
   {
     id: "b",
-    paper: "On a strong-prior model (Qwen) NSR keeps Pass@k at every k",
+    paper: "On a strong-prior model (Qwen) NSR keeps Pass@k at every k, while PSR loses it at " +
+      "large k",
     where: "§3, Pass@k curves on Qwen2.5-Math-7B and Qwen3-4B",
-    notebook: "05_prior_strength",
-    claim: (s) => `On the strongest base NSR's Pass@${studyK(s)} is not below the base's`,
-    rule: `tiers pooled, strongest base: NSR − Base at k = n at-least (margin ${PP})`,
-    judge: strongPriorRule,
+    notebook: "05_salvage_study",
+    claim: (s) =>
+      `On the positive control NSR is not below the base at any k, beats its cooled base at ` +
+      `k=${salvageK(s)}, and PSR falls below the base there`,
+    rule: "primary set, positive control: NSR − Base at-least at every judged k (margin 5% of " +
+      "the base), NSR − cooled base greater and PSR − Base less at the largest judged k; all",
+    judge: positiveControlRule,
   },
   {
     id: "c",
-    paper: "On a weak-prior model (Llama-3.1-8B-Instruct) every method loses Pass@256, NSR least",
+    paper: "On a weak-prior model (Llama-3.1-8B-Instruct) every method loses Pass@256",
     where: "§3, Pass@k curves on Llama-3.1-8B-Instruct",
-    notebook: "05_prior_strength",
-    claim: (s) => `On the weakest base every method loses Pass@${studyK(s)} and NSR loses least`,
-    rule: `tiers pooled, weakest base: each method − Base at k = n less; NSR − each other method ` +
-      `at k = n at-least (margin ${PP}); all`,
-    judge: weakPriorRule,
+    notebook: "05_salvage_study",
+    claim: (s) => `On the negative control every method loses Pass@${salvageK(s)}`,
+    rule: "primary set, negative control: each method − Base at the largest judged k, less; all",
+    judge: negativeControlRule,
+  },
+  {
+    id: "d",
+    paper: "NSR's advantage over PSR at large k comes from the prior it builds on",
+    where: "§3-§4 (Qwen against Llama)",
+    notebook: "05_salvage_study",
+    claim: (s) => `NSR − PSR at k=${salvageK(s)}, at matched movement, rises with salvage share`,
+    rule: "primary set, bases whose gate passed, each method at its checkpoint of the common " +
+      "Pass@1 gain: slope of NSR − PSR at the largest judged k on the salvage share, greater",
+    judge: edgeRisesWithShareRule,
   },
 ];
 
@@ -375,8 +397,7 @@ const MARGINS: Readonly<Record<string, string>> = {
   "12": RELATIVE,
   "14": RELATIVE,
   "15": RELATIVE,
-  "b": PP,
-  "c": PP,
+  "b": RELATIVE,
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The README's results, generated from the main job's `summary.json` (never retyped): the run,
- * the movement table, the claims with their verdicts and evidence, and the prior-strength study.
+ * the movement table, the claims with their verdicts and evidence, and the salvage study.
  * Each lives in the README between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`;
  * `deno task readme` rewrites them, and a test fails when the committed README and summary
  * disagree.
@@ -47,11 +47,33 @@ type ReadmeSummary = FindingsSummary & {
   >;
   readonly gate: { readonly passed: boolean; readonly evidence: string };
   readonly claims: readonly SummaryClaim[];
-  readonly priorStrength?: {
-    readonly bases: readonly { readonly name: string; readonly passAt1: number }[];
+  readonly salvage?: {
+    readonly bases: readonly {
+      readonly name: string;
+      readonly role: string;
+      readonly salvageShare: {
+        readonly estimate: number;
+        readonly lower: number;
+        readonly upper: number;
+      };
+      readonly successWeightedShare?: {
+        readonly estimate: number;
+        readonly lower: number;
+        readonly upper: number;
+      };
+      readonly passAt1: number;
+      readonly passAtKmax: number;
+      readonly greedyAccuracy: number;
+      readonly gatePassed?: boolean;
+    }[];
+    readonly kMax?: number;
+    readonly controls?: { readonly admitted: boolean; readonly evidence: string };
     readonly claims: readonly SummaryClaim[];
     /** Where the study's numbers come from when it ran apart from the main job. */
     readonly source?: string;
+    /** Core-minutes of the new bases' RL training and evaluation, as recorded when computed. */
+    readonly trainingCoreMinutes?: number;
+    readonly evaluationCoreMinutes?: number;
   };
 };
 
@@ -147,19 +169,50 @@ function claimsBlock(claims: readonly SummaryClaim[]): string {
     : "");
 }
 
-/** The prior-strength study: its bases and its claims. */
-function priorBlock(prior: NonNullable<ReadmeSummary["priorStrength"]>): string {
-  const bases = prior.bases.map((b) => `${b.name} (tier-A Pass@1 ${b.passAt1.toFixed(3)})`);
-  const source = prior.source === undefined ? [] : [`From ${prior.source}.`, ""];
-  return [...source, `Bases: ${bases.join(", ")}.`, "", claimsBlock(prior.claims)].join("\n");
+/** The salvage study: its bases (screened before any RL run), the control rule, its claims. */
+function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
+  const interval = (i: { estimate: number; lower: number; upper: number }) =>
+    `${i.estimate.toFixed(3)} [${i.lower.toFixed(3)}, ${i.upper.toFixed(3)}]`;
+  const k = salvage.kMax ?? "k";
+  const rows = salvage.bases.map((b) =>
+    `| ${b.name} | ${b.role} | ${interval(b.salvageShare)} | ${
+      b.successWeightedShare === undefined ? "–" : interval(b.successWeightedShare)
+    } | ${b.passAt1.toFixed(3)} | ${b.passAtKmax.toFixed(3)} | ${b.greedyAccuracy.toFixed(3)} | ${
+      b.gatePassed === undefined ? "–" : b.gatePassed ? "passed" : "failed"
+    } |`
+  );
+  const source = salvage.source === undefined ? [] : [`From ${salvage.source}.`, ""];
+  const { trainingCoreMinutes: training, evaluationCoreMinutes: evaluation } = salvage;
+  const runtime = training === undefined || evaluation === undefined ? [] : [
+    `The new bases' runs: ${training.toFixed(1)} core-minutes of RL training and ${
+      evaluation.toFixed(1)
+    } of evaluation.`,
+    "",
+  ];
+  const controls = salvage.controls === undefined ? [] : [
+    `Control rule (fixed before any RL run): ${
+      salvage.controls.admitted ? "admitted" : "not met"
+    }. ${salvage.controls.evidence}.`,
+    "",
+  ];
+  return [
+    ...source,
+    ...runtime,
+    `| base | role | salvage share | success-weighted share | Pass@1 | Pass@${k} | greedy accuracy | movement gate |`,
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    ...controls,
+    claimsBlock(salvage.claims),
+  ].join("\n");
 }
 
 /**
  * The README's generated blocks from a parsed summary.json.
  *
  * @param summary The parsed summary.json of a full run.
- * @returns Block name → markdown (`run`, `movement`, `claims`, and `prior` when the summary has
- *   the prior-strength study).
+ * @returns Block name → markdown (`run`, `movement`, `claims`, `finding`, `baselines`, and
+ *   `salvage` when the summary has the salvage study).
  * @throws {TypeError} Naming the first field the summary lacks.
  * @example
  * ```ts
@@ -186,7 +239,7 @@ export function readmeBlocks(summary: Record<string, unknown>): Record<string, s
   };
   const baselines = baselinesBlock(s);
   if (baselines !== null) blocks.baselines = baselines;
-  if (s.priorStrength !== undefined) blocks.prior = priorBlock(s.priorStrength);
+  if (s.salvage !== undefined) blocks.salvage = salvageBlock(s.salvage);
   return blocks;
 }
 

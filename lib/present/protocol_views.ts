@@ -134,7 +134,7 @@ export function calibrationTable(calibration: Calibration): Table {
 
 /** Options of {@link intervalsFigure}. */
 export type IntervalsFigureOptions = FigureOptions & {
-  /** Field of the x value. Default "prior". */
+  /** Field of the x value. Default "share". */
   readonly x?: string;
   /** Field naming a series (one colour each). Default "quantity". */
   readonly series?: string;
@@ -144,11 +144,13 @@ export type IntervalsFigureOptions = FigureOptions & {
   readonly yLabel?: string;
   /** Show estimates and intervals ×100 (fractions as percentage points). Default false. */
   readonly percent?: boolean;
+  /** Field whose value names each x position, written beside it (e.g. "base"). */
+  readonly label?: string;
 };
 
 /**
  * Estimates with their 95% intervals (vertical bars) against x, one colour per series, points of
- * a series joined in x order, and a y = 0 rule: the prior-strength study's answer figure.
+ * a series joined in x order, and a y = 0 rule: the salvage study's answer figure.
  *
  * @param rows Rows with `estimate`, `lower`, `upper` and the x and series fields.
  * @param options Fields, labels and figure options.
@@ -156,7 +158,7 @@ export type IntervalsFigureOptions = FigureOptions & {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const fig = intervalsFigure([{ prior: 0.27, quantity: "NSR − PSR", estimate: 0.02, lower: -0.01, upper: 0.05 }]);
+ * const fig = intervalsFigure([{ share: 0.77, quantity: "NSR − PSR", estimate: 0.02, lower: -0.01, upper: 0.05 }]);
  * assert.match(fig.svg, /<svg/);
  * ```
  */
@@ -164,12 +166,36 @@ export function intervalsFigure(
   rows: readonly (Interval & Record<string, unknown>)[],
   options: IntervalsFigureOptions = {},
 ): Figure {
-  const { x = "prior", series = "quantity", xLabel = x, yLabel = "", percent = false, ...rest } =
-    options;
+  const {
+    x = "share",
+    series = "quantity",
+    xLabel = x,
+    yLabel = "",
+    percent = false,
+    label,
+    ...rest
+  } = options;
   const scale = percent ? 100 : 1;
   const sorted = [...rows].sort((a, b) => Number(a[x]) - Number(b[x]));
   const seen = [...new Set(sorted.map((row) => row[series]))];
+  // One name per x position, written upward from the bottom of the frame beside it.
+  const names = label === undefined
+    ? []
+    : [...new Map(sorted.map((row) => [row[x], { [x]: row[x], name: String(row[label]) }]))
+      .values()];
   return figure([
+    ...(names.length === 0 ? [] : [
+      Plot.text(names, {
+        x,
+        frameAnchor: "bottom",
+        text: "name",
+        rotate: -90,
+        textAnchor: "start",
+        dx: -6,
+        dy: -4,
+        fill: "#555",
+      }),
+    ]),
     Plot.ruleY([0], { stroke: "#999" }),
     Plot.ruleX(sorted, {
       x,

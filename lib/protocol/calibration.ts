@@ -5,7 +5,8 @@
  * `calibration.minRise` (mean of the last 10 steps minus mean of the first 5), with finite
  * losses; if none does, the largest rate. It reads only training-batch numbers of the
  * calibration method: never held-out Pass@k, never a method under test. Every method then trains
- * at that rate, as the paper used one rate for all.
+ * at that rate, as the paper used one rate for all. A single candidate is a fixed rate: no
+ * calibration run (the salvage study fixes the main job's rate for every base).
  *
  * @module
  */
@@ -108,6 +109,23 @@ export async function calibrate<P extends ProtocolProblem>(
   options: { beside: readonly WorkItem<P>[]; later: LaterWork },
 ): Promise<CalibrationPhase> {
   const { calibration } = protocol;
+  if (calibration.rates.length === 1) {
+    const [rate] = calibration.rates;
+    const beside = options.beside.length === 0
+      ? []
+      : await scheduler.run("calibration", options.beside, options.later);
+    return {
+      calibration: {
+        method: calibration.method,
+        runs: [],
+        chosen: rate,
+        rule: `fixed at ${rate}: a single candidate rate, no calibration run`,
+        curves: [],
+      },
+      trainingSeconds: 0,
+      beside,
+    };
+  }
   const calibrationBase = methodConfig(shared, protocol.methods[calibration.method], {
     name: calibration.method,
   });

@@ -59,7 +59,7 @@ export async function loadProtocol(
 
 /**
  * Reads a JSON file of `{ full, smoke }` (the smoke profile's changes to `full`) and parses one
- * profile of it: the shape of `data/protocol.json` and `data/prior_study.json`.
+ * profile of it: the shape of `data/protocol.json` and `data/salvage_study.json`.
  *
  * @param path The file.
  * @param profile `full` or `smoke`.

@@ -195,7 +195,7 @@ async function protocolProblems<P extends ProtocolProblem>(
  * The primary held-out set (a seeded draw from the train split, in split order) and the train
  * problems left for the pool.
  */
-function drawPrimary<P extends ProtocolProblem>(
+export function drawPrimary<P extends ProtocolProblem>(
   protocol: ProtocolConfig,
   train: readonly P[],
 ): { primary?: P[]; rest: readonly P[] } {

@@ -36,3 +36,53 @@ Deno.test("fillReadme() refuses unbalanced markers and blocks the summary lacks"
     /block y/,
   );
 });
+
+Deno.test("the salvage block is the summary's salvage section: its bases, control rule and claims", () => {
+  const share = (x: number) => ({ estimate: x, lower: x - 0.03, upper: x + 0.03 });
+  const salvage = {
+    source: "a test",
+    trainingCoreMinutes: 80.04,
+    evaluationCoreMinutes: 20,
+    kMax: 16,
+    bases: [
+      {
+        name: "v3",
+        role: "reference",
+        salvageShare: share(0.77),
+        passAt1: 0.274,
+        passAtKmax: 0.885,
+        greedyAccuracy: 0.539,
+        gatePassed: false,
+      },
+      {
+        name: "late-flip",
+        role: "positive",
+        salvageShare: share(0.83),
+        passAt1: 0.27,
+        passAtKmax: 0.8,
+        greedyAccuracy: 0.4,
+        gatePassed: true,
+      },
+    ],
+    controls: { admitted: true, evidence: "Pass@1 within the window" },
+    claims: [{
+      id: "a",
+      claim: "NSR rises with share",
+      verdict: "inconclusive",
+      evidence: "slope +0.1",
+    }],
+  };
+  const block = readmeBlocks({ ...summary, salvage }).salvage;
+  assert.match(
+    block,
+    /\| late-flip \| positive \| 0\.830 \[0\.800, 0\.860\] \| – \| 0\.270 \| 0\.800 \| 0\.400 \| passed \|/,
+  );
+  assert.match(block, /Pass@16/);
+  assert.match(block, /80\.0 core-minutes of RL training and 20\.0 of evaluation/);
+  assert.match(
+    block,
+    /Control rule \(fixed before any RL run\): admitted\. Pass@1 within the window\./,
+  );
+  assert.match(block, /\*\*a\. NSR rises with share\*\*: inconclusive/);
+  assert.equal(readmeBlocks({ ...summary, salvage: undefined }).salvage, undefined);
+});
