@@ -65,7 +65,14 @@ type ReadmeSummary = FindingsSummary & {
       readonly passAtKmax: number;
       readonly greedyAccuracy: number;
       readonly gatePassed?: boolean;
+      readonly passAtNVsBase?: Readonly<
+        Record<
+          string,
+          { readonly estimate: number; readonly lower: number; readonly upper: number }
+        >
+      >;
     }[];
+    readonly n?: number;
     readonly kMax?: number;
     readonly controls?: { readonly admitted: boolean; readonly evidence: string };
     readonly claims: readonly SummaryClaim[];
@@ -195,6 +202,21 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     }. ${salvage.controls.evidence}.`,
     "",
   ];
+  const methods = [...new Set(salvage.bases.flatMap((b) => Object.keys(b.passAtNVsBase ?? {})))];
+  const signedPp = (i: { estimate: number; lower: number; upper: number }) =>
+    `${signed(100 * i.estimate, 1)} [${signed(100 * i.lower, 1)}, ${signed(100 * i.upper, 1)}]`;
+  const atN = methods.length === 0 || salvage.n === undefined ? [] : [
+    `Pass@${salvage.n} − Base (pp) at k = n, reported, not judged (the rules read k ≤ n / 4):`,
+    "",
+    `| base | ${methods.join(" | ")} |`,
+    `| --- | ${methods.map(() => "---").join(" | ")} |`,
+    ...salvage.bases.map((b) =>
+      `| ${b.name} | ${
+        methods.map((m) => b.passAtNVsBase?.[m] ? signedPp(b.passAtNVsBase[m]) : "–").join(" | ")
+      } |`
+    ),
+    "",
+  ];
   return [
     ...source,
     ...runtime,
@@ -203,6 +225,7 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     ...rows,
     "",
     ...controls,
+    ...atN,
     claimsBlock(salvage.claims),
   ].join("\n");
 }
