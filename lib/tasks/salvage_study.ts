@@ -286,11 +286,8 @@ export async function runSalvageStudy<P extends ProtocolProblem & CountdownProbl
   if (primary === undefined) {
     throw new RangeError("Cannot run the salvage study: the protocol has no primary set");
   }
-  const screened = primary.map((p) => ({ ...p, id: p.id }));
   const screens: BaseScreen[] = [];
-  for (const base of study.bases) {
-    screens.push(await cachedScreen(base, screened, study, cacheDir));
-  }
+  for (const base of study.bases) screens.push(await cachedScreen(base, primary, study, cacheDir));
   const bases: SalvageBaseResults[] = [];
   for (const [b, base] of study.bases.entries()) {
     const path = studyBaseDir(base);

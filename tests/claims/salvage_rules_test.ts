@@ -18,16 +18,9 @@ import {
   type World,
 } from "../../lib/claims/simulate.ts";
 import { seededPrng } from "../../lib/random.ts";
-import { loadProtocol } from "../../lib/protocol/protocol_file.ts";
+import { BASE, v3Protocol } from "./_v3_size.ts";
 
-const BASE = Array.from({ length: 256 }, (_, i) => ((i + 0.5) / 256) ** 2.8);
-const full = await loadProtocol("full");
-const protocol = {
-  ...full,
-  seeds: [0, 1, 2],
-  evaluation: { ...full.evaluation, samples: 64 },
-  resamples: 300,
-};
+const protocol = v3Protocol(300);
 const METHODS = ["PSR", "NSR", "W-REINFORCE", "GRPO"];
 
 /** Rates moved by g: lifted toward 1 when g ≥ 0, scaled down by 1 + g otherwise. */

@@ -5,18 +5,9 @@
 // its rate stayed under 5%. A flipped sign drops the power to 0.
 import assert from "node:assert/strict";
 import { CLAIM_SIMULATIONS, simulateClaim } from "../../lib/claims/simulate.ts";
-import { loadProtocol } from "../../lib/protocol/protocol_file.ts";
+import { BASE, v3Protocol } from "./_v3_size.ts";
 
-// Base rates of the v3 base's shape: mean 0.26, a third of the problems below 5%.
-const BASE = Array.from({ length: 256 }, (_, i) => ((i + 0.5) / 256) ** 2.8);
-
-const full = await loadProtocol("full");
-const protocol = {
-  ...full,
-  seeds: [0, 1, 2],
-  evaluation: { ...full.evaluation, samples: 64 },
-  resamples: 400,
-};
+const protocol = v3Protocol(400);
 
 for (const id of Object.keys(CLAIM_SIMULATIONS)) {
   Deno.test(`claim ${id}'s rule: reproduced <= 5% where it fails, >= 80% where it holds`, () => {
