@@ -208,7 +208,8 @@ export function intervalsFigure(
     Plot.lineY(sorted, { x, y: (row: Interval) => scale * row.estimate, stroke: series }),
     Plot.dot(sorted, { x, y: (row: Interval) => scale * row.estimate, fill: series, r: 3.5 }),
   ], {
-    x: { label: xLabel, grid: true },
+    // Inset, so that a name beside the first or last position stays inside the frame.
+    x: { label: xLabel, grid: true, inset: 24 },
     y: { label: yLabel, grid: true },
     color: { domain: seen },
     ...rest,

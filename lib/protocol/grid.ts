@@ -86,6 +86,9 @@ export type Grid<P extends ProtocolProblem> = {
  * @param tuned The shared config at the chosen learning rate.
  * @param task The task world (its tiers).
  * @param problems Pool, tiers, validation problems.
+ * @param options `sets`: evaluate the base and the main runs on these sets only, and not at the
+ *   table's setting (a study that reads the primary set alone); every set and the table when
+ *   left out.
  * @returns The items and the ablations' groups.
  * @throws {TypeError} If a method's config is invalid.
  * @throws {RangeError} If the λ ablation names a method that is not W-REINFORCE.
@@ -95,15 +98,27 @@ export function grid<P extends ProtocolProblem>(
   tuned: ExperimentConfig,
   task: ProtocolTask<P>,
   problems: GridProblems<P>,
+  options: { readonly sets?: readonly string[] } = {},
 ): Grid<P> {
   const requests = evaluationRequests(protocol, problems.tiers);
+  const { sets } = options;
+  const unknown = sets?.filter((name) => !(name in problems.tiers)) ?? [];
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `Cannot build the grid: sets must name evaluated sets (${
+        Object.keys(problems.tiers).join(", ")
+      }), got ${unknown.join(", ")}`,
+    );
+  }
+  const finals = (seed: number) =>
+    requests(seed, sets === undefined ? { table: true } : { table: false, tiers: sets });
   const items: WorkItem<P>[] = protocol.seeds.map((seed, i) => ({
     kind: "evaluate",
     label: `base-s${seed}`,
     method: BASE_METHOD,
     seed,
     evaluations: [
-      ...requests(seed, { table: true }),
+      ...finals(seed),
       ...(i === 0 ? cooledBaseRequests(protocol, problems.tiers, seed) : []),
     ],
   }));
@@ -134,8 +149,14 @@ export function grid<P extends ProtocolProblem>(
   for (const [method, changes] of Object.entries(protocol.methods)) {
     configs[method] = methodConfig(tuned, changes, { name: method });
     for (const seed of protocol.seeds) {
-      const evaluations = requests(seed, { table: true });
-      trainItem(method, configs[method], seed, evaluations, undefined, checkpointEvaluations(seed));
+      trainItem(
+        method,
+        configs[method],
+        seed,
+        finals(seed),
+        undefined,
+        checkpointEvaluations(seed),
+      );
     }
   }
   const { ablations } = protocol;

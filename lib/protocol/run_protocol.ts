@@ -55,13 +55,18 @@ export type RunProtocolOptions<P extends ProtocolProblem> = {
   readonly workers?: number;
   /** Called whenever a work item advances. */
   readonly onProgress?: (progress: Progress) => void;
+  /**
+   * Evaluate the base and the main runs on these sets only, not at the table's setting (a study
+   * that reads the primary set alone). Default: every set, and the table.
+   */
+  readonly sets?: readonly string[];
 };
 
 /**
  * Runs the protocol of the module doc (or reads it back from the cache).
  *
  * @param protocol The protocol (e.g. `loadProtocol(profile)`).
- * @param options Task, base directory, cache, workers, progress.
+ * @param options Task, base directory, cache, workers, progress, the evaluated sets.
  * @returns Everything measured, as plain data.
  * @throws {RangeError} If the protocol asks for more problems than a split has, names a method
  *   it does not define, or a work item fails (its error is kept).
@@ -75,7 +80,7 @@ export async function runProtocol<P extends ProtocolProblem>(
   protocol: ProtocolConfig,
   options: RunProtocolOptions<P>,
 ): Promise<ProtocolResults> {
-  const { task, baseDir, cacheDir, workers = 2, onProgress } = options;
+  const { task, baseDir, cacheDir, workers = 2, onProgress, sets } = options;
   const base = await loadCheckpoint(baseDir);
   const model = base.policy.config;
   base.policy.dispose();
@@ -99,7 +104,7 @@ export async function runProtocol<P extends ProtocolProblem>(
   const problems: GridProblems<P> = { pool: screened.problems, tiers, validation };
 
   // 2. The learning rate, with the base's evaluations beside it.
-  const provisional = grid(protocol, shared, task, problems).items;
+  const provisional = grid(protocol, shared, task, problems, { sets }).items;
   const baseItems = provisional.filter((item) => item.kind === "evaluate");
   const laterItems = provisional.filter((item) => item.kind !== "evaluate");
   const calibrated = await calibrate(scheduler, protocol, shared, screened.problems, {
@@ -112,7 +117,7 @@ export async function runProtocol<P extends ProtocolProblem>(
   };
 
   // 3. The grid at that rate.
-  const main = grid(protocol, tuned, task, problems);
+  const main = grid(protocol, tuned, task, problems, { sets });
   const trained = await scheduler.run("main", main.items.filter((i) => i.kind !== "evaluate"));
 
   // 4. The results, and the checkpoints at matched movement (when checkpoints are evaluated).

@@ -242,6 +242,24 @@ Deno.test({
         "NSR",
         "GRPO",
       ]);
+      // Evaluated on the primary set alone (the salvage study): the tiers and the table are not
+      // evaluated, the primary set's numbers and the runs are the same (read from the cache).
+      const options = { task: COUNTDOWN_TASK, baseDir: BASE_MODEL_DIR, cacheDir, workers: 0 };
+      const alone = await runProtocol(protocol, { ...options, sets: [PRIMARY_SET] });
+      assert.deepEqual(Object.keys(alone.evaluations[PRIMARY_SETTING]), [PRIMARY_SET]);
+      assert.ok(results.evaluations[TABLE_SETTING] !== undefined);
+      assert.equal(alone.evaluations[TABLE_SETTING], undefined);
+      assert.deepEqual(alone.evaluations[PRIMARY_SETTING][PRIMARY_SET], primary);
+      assert.deepEqual(alone.matchedMovement, matched);
+      const ratios = (r: typeof results) =>
+        Object.values(r.runs).map((runs) =>
+          runs.map((run) => run.steps.map((s) => s.correctRatio))
+        );
+      assert.deepEqual(ratios(alone), ratios(results));
+      await assert.rejects(
+        runProtocol(protocol, { ...options, sets: ["tierZ"] }),
+        /sets must name evaluated sets \(primary, tierA, tierB, tierC\), got tierZ/,
+      );
     } finally {
       await Deno.remove(cacheDir, { recursive: true });
     }
