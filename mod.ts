@@ -185,13 +185,17 @@ export { summarizeProtocol } from "./lib/protocol/summary.ts";
 export {
   baseOfRole,
   loadSalvageStudy,
+  plantedErrorsOf,
   primaryDifference,
+  regimeRows,
   runSalvageStudy,
   salvageProtocol,
   salvageRows,
   studyBaseDir,
 } from "./lib/tasks/salvage_study.ts";
 export type {
+  PlantedRegime,
+  RegimeRow,
   SalvageBaseResults,
   SalvageRow,
   SalvageStudyBase,

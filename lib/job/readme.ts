@@ -74,6 +74,19 @@ type ReadmeSummary = FindingsSummary & {
     }[];
     readonly n?: number;
     readonly kMax?: number;
+    /** Per planted base, side of its regime and method: Pass@kMax − Base there. */
+    readonly regimes?: readonly {
+      readonly base: string;
+      readonly regime: string;
+      readonly problems: number;
+      readonly method: string;
+      readonly basePassAtK: number;
+      readonly difference: {
+        readonly estimate: number;
+        readonly lower: number;
+        readonly upper: number;
+      };
+    }[];
     readonly controls?: { readonly admitted: boolean; readonly evidence: string };
     readonly claims: readonly SummaryClaim[];
     /** Where the study's numbers come from when it ran apart from the main job. */
@@ -217,6 +230,26 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     ),
     "",
   ];
+  const regimes = salvage.regimes ?? [];
+  const sides = [...new Set(regimes.map((r) => `${r.base}\u0000${r.regime}`))];
+  const regimeMethods = [...new Set(regimes.map((r) => r.method))];
+  const bySide = sides.length === 0 ? [] : [
+    `Pass@${k} − Base (pp) on each planted base's planted problems and on the rest (primary set), reported, not judged:`,
+    "",
+    `| base | problems | Base Pass@${k} | ${regimeMethods.join(" | ")} |`,
+    `| --- | --- | --- | ${regimeMethods.map(() => "---").join(" | ")} |`,
+    ...sides.map((side) => {
+      const rows = regimes.filter((r) => `${r.base}\u0000${r.regime}` === side);
+      const cell = (m: string) => {
+        const row = rows.find((r) => r.method === m);
+        return row === undefined ? "–" : signedPp(row.difference);
+      };
+      return `| ${rows[0].base} | ${rows[0].regime} (${rows[0].problems}) | ${
+        rows[0].basePassAtK.toFixed(3)
+      } | ${regimeMethods.map(cell).join(" | ")} |`;
+    }),
+    "",
+  ];
   return [
     ...source,
     ...runtime,
@@ -226,6 +259,7 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     "",
     ...controls,
     ...atN,
+    ...bySide,
     claimsBlock(salvage.claims),
   ].join("\n");
 }

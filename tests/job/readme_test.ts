@@ -65,6 +65,19 @@ Deno.test("the salvage block is the summary's salvage section: its bases, contro
       },
     ],
     controls: { admitted: true, evidence: "Pass@1 within the window" },
+    regimes: [
+      ["planted", "PSR", 0.3],
+      ["planted", "NSR", 0.05],
+      ["other", "PSR", -0.08],
+      ["other", "NSR", -0.06],
+    ].map(([regime, method, x]) => ({
+      base: "late-flip",
+      regime,
+      problems: regime === "planted" ? 100 : 156,
+      method,
+      basePassAtK: regime === "planted" ? 0.577 : 0.933,
+      difference: share(x as number),
+    })),
     claims: [{
       id: "a",
       claim: "NSR rises with share",
@@ -84,5 +97,15 @@ Deno.test("the salvage block is the summary's salvage section: its bases, contro
     /Control rule \(fixed before any RL run\): admitted\. Pass@1 within the window\./,
   );
   assert.match(block, /\*\*a\. NSR rises with share\*\*: inconclusive/);
+  // Where the coverage moves: one line per planted base and side, one column per method.
+  assert.match(block, /\| base \| problems \| Base Pass@16 \| PSR \| NSR \|/);
+  assert.match(
+    block,
+    /\| late-flip \| planted \(100\) \| 0\.577 \| \+30\.0 \[\+27\.0, \+33\.0\] \| \+5\.0 \[\+2\.0, \+8\.0\] \|/,
+  );
+  assert.match(
+    block,
+    /\| late-flip \| other \(156\) \| 0\.933 \| −8\.0 \[−11\.0, −5\.0\] \| −6\.0 \[−9\.0, −3\.0\] \|/,
+  );
   assert.equal(readmeBlocks({ ...summary, salvage: undefined }).salvage, undefined);
 });
