@@ -5,7 +5,9 @@
 //   of the shipped base at the protocol's settings (32 prompts x 8 samples at T = 1 until EOS,
 //   the sampler's log-probs as old ones, reference log-probs, 4 PPO-clip mini-batches, AdamW),
 //   one core each: our `train` loop against torch's equivalent with a KV cache and finished rows
-//   dropped;
+//   dropped; rl_step_nsr_vs_torch: the same for NSR, KL-free, so neither side has a reference
+//   model (PSR and W-REINFORCE are the same work), torch keeping as many samples as ours did
+//   (rl_step_nsr_kept);
 // - evaluation_vs_torch: sequences per second sampling the base on 64 tier-A prompts x 256, two
 //   cores each: our 2-worker SamplingPool (evaluateCountdown) against two torch processes of 32
 //   prompts each, run at once;
@@ -95,13 +97,12 @@ const skipped: string[] = [];
 }
 
 // RL steps, one core: our train loop (step 1 warms up) against torch's.
-for (
-  const [name, kind, valueHead] of [["rl_step", "grpo", "none"], [
-    "rl_step_ppo",
-    "ppo",
-    "separate",
-  ]] as const
-) {
+const objectives = [
+  ["rl_step", "grpo", "none"],
+  ["rl_step_ppo", "ppo", "separate"],
+  ["rl_step_nsr", "nsr", "none"],
+] as const;
+for (const [name, kind, valueHead] of objectives) {
   const config = parseExperimentConfig({
     model: { ...base.config, valueHead },
     objective: { kind },
@@ -127,11 +128,14 @@ for (
   const oursCores = cores(cpuBefore, wallBefore);
   const steps = result.steps.slice(1);
   const ours = steps.reduce((s, m) => s + m.seconds.total, 0) / steps.length;
-  // Forward ≈ 2·params·tokens FLOPs, backward twice that: sampling (forward), old and reference
-  // log-probs (two forwards), 4 mini-batches (forward + backward), per token of the batch.
+  // Forward ≈ 2·params·tokens FLOPs, backward twice that, per token of the batch: sampling (a
+  // forward), the reference's log-probs (GRPO, PPO) and PPO's old values (a forward each; the old
+  // log-probs are the sampler's), the mini-batches (forward + backward) over the kept samples.
   const params = Object.values(result.policy.params).reduce((n, v) => n + v.size, 0);
   const tokens = steps.reduce((s, m) => s + 256 * (9 + m.meanResponseLength), 0) / steps.length;
-  flops = 2 * params * tokens * (1 + 2 + 3);
+  const kept = steps.reduce((s, m) => s + m.samplesTrained, 0) / steps.length / 256;
+  const forwards = { grpo: 1, ppo: 2, nsr: 0 }[kind];
+  flops = 2 * params * tokens * (1 + forwards + 3 * kept);
   result.policy.dispose();
   if (start !== base.policy) start.dispose();
   emit(`${name}_seconds`, ours, "s");
@@ -142,7 +146,12 @@ for (
     emit(`${name}_${phase}_seconds`, mean, "s", { share: Number((mean / ours).toFixed(3)) });
   }
   emit(`gflops_${name}`, flops / ours / 1e9, "GFLOP/s");
-  const theirs = await torch({ phase: "rl", steps: STEPS, critic: kind === "ppo" });
+  if (kind === "nsr") emit(`${name}_kept`, kept, "share of samples");
+  const theirs = await torch(
+    kind === "nsr"
+      ? { phase: "rl", steps: STEPS, objective: "nsr", keep: kept }
+      : { phase: "rl", steps: STEPS, critic: kind === "ppo" },
+  );
   if (typeof theirs === "string") skipped.push(`${name}: ${theirs}`);
   else {
     emit(`torch_${name}_seconds`, theirs.seconds_per_step, "s");

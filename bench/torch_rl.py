@@ -13,6 +13,10 @@ Phases (config "phase"):
   (gamma = lambda = 1) on the KL-penalised reward, whitened advantages, clipped value loss, a
   critic AdamW at 10x the rate. Rewards are drawn at the base's pass rate (grading costs the tfjs
   side under 1% of a step). Prints seconds per step.
+  With "objective": "nsr", the paper's NSR as our protocol runs it: no reference model at all (KL
+  0), the wrong samples only (each sample wrong with probability "keep", the share our side
+  kept, so both do the same work), advantage -1, the same PPO-clip loss and entropy bonus over
+  mini-batches of a quarter of the batch, as many as the kept samples fill.
 - "evaluate": n samples of each given prompt at T = 1 (batches of 512 rows), prints sequences/s.
 - "logprobs": the log-probs of one token sequence, so the caller can check this model is ours.
 - "gemm": the best GFLOP/s of a large float32 matrix product (the machine's peak, one thread).
@@ -155,6 +159,35 @@ def token_logprobs(model, batch, with_entropy=False):
     return chosen, -(logp.exp() * logp).sum(-1)
 
 
+def nsr_step(policy, optimizer, prompts, gen, keep):
+    group, mini = 8, 4
+    rows = [p for p in prompts for _ in range(group)]
+    responses, sampled_logps = sample(policy, rows, gen)
+    wrong = (torch.rand(len(rows), generator=gen) < keep).nonzero()[:, 0].tolist()
+    size = len(rows) // mini
+    for m in range(0, len(wrong), size):
+        chosen = wrong[m : m + size]
+        length = max(len(rows[i]) + len(responses[i]) for i in chosen)
+        batch = torch.full((len(chosen), length), PAD)
+        mask = torch.zeros(len(chosen), length - 1)
+        old = torch.zeros(len(chosen), length - 1)
+        for j, i in enumerate(chosen):
+            p, r = rows[i], responses[i]
+            batch[j, : len(p) + len(r)] = torch.tensor(p + r)
+            mask[j, len(p) - 1 : len(p) - 1 + len(r)] = 1
+            old[j, len(p) - 1 : len(p) - 1 + len(r)] = torch.tensor(sampled_logps[i])
+        logp, entropy = token_logprobs(policy, batch, with_entropy=True)
+        ratio = (logp - old).exp()
+        a = -mask
+        pg = torch.max(-a * ratio, -a * ratio.clamp(0.8, 1.2))
+        tokens = mask.sum()
+        loss = (pg * mask).sum() / tokens - 1e-3 * (entropy * mask).sum() / tokens
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+        optimizer.step()
+
+
 def rl_step(policy, reference, optimizer, critic, critic_opt, prompts, gen):
     group, mini = 8, 4
     rows = [p for p in prompts for _ in range(group)]
@@ -231,6 +264,19 @@ def main():
             best = max(best, 2 * 1024**3 / (time.perf_counter() - t0) / 1e9)
         out["gflops"] = best
         out["cores"] = (time.process_time() - cpu0) / (time.perf_counter() - t_all)
+    elif phase == "rl" and cfg.get("objective") == "nsr":
+        policy = Policy(model_cfg, weights)  # KL-free: no reference model is loaded
+        optimizer = torch.optim.AdamW(policy.parameters(), lr=3e-5, weight_decay=0.01)
+        pool = prompts_of("train", 32 * (cfg["steps"] + 1))
+        times = []
+        for step in range(cfg["steps"] + 1):
+            if step == 1:
+                cpu0 = time.process_time()
+            t0 = time.perf_counter()
+            nsr_step(policy, optimizer, pool[32 * step : 32 * (step + 1)], gen, cfg["keep"])
+            times.append(time.perf_counter() - t0)
+        out["seconds_per_step"] = sum(times[1:]) / cfg["steps"]  # the first step warms up
+        out["cores"] = (time.process_time() - cpu0) / sum(times[1:])
     elif phase == "rl":
         policy, reference = Policy(model_cfg, weights), Policy(model_cfg, weights)
         optimizer = torch.optim.AdamW(policy.parameters(), lr=3e-5, weight_decay=0.01)
