@@ -185,23 +185,23 @@ export { summarizeProtocol } from "./lib/protocol/summary.ts";
 export {
   baseOfRole,
   loadSalvageStudy,
-  plantedErrorsOf,
   primaryDifference,
-  regimeRows,
   runSalvageStudy,
   salvageProtocol,
   salvageRows,
   studyBaseDir,
 } from "./lib/tasks/salvage_study.ts";
 export type {
-  PlantedRegime,
-  RegimeRow,
   SalvageBaseResults,
   SalvageRow,
   SalvageStudyBase,
   SalvageStudyConfig,
   SalvageStudyResults,
 } from "./lib/tasks/salvage_study.ts";
+export { plantedErrorsOf, plantedRegime } from "./lib/tasks/planted_regime.ts";
+export type { PlantedRegime } from "./lib/tasks/planted_regime.ts";
+export { regimeRows } from "./lib/tasks/regime_rows.ts";
+export type { RegimeRow } from "./lib/tasks/regime_rows.ts";
 export { screenBase, screenControls } from "./lib/tasks/salvage_screen.ts";
 export type {
   BaseScreen,

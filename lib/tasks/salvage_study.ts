@@ -17,10 +17,9 @@ import { codeFingerprint } from "../_io/code_fingerprint.ts";
 import type { Interval } from "../eval/passk.ts";
 import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 import type { Progress } from "../progress.ts";
-import { readJsonFile } from "../_io/read_json_file.ts";
 import { loadBaseModel } from "./base_model.ts";
 import type { CountdownProblem } from "./countdown.ts";
-import { inPlantedRegime, PLANTED_ERRORS, type PlantedErrorOptions } from "./corpus_errors.ts";
+import { type PlantedRegime, plantedRegime } from "./planted_regime.ts";
 import { passAtKBootstrap, passAtKStatistic } from "../protocol/protocol_stats.ts";
 import {
   BASE_METHOD,
@@ -224,51 +223,6 @@ export type SalvageBaseResults = SalvageStudyBase & {
   readonly planted: PlantedRegime | null;
 };
 
-/** A base's planted errors, and which primary problems they were planted on. */
-export type PlantedRegime = {
-  /** Kind, rate and regime, as its checkpoint's metadata records them. */
-  readonly errors: PlantedErrorOptions;
-  /** Ids of the primary problems inside the regime (the rest are outside it). */
-  readonly problemIds: readonly string[];
-};
-
-const PlantedSchema = z.object({
-  metadata: z.object({
-    pretrain: z.object({
-      planted: z.strictObject({
-        kind: z.enum(PLANTED_ERRORS),
-        rate: z.number().min(0).max(1),
-        unitsBelow: z.number().int().min(0).max(10),
-      }).optional(),
-    }).optional(),
-  }).optional(),
-});
-
-/**
- * The errors planted in a base, read from its checkpoint's `config.json` (the pretraining stage
- * that made it records them; `deno task pretrain --plant`).
- *
- * @param dir The base's checkpoint directory.
- * @returns Kind, rate and regime, or null when its last stage planted none.
- * @throws {TypeError} If config.json's `metadata.pretrain.planted` is malformed, naming the field.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(await plantedErrorsOf(studyBaseDir({ dir: "data/base" })), null);
- * assert.equal((await plantedErrorsOf(studyBaseDir({ dir: "data/bases/dead_end" })))?.unitsBelow, 3);
- * ```
- */
-export async function plantedErrorsOf(dir: string): Promise<PlantedErrorOptions | null> {
-  const path = `${dir}/config.json`;
-  const parsed = PlantedSchema.safeParse(await readJsonFile(path));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`Cannot read ${path}: ${issue.path.join(".")}: ${issue.message}`);
-  }
-  const planted = parsed.data.metadata?.pretrain?.planted;
-  return planted === undefined || planted.kind === "none" ? null : planted;
-}
-
 /** What {@link runSalvageStudy} returns. */
 export type SalvageStudyResults = {
   /** The study. */
@@ -353,11 +307,7 @@ export async function runSalvageStudy<P extends ProtocolProblem & CountdownProbl
           detail: `base ${b + 1}/${study.bases.length} (${base.name}): ${p.detail ?? ""}`,
         }),
     });
-    const errors = await plantedErrorsOf(path);
-    const planted = errors === null ? null : {
-      errors,
-      problemIds: primary.filter((p) => inPlantedRegime(p, errors.unitsBelow)).map((p) => p.id),
-    };
+    const planted = await plantedRegime(path, primary);
     bases.push({ ...base, path, screen: screens[b], results, planted });
   }
   const named = (role: string) => study.bases.find((b) => b.role === role)!.name;
@@ -469,84 +419,5 @@ export function salvageRows(study: SalvageStudyResults, kMax: number): SalvageRo
     ];
     return rows.filter((r): r is [string, Interval] => r[1] !== null)
       .map(([quantity, interval]) => ({ base: base.name, share, quantity, ...interval }));
-  });
-}
-
-/** One method's coverage change on one side of a base's planted regime. */
-export type RegimeRow = Interval & {
-  /** The base. */
-  readonly base: string;
-  /** Inside the regime (the problems whose responses were planted) or outside it. */
-  readonly regime: "planted" | "other";
-  /** Primary problems on that side. */
-  readonly problems: number;
-  /** The method; the row is its Pass@k − the base's there. */
-  readonly method: string;
-  /** The base's own Pass@k on that side. */
-  readonly basePassAtK: number;
-};
-
-/**
- * A base's results with the primary set cut to the problems `keep` admits (every method, every
- * seed, the primary setting); the other sets and settings as they are.
- */
-function restrictPrimary(
-  results: ProtocolResults,
-  keep: (problemId: string) => boolean,
-): ProtocolResults {
-  const byMethod = results.evaluations[PRIMARY_SETTING]?.[PRIMARY_SET] ?? {};
-  const cut = Object.fromEntries(
-    Object.entries(byMethod).map(([method, evaluations]) => [
-      method,
-      evaluations.map((e) => ({ ...e, outcomes: e.outcomes.filter((o) => keep(o.problemId)) })),
-    ]),
-  );
-  return {
-    ...results,
-    evaluations: {
-      ...results.evaluations,
-      [PRIMARY_SETTING]: { ...results.evaluations[PRIMARY_SETTING], [PRIMARY_SET]: cut },
-    },
-  };
-}
-
-/**
- * Where the coverage moves on each base with planted errors: every method's Pass@k − Base at k on
- * the primary problems inside the planted regime and on the rest (95% intervals, bootstrap over
- * that side's problems, paired, and seeds), with the base's own Pass@k there. The study's shares
- * differ mostly through the planted problems, so this tells a change on them from one on the
- * problems the bases share.
- *
- * @param study The study's results.
- * @param k The k.
- * @returns Per planted base, side and method, one row (bases without planted errors have none).
- */
-export function regimeRows(study: SalvageStudyResults, k: number): RegimeRow[] {
-  return study.bases.flatMap((base) => {
-    if (base.planted === null) return [];
-    const inside = new Set(base.planted.problemIds);
-    return (["planted", "other"] as const).flatMap((regime) => {
-      const view = restrictPrimary(
-        base.results,
-        (id) => inside.has(id) === (regime === "planted"),
-      );
-      const [first] = view.evaluations[PRIMARY_SETTING][PRIMARY_SET][BASE_METHOD];
-      const problems = first.outcomes.length;
-      if (problems === 0) return [];
-      const boot = passAtKBootstrap(view, {
-        setting: PRIMARY_SETTING,
-        tier: PRIMARY_SET,
-        methods: [BASE_METHOD],
-      });
-      const basePassAtK = passAtKStatistic(boot, (p) => p(BASE_METHOD, k)).estimate;
-      return study.study.methods.map((method) => ({
-        base: base.name,
-        regime,
-        problems,
-        method,
-        basePassAtK,
-        ...primaryDifference(view, { x: method, y: BASE_METHOD, k })!,
-      }));
-    });
   });
 }
