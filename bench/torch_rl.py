@@ -159,6 +159,22 @@ def token_logprobs(model, batch, with_entropy=False):
     return chosen, -(logp.exp() * logp).sum(-1)
 
 
+def pack(rows, responses, sampled_logps, chosen):
+    """Tokens of the chosen samples right-padded, their response mask and old log-probs: the
+    sampler's (as ours reuse them), so no teacher-forced pass."""
+    chosen = list(chosen)
+    length = max(len(rows[i]) + len(responses[i]) for i in chosen)
+    batch = torch.full((len(chosen), length), PAD)
+    mask = torch.zeros(len(chosen), length - 1)
+    old = torch.zeros(len(chosen), length - 1)
+    for j, i in enumerate(chosen):
+        p, r = rows[i], responses[i]
+        batch[j, : len(p) + len(r)] = torch.tensor(p + r)
+        mask[j, len(p) - 1 : len(p) - 1 + len(r)] = 1
+        old[j, len(p) - 1 : len(p) - 1 + len(r)] = torch.tensor(sampled_logps[i])
+    return batch, mask, old
+
+
 def nsr_step(policy, optimizer, prompts, gen, keep):
     group, mini = 8, 4
     rows = [p for p in prompts for _ in range(group)]
@@ -166,16 +182,7 @@ def nsr_step(policy, optimizer, prompts, gen, keep):
     wrong = (torch.rand(len(rows), generator=gen) < keep).nonzero()[:, 0].tolist()
     size = len(rows) // mini
     for m in range(0, len(wrong), size):
-        chosen = wrong[m : m + size]
-        length = max(len(rows[i]) + len(responses[i]) for i in chosen)
-        batch = torch.full((len(chosen), length), PAD)
-        mask = torch.zeros(len(chosen), length - 1)
-        old = torch.zeros(len(chosen), length - 1)
-        for j, i in enumerate(chosen):
-            p, r = rows[i], responses[i]
-            batch[j, : len(p) + len(r)] = torch.tensor(p + r)
-            mask[j, len(p) - 1 : len(p) - 1 + len(r)] = 1
-            old[j, len(p) - 1 : len(p) - 1 + len(r)] = torch.tensor(sampled_logps[i])
+        batch, mask, old = pack(rows, responses, sampled_logps, wrong[m : m + size])
         logp, entropy = token_logprobs(policy, batch, with_entropy=True)
         ratio = (logp - old).exp()
         a = -mask
@@ -192,15 +199,7 @@ def rl_step(policy, reference, optimizer, critic, critic_opt, prompts, gen):
     group, mini = 8, 4
     rows = [p for p in prompts for _ in range(group)]
     responses, sampled_logps = sample(policy, rows, gen)
-    length = max(len(p) + len(r) for p, r in zip(rows, responses))
-    batch = torch.full((len(rows), length), PAD)
-    mask = torch.zeros(len(rows), length - 1)
-    # The sampler's log-probs are the old log-probs (as ours reuse them): no teacher-forced pass.
-    old = torch.zeros(len(rows), length - 1)
-    for i, (p, r) in enumerate(zip(rows, responses)):
-        batch[i, : len(p) + len(r)] = torch.tensor(p + r)
-        mask[i, len(p) - 1 : len(p) - 1 + len(r)] = 1
-        old[i, len(p) - 1 : len(p) - 1 + len(r)] = torch.tensor(sampled_logps[i])
+    batch, mask, old = pack(rows, responses, sampled_logps, range(len(rows)))
     rewards = (torch.rand(len(rows), generator=gen) < 0.45).float()
     with torch.no_grad():
         ref = token_logprobs(reference, batch)
@@ -245,6 +244,22 @@ def rl_step(policy, reference, optimizer, critic, critic_opt, prompts, gen):
         optimizer.step()
 
 
+def time_steps(steps, step):
+    """Runs step(prompts) on steps + 1 batches of 32 train prompts; the first warms up."""
+    pool = prompts_of("train", 32 * (steps + 1))
+    times = []
+    for i in range(steps + 1):
+        if i == 1:
+            cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        step(pool[32 * i : 32 * (i + 1)])
+        times.append(time.perf_counter() - t0)
+    return {
+        "seconds_per_step": sum(times[1:]) / steps,
+        "cores": (time.process_time() - cpu0) / sum(times[1:]),
+    }
+
+
 def main():
     cfg = json.loads(sys.argv[1])
     torch.set_num_threads(cfg.get("threads", 1))
@@ -267,16 +282,7 @@ def main():
     elif phase == "rl" and cfg.get("objective") == "nsr":
         policy = Policy(model_cfg, weights)  # KL-free: no reference model is loaded
         optimizer = torch.optim.AdamW(policy.parameters(), lr=3e-5, weight_decay=0.01)
-        pool = prompts_of("train", 32 * (cfg["steps"] + 1))
-        times = []
-        for step in range(cfg["steps"] + 1):
-            if step == 1:
-                cpu0 = time.process_time()
-            t0 = time.perf_counter()
-            nsr_step(policy, optimizer, pool[32 * step : 32 * (step + 1)], gen, cfg["keep"])
-            times.append(time.perf_counter() - t0)
-        out["seconds_per_step"] = sum(times[1:]) / cfg["steps"]  # the first step warms up
-        out["cores"] = (time.process_time() - cpu0) / sum(times[1:])
+        out.update(time_steps(cfg["steps"], lambda prompts: nsr_step(policy, optimizer, prompts, gen, cfg["keep"])))
     elif phase == "rl":
         policy, reference = Policy(model_cfg, weights), Policy(model_cfg, weights)
         optimizer = torch.optim.AdamW(policy.parameters(), lr=3e-5, weight_decay=0.01)
@@ -286,16 +292,7 @@ def main():
             head = torch.nn.Parameter(torch.randn(model_cfg["width"], 1) * 0.02)
             critic = (trunk, head)
             critic_opt = torch.optim.AdamW(list(trunk.parameters()) + [head], lr=3e-4, weight_decay=0.01)
-        pool = prompts_of("train", 32 * (cfg["steps"] + 1))
-        times = []
-        for step in range(cfg["steps"] + 1):
-            if step == 1:
-                cpu0 = time.process_time()
-            t0 = time.perf_counter()
-            rl_step(policy, reference, optimizer, critic, critic_opt, pool[32 * step : 32 * (step + 1)], gen)
-            times.append(time.perf_counter() - t0)
-        out["seconds_per_step"] = sum(times[1:]) / cfg["steps"]  # the first step warms up
-        out["cores"] = (time.process_time() - cpu0) / sum(times[1:])
+        out.update(time_steps(cfg["steps"], lambda prompts: rl_step(policy, reference, optimizer, critic, critic_opt, prompts, gen)))
     elif phase == "logprobs":
         policy = Policy(model_cfg, weights)
         with torch.no_grad():

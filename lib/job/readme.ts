@@ -231,22 +231,26 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     "",
   ];
   const regimes = salvage.regimes ?? [];
-  const sides = [...new Set(regimes.map((r) => `${r.base}\u0000${r.regime}`))];
+  // One line per planted base and side, in the summary's order.
+  const sides = new Map<string, (typeof regimes)[number][]>();
+  for (const r of regimes) {
+    sides.set(`${r.base}/${r.regime}`, [...sides.get(`${r.base}/${r.regime}`) ?? [], r]);
+  }
   const regimeMethods = [...new Set(regimes.map((r) => r.method))];
-  const bySide = sides.length === 0 ? [] : [
+  const bySide = sides.size === 0 ? [] : [
     `Pass@${k} − Base (pp) on each planted base's planted problems and on the rest (primary set), reported, not judged:`,
     "",
     `| base | problems | Base Pass@${k} | ${regimeMethods.join(" | ")} |`,
     `| --- | --- | --- | ${regimeMethods.map(() => "---").join(" | ")} |`,
-    ...sides.map((side) => {
-      const rows = regimes.filter((r) => `${r.base}\u0000${r.regime}` === side);
+    ...[...sides.values()].map((rows) => {
       const cell = (m: string) => {
         const row = rows.find((r) => r.method === m);
         return row === undefined ? "–" : signedPp(row.difference);
       };
-      return `| ${rows[0].base} | ${rows[0].regime} (${rows[0].problems}) | ${
-        rows[0].basePassAtK.toFixed(3)
-      } | ${regimeMethods.map(cell).join(" | ")} |`;
+      const [{ base, regime, problems, basePassAtK }] = rows;
+      return `| ${base} | ${regime} (${problems}) | ${basePassAtK.toFixed(3)} | ${
+        regimeMethods.map(cell).join(" | ")
+      } |`;
     }),
     "",
   ];
