@@ -421,24 +421,38 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $n_loop))))
 
-  ;; Σ of a vector's four lanes.
+  ;; Σ of a vector's four lanes, as (l0 + l1) + (l2 + l3).
   (func $hsum (param $v v128) (result f32)
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; Σ_c a[c]·b[c] over dBytes bytes (a multiple of 16).
-  (func $dot (param $a i32) (param $b i32) (param $dBytes i32) (result f32)
+  ;; [hsum a, hsum b, hsum c, hsum d] by one transposing reduction, each lane summed in $hsum's
+  ;; order: pair sums (l0 + l1, l2 + l3) of a and b side by side, then of c and d, then their sum.
+  (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab v128) (local $cd v128)
+    (local.set $ab (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $b))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $cd (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $c) (local.get $d))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $ab) (local.get $cd))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $ab) (local.get $cd))))
+
+  ;; The four lane sums of a·b over dBytes bytes (a multiple of 16), before the final $hsum.
+  (func $dotv (param $a i32) (param $b i32) (param $dBytes i32) (result v128)
     (local $c i32) (local $acc v128)
     (if (i32.eq (local.get $dBytes) (i32.const 64)) (then
       ;; d = 16, the shipped model's head width: unrolled
-      (return (call $hsum (f32x4.add
+      (return (f32x4.add
         (f32x4.add
           (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))
           (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b))))
         (f32x4.add
           (f32x4.mul (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))
-          (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))))))
+          (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b))))))))
     (local.set $acc (v128.const f32x4 0 0 0 0))
     (local.set $c (i32.const 0))
     (block $done (loop $next
@@ -448,7 +462,68 @@
         (v128.load (i32.add (local.get $b) (local.get $c))))))
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
       (br $next)))
-    (call $hsum (local.get $acc)))
+    (local.get $acc))
+
+  ;; dst[j] = a·(rows b + j·stride) for j = 0 … n − 1 (dBytes a multiple of 16): four dot
+  ;; products per transposing reduction, then the last n mod 4 one by one, each summed in the
+  ;; same order ($dotv, then $hsum's).
+  (func $dots (param $dst i32) (param $a i32) (param $b i32) (param $stride i32) (param $n i32)
+    (param $dBytes i32)
+    (local $j i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $j (i32.const 0))
+    (if (i32.eq (local.get $dBytes) (i32.const 64)) (then
+      ;; d = 16: a stays in four registers
+      (local.set $a0 (v128.load (local.get $a)))
+      (local.set $a1 (v128.load offset=16 (local.get $a)))
+      (local.set $a2 (v128.load offset=32 (local.get $a)))
+      (local.set $a3 (v128.load offset=48 (local.get $a)))
+      (block $r_done (loop $r_four
+        (br_if $r_done (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $dst) (call $hsum4
+          (call $dot16 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+            (local.get $b))
+          (call $dot16 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+            (i32.add (local.get $b) (local.get $stride)))
+          (call $dot16 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+            (i32.add (local.get $b) (i32.shl (local.get $stride) (i32.const 1))))
+          (call $dot16 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)
+            (i32.add (local.get $b) (i32.mul (local.get $stride) (i32.const 3))))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.shl (local.get $stride) (i32.const 2))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $r_four)))))
+    (block $four_done (loop $four
+      (br_if $four_done (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (v128.store (local.get $dst) (call $hsum4
+        (call $dotv (local.get $a) (local.get $b) (local.get $dBytes))
+        (call $dotv (local.get $a) (i32.add (local.get $b) (local.get $stride)) (local.get $dBytes))
+        (call $dotv (local.get $a) (i32.add (local.get $b) (i32.shl (local.get $stride) (i32.const 1)))
+          (local.get $dBytes))
+        (call $dotv (local.get $a) (i32.add (local.get $b) (i32.mul (local.get $stride) (i32.const 3)))
+          (local.get $dBytes))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.shl (local.get $stride) (i32.const 2))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $four)))
+    (block $one_done (loop $one
+      (br_if $one_done (i32.ge_s (local.get $j) (local.get $n)))
+      (f32.store (local.get $dst)
+        (call $hsum (call $dotv (local.get $a) (local.get $b) (local.get $dBytes))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (local.get $stride)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $one))))
+
+  ;; $dotv for d = 16 with a already in registers.
+  (func $dot16 (param $a0 v128) (param $a1 v128) (param $a2 v128) (param $a3 v128) (param $b i32)
+    (result v128)
+    (f32x4.add
+      (f32x4.add
+        (f32x4.mul (local.get $a0) (v128.load (local.get $b)))
+        (f32x4.mul (local.get $a1) (v128.load offset=16 (local.get $b))))
+      (f32x4.add
+        (f32x4.mul (local.get $a2) (v128.load offset=32 (local.get $b)))
+        (f32x4.mul (local.get $a3) (v128.load offset=48 (local.get $b))))))
 
   ;; y[c] += s·x[c] over dBytes bytes (a multiple of 16).
   (func $axpy (param $y i32) (param $s f32) (param $x i32) (param $dBytes i32)
@@ -475,6 +550,54 @@
       (br $next)))
   )
 
+  ;; y = Σ_j w_j·(rows x + j·stride) for j = 0 … n − 1, w_j at w + j·wStride, accumulated from
+  ;; zero in j's order (as n calls of $axpy on a zeroed y would); for d = 16 the sum stays in four
+  ;; registers.
+  (func $mix_rows (param $y i32) (param $w i32) (param $wStride i32) (param $x i32) (param $stride i32)
+    (param $n i32) (param $dBytes i32)
+    (local $j i32) (local $c i32) (local $s v128) (local $y0 v128) (local $y1 v128)
+    (local $y2 v128) (local $y3 v128)
+    (if (i32.eq (local.get $dBytes) (i32.const 64)) (then
+      (local.set $y0 (v128.const f32x4 0 0 0 0))
+      (local.set $y1 (v128.const f32x4 0 0 0 0))
+      (local.set $y2 (v128.const f32x4 0 0 0 0))
+      (local.set $y3 (v128.const f32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $r_done (loop $r_loop
+        (br_if $r_done (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $s (v128.load32_splat (local.get $w)))
+        (local.set $y0 (f32x4.add (local.get $y0)
+          (f32x4.mul (local.get $s) (v128.load (local.get $x)))))
+        (local.set $y1 (f32x4.add (local.get $y1)
+          (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $x)))))
+        (local.set $y2 (f32x4.add (local.get $y2)
+          (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $x)))))
+        (local.set $y3 (f32x4.add (local.get $y3)
+          (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $x)))))
+        (local.set $w (i32.add (local.get $w) (local.get $wStride)))
+        (local.set $x (i32.add (local.get $x) (local.get $stride)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $r_loop)))
+      (v128.store (local.get $y) (local.get $y0))
+      (v128.store offset=16 (local.get $y) (local.get $y1))
+      (v128.store offset=32 (local.get $y) (local.get $y2))
+      (v128.store offset=48 (local.get $y) (local.get $y3))
+      (return)))
+    (local.set $c (i32.const 0))
+    (block $z_done (loop $z_loop
+      (br_if $z_done (i32.ge_u (local.get $c) (local.get $dBytes)))
+      (v128.store (i32.add (local.get $y) (local.get $c)) (v128.const f32x4 0 0 0 0))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br $z_loop)))
+    (local.set $j (i32.const 0))
+    (block $m_done (loop $m_loop
+      (br_if $m_done (i32.ge_s (local.get $j) (local.get $n)))
+      (call $axpy (local.get $y) (f32.load (local.get $w)) (local.get $x) (local.get $dBytes))
+      (local.set $w (i32.add (local.get $w) (local.get $wStride)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $m_loop))))
+
   ;; Causal self-attention of whole sequences (training and prefill), heads read in place:
   ;; q (already scaled by 1/√d), k, v and out are [B, T, H, d] (= [B·T, D], D = H·d, d a multiple
   ;; of 4); probs [B·H, T, T] gets softmax_j≤i(q_i·k_j), zero above the diagonal (what the
@@ -482,9 +605,8 @@
   (func (export "attention_full")
     (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $probs i32)
     (param $B i32) (param $T i32) (param $H i32) (param $d i32)
-    (local $b i32) (local $h i32) (local $i i32) (local $j i32) (local $c i32)
-    (local $dBytes i32) (local $rowBytes i32) (local $base i32) (local $qi i32) (local $oi i32)
-    (local $prow i32)
+    (local $b i32) (local $h i32) (local $i i32) (local $j i32)
+    (local $dBytes i32) (local $rowBytes i32) (local $base i32) (local $at i32) (local $prow i32)
     (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $H) (local.get $dBytes)))
     (local.set $prow (local.get $probs))
@@ -501,20 +623,13 @@
         (local.set $i (i32.const 0))
         (block $i_done (loop $i_loop
           (br_if $i_done (i32.ge_u (local.get $i) (local.get $T)))
-          (local.set $qi (i32.add (local.get $q)
-            (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes)))))
+          (local.set $at (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes))))
           ;; scores of positions j <= i, their softmax, zeros after
-          (local.set $j (i32.const 0))
-          (block $s_done (loop $s_loop
-            (br_if $s_done (i32.gt_u (local.get $j) (local.get $i)))
-            (f32.store (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))
-              (call $dot (local.get $qi)
-                (i32.add (local.get $k)
-                  (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
-                (local.get $dBytes)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $s_loop)))
+          (call $dots (local.get $prow) (i32.add (local.get $q) (local.get $at))
+            (i32.add (local.get $k) (local.get $base)) (local.get $rowBytes)
+            (i32.add (local.get $i) (i32.const 1)) (local.get $dBytes))
           (call $softmax (local.get $prow) (i32.const 1) (i32.add (local.get $i) (i32.const 1)))
+          (local.set $j (i32.add (local.get $i) (i32.const 1)))
           (block $z_done (loop $z_loop
             (br_if $z_done (i32.ge_u (local.get $j) (local.get $T)))
             (f32.store (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))
@@ -522,24 +637,9 @@
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $z_loop)))
           ;; out_i = Σ_j probs_ij · v_j
-          (local.set $oi (i32.add (local.get $out)
-            (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes)))))
-          (local.set $c (i32.const 0))
-          (block $c_done (loop $c_loop
-            (br_if $c_done (i32.ge_u (local.get $c) (local.get $dBytes)))
-            (v128.store (i32.add (local.get $oi) (local.get $c)) (v128.const f32x4 0 0 0 0))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br $c_loop)))
-          (local.set $j (i32.const 0))
-          (block $o_done (loop $o_loop
-            (br_if $o_done (i32.gt_u (local.get $j) (local.get $i)))
-            (call $axpy (local.get $oi)
-              (f32.load (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2))))
-              (i32.add (local.get $v)
-                (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
-              (local.get $dBytes))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $o_loop)))
+          (call $mix_rows (i32.add (local.get $out) (local.get $at)) (local.get $prow) (i32.const 4)
+            (i32.add (local.get $v) (local.get $base)) (local.get $rowBytes)
+            (i32.add (local.get $i) (i32.const 1)) (local.get $dBytes))
           (local.set $prow (i32.add (local.get $prow) (i32.shl (local.get $T) (i32.const 2))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $i_loop)))
@@ -548,30 +648,20 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $b_loop))))
 
-  ;; The gradient of attention_full from its saved probs and dout (layouts as there): per row i,
-  ;; dP_j = dout_i·v_j, dS_j = P_ij·(dP_j − Σ_j' P_ij'·dP_j'), dq_i = Σ_j dS_j·k_j,
-  ;; dk_j += dS_j·q_i, dv_j += P_ij·dout_i. scratch holds T floats (dP of one row); dk and dv
-  ;; are zeroed here first.
+;; The gradient of attention_full from its saved probs and dout (layouts as there): per row i,
+  ;; dP_j = dout_i·v_j, dS_ij = P_ij·(dP_j − Σ_j' P_ij'·dP_j'), dq_i = Σ_j dS_ij·k_j; then per
+  ;; column j, dk_j = Σ_i≥j dS_ij·q_i and dv_j = Σ_i≥j P_ij·dout_i, summed in i's order from zero.
+  ;; scratch holds T·T floats (dS of one sequence and head).
   (func (export "attention_full_grad")
     (param $q i32) (param $k i32) (param $v i32) (param $probs i32) (param $dout i32)
     (param $dq i32) (param $dk i32) (param $dv i32) (param $scratch i32)
     (param $B i32) (param $T i32) (param $H i32) (param $d i32)
     (local $b i32) (local $h i32) (local $i i32) (local $j i32) (local $c i32) (local $n i32)
-    (local $dBytes i32) (local $rowBytes i32) (local $base i32) (local $qi i32) (local $doi i32)
-    (local $dqi i32) (local $at i32) (local $prow i32) (local $p f32) (local $dp f32)
-    (local $rowdot f32) (local $ds f32)
+    (local $dBytes i32) (local $rowBytes i32) (local $base i32) (local $at i32) (local $prow i32)
+    (local $srow i32) (local $tBytes i32) (local $diag i32) (local $rowdot f32) (local $vrow v128)
     (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $H) (local.get $dBytes)))
-    ;; zero dk and dv: B·T rows of rowBytes
-    (local.set $n (i32.mul (i32.mul (local.get $B) (local.get $T)) (local.get $rowBytes)))
-    (local.set $c (i32.const 0))
-    (block $zk_done (loop $zk_loop
-      (br_if $zk_done (i32.ge_u (local.get $c) (local.get $n)))
-      (v128.store (i32.add (local.get $dk) (local.get $c)) (v128.const f32x4 0 0 0 0))
-      (v128.store (i32.add (local.get $dv) (local.get $c)) (v128.const f32x4 0 0 0 0))
-      (local.set $c (i32.add (local.get $c) (i32.const 16)))
-      (br $zk_loop)))
-    (local.set $prow (local.get $probs))
+    (local.set $tBytes (i32.shl (local.get $T) (i32.const 2)))
     (local.set $b (i32.const 0))
     (block $b_done (loop $b_loop
       (br_if $b_done (i32.ge_u (local.get $b) (local.get $B)))
@@ -581,54 +671,71 @@
         (local.set $base (i32.add
           (i32.mul (i32.mul (local.get $b) (local.get $T)) (local.get $rowBytes))
           (i32.mul (local.get $h) (local.get $dBytes))))
+        ;; rows: dS into scratch, dq
+        (local.set $prow (i32.add (local.get $probs) (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h))
+          (i32.mul (local.get $T) (local.get $tBytes)))))
+        (local.set $srow (local.get $scratch))
         (local.set $i (i32.const 0))
         (block $i_done (loop $i_loop
           (br_if $i_done (i32.ge_u (local.get $i) (local.get $T)))
           (local.set $at (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rowBytes))))
-          (local.set $qi (i32.add (local.get $q) (local.get $at)))
-          (local.set $doi (i32.add (local.get $dout) (local.get $at)))
-          (local.set $dqi (i32.add (local.get $dq) (local.get $at)))
-          ;; dP_j and Σ_j P_ij·dP_j
+          (local.set $n (i32.add (local.get $i) (i32.const 1)))
+          ;; dP_j, then Σ_j P_ij·dP_j left to right
+          (call $dots (local.get $srow) (i32.add (local.get $dout) (local.get $at))
+            (i32.add (local.get $v) (local.get $base)) (local.get $rowBytes) (local.get $n)
+            (local.get $dBytes))
           (local.set $rowdot (f32.const 0))
-          (local.set $j (i32.const 0))
-          (block $p_done (loop $p_loop
-            (br_if $p_done (i32.gt_u (local.get $j) (local.get $i)))
-            (local.set $dp (call $dot (local.get $doi)
-              (i32.add (local.get $v)
-                (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
-              (local.get $dBytes)))
-            (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))
-              (local.get $dp))
-            (local.set $rowdot (f32.add (local.get $rowdot) (f32.mul (local.get $dp)
-              (f32.load (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))))))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $p_loop)))
-          ;; dq_i from zero; dk_j, dv_j accumulate
           (local.set $c (i32.const 0))
-          (block $c_done (loop $c_loop
-            (br_if $c_done (i32.ge_u (local.get $c) (local.get $dBytes)))
-            (v128.store (i32.add (local.get $dqi) (local.get $c)) (v128.const f32x4 0 0 0 0))
+          (block $p_done (loop $p_loop
+            (br_if $p_done (i32.ge_u (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $rowdot (f32.add (local.get $rowdot) (f32.mul
+              (f32.load (i32.add (local.get $srow) (local.get $c)))
+              (f32.load (i32.add (local.get $prow) (local.get $c))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $p_loop)))
+          ;; dS_ij = P_ij·(dP_j − rowdot) in place: four at a time, then the tail
+          (local.set $vrow (f32x4.splat (local.get $rowdot)))
+          (local.set $c (i32.const 0))
+          (block $s_done (loop $s_loop
+            (br_if $s_done (i32.gt_u (i32.add (local.get $c) (i32.const 16))
+              (i32.shl (local.get $n) (i32.const 2))))
+            (v128.store (i32.add (local.get $srow) (local.get $c)) (f32x4.mul
+              (v128.load (i32.add (local.get $prow) (local.get $c)))
+              (f32x4.sub (v128.load (i32.add (local.get $srow) (local.get $c))) (local.get $vrow))))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br $c_loop)))
-          (local.set $j (i32.const 0))
-          (block $g_done (loop $g_loop
-            (br_if $g_done (i32.gt_u (local.get $j) (local.get $i)))
-            (local.set $p (f32.load (i32.add (local.get $prow) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $ds (f32.mul (local.get $p) (f32.sub
-              (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))
-              (local.get $rowdot))))
-            (local.set $at (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
-            (call $axpy (local.get $dqi) (local.get $ds) (i32.add (local.get $k) (local.get $at))
-              (local.get $dBytes))
-            (call $axpy (i32.add (local.get $dk) (local.get $at)) (local.get $ds) (local.get $qi)
-              (local.get $dBytes))
-            (call $axpy (i32.add (local.get $dv) (local.get $at)) (local.get $p) (local.get $doi)
-              (local.get $dBytes))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $g_loop)))
-          (local.set $prow (i32.add (local.get $prow) (i32.shl (local.get $T) (i32.const 2))))
+            (br $s_loop)))
+          (block $st_done (loop $st_loop
+            (br_if $st_done (i32.ge_u (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
+            (f32.store (i32.add (local.get $srow) (local.get $c)) (f32.mul
+              (f32.load (i32.add (local.get $prow) (local.get $c)))
+              (f32.sub (f32.load (i32.add (local.get $srow) (local.get $c))) (local.get $rowdot))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $st_loop)))
+          (call $mix_rows (i32.add (local.get $dq) (local.get $at)) (local.get $srow) (i32.const 4)
+            (i32.add (local.get $k) (local.get $base)) (local.get $rowBytes) (local.get $n)
+            (local.get $dBytes))
+          (local.set $prow (i32.add (local.get $prow) (local.get $tBytes)))
+          (local.set $srow (i32.add (local.get $srow) (local.get $tBytes)))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $i_loop)))
+        ;; columns: dk_j and dv_j down column j of dS and P from the diagonal
+        (local.set $prow (i32.sub (local.get $prow) (i32.mul (local.get $T) (local.get $tBytes))))
+        (local.set $j (i32.const 0))
+        (block $j_done (loop $j_loop
+          (br_if $j_done (i32.ge_u (local.get $j) (local.get $T)))
+          (local.set $at (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rowBytes))))
+          (local.set $diag (i32.mul (local.get $j) (i32.add (local.get $tBytes) (i32.const 4))))
+          (call $mix_rows (i32.add (local.get $dk) (local.get $at))
+            (i32.add (local.get $scratch) (local.get $diag)) (local.get $tBytes)
+            (i32.add (local.get $q) (local.get $at)) (local.get $rowBytes)
+            (i32.sub (local.get $T) (local.get $j)) (local.get $dBytes))
+          (call $mix_rows (i32.add (local.get $dv) (local.get $at))
+            (i32.add (local.get $prow) (local.get $diag)) (local.get $tBytes)
+            (i32.add (local.get $dout) (local.get $at)) (local.get $rowBytes)
+            (i32.sub (local.get $T) (local.get $j)) (local.get $dBytes))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $j_loop)))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br $h_loop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

@@ -403,7 +403,7 @@ function attentionFullGradKernel(
   const [rows, D] = q.shape;
   const T = rows / B;
   const [dq, dk, dv] = [0, 1, 2].map(() => backend.makeOutput([rows, D], "float32"));
-  const scratch = backend.makeOutput([T], "float32");
+  const scratch = backend.makeOutput([T, T], "float32");
   const at = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
   exportsFor(backend).attention_full_grad(
     at(q),
