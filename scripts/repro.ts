@@ -158,10 +158,29 @@ for (const { name } of entries) {
     // A notebook that tests no claim writes no part.
   }
 }
+// The summary's date and runtime are the main job's (every notebook but the extended studies, run
+// together): an invocation that ran it records them, and a later one that ran only a study (`repro
+// 05`) keeps them, so the README never reports a study's minutes as the job's.
+const mainJobFile = `${outDir}/runs/${profile}.main_job.json`;
+const mainJobNames = (await Promise.all(
+  [...Deno.readDirSync(notebookDir)]
+    .filter((entry) => entry.name.endsWith(".ipynb"))
+    .map((entry) => readLaneNotebook(`${notebookDir}${entry.name}`)),
+)).filter((n) => !n.extended).map((n) => n.name);
+const thisRun = { date: new Date().toISOString(), runtimeMinutes: elapsedMinutes };
+let mainJob = thisRun;
+if (mainJobNames.every((name) => byName.has(name))) {
+  await writeTextFileAtomic(mainJobFile, JSON.stringify(thisRun) + "\n");
+} else {
+  try {
+    mainJob = JSON.parse(await Deno.readTextFile(mainJobFile));
+  } catch {
+    log(`no main job recorded in ${mainJobFile}: the summary's runtime is this run's`);
+  }
+}
 const summary = mergeSummary(parts, {
   profile,
-  date: new Date().toISOString(),
-  runtimeMinutes: elapsedMinutes,
+  ...mainJob,
   notebookSeconds: Object.fromEntries(entries.map((e) => [e.name, e.run.seconds])),
 });
 await writeTextFileAtomic(`${outDir}/summary.json`, JSON.stringify(summary, null, 2) + "\n");

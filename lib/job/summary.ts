@@ -11,9 +11,9 @@ import type { ClaimRecord } from "../claims/verdict.ts";
 export type JobFacts = {
   /** The profile the notebooks ran in. */
   readonly profile: string;
-  /** When the job finished (ISO 8601). */
+  /** When the main job (notebooks 00-04, run together) last finished (ISO 8601). */
   readonly date: string;
-  /** Wall-clock minutes of this invocation of the job. */
+  /** Wall-clock minutes of that run of the main job (not of a later extended study's run). */
   readonly runtimeMinutes: number;
   /** Wall-clock seconds of each notebook's last run in this profile, by name. */
   readonly notebookSeconds: Readonly<Record<string, number>>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { movementGate } from "../../lib/claims/movement_gate.ts";
 import { judgeClaims } from "../../lib/claims/registry.ts";
-import type { ClaimRecord } from "../../lib/claims/verdict.ts";
+import { type ClaimRecord, MACHINE_SHIFT_PP } from "../../lib/claims/verdict.ts";
 import type { ProtocolResults } from "../../lib/protocol/protocol_results.ts";
 import { base, fakeResults, type Shape, SHAPES } from "./_fake_results.ts";
 
@@ -85,18 +85,18 @@ Deno.test("movementGate() fails when the calibration method gains Pass@1 but not
   assert.equal(movementGate(await fakeResults(SHAPES)).passed, true);
 });
 
-Deno.test("judgeClaims() marks a judged verdict fragile when its interval is within 0.5 pp of a boundary", async () => {
+Deno.test("judgeClaims() marks a judged verdict fragile when its interval is within MACHINE_SHIFT_PP of a boundary", async () => {
   const claims = paperClaims(await fakeResults(SHAPES));
   for (const c of claims) {
     const judged = c.verdict !== "not tested" && c.verdict !== "not testable";
-    const near = c.firmnessPp !== undefined && c.firmnessPp < 0.5;
+    const near = c.firmnessPp !== undefined && c.firmnessPp < MACHINE_SHIFT_PP;
     assert.equal((c as { fragile?: boolean }).fragile, judged && near, `${c.id}: ${c.firmnessPp}`);
   }
   // Claim 2's NSR keeps 88% of GRPO's gain against a 75% rule: its interval's lower end sits
   // within a fraction of a point of 0.
   const two = claims.find((c) => c.id === "2")!;
-  assert.ok(two.firmnessPp! < 0.5, `claim 2 firmness ${two.firmnessPp}`);
-  assert.ok(claims.some((c) => c.firmnessPp! >= 0.5), "some verdicts are firm");
+  assert.ok(two.firmnessPp! < MACHINE_SHIFT_PP, `claim 2 firmness ${two.firmnessPp}`);
+  assert.ok(claims.some((c) => c.firmnessPp! >= MACHINE_SHIFT_PP), "some verdicts are firm");
 });
 
 Deno.test("claim 8 judges PSR against NSR and only reports PSR against the others", async () => {
