@@ -15,7 +15,7 @@ import { writeTextFileAtomic } from "../lib/_io/write_atomic.ts";
 import { planLanes, readLaneNotebook } from "../lib/job/notebook_lanes.ts";
 import { missingNotebookTools, runNotebook } from "../lib/job/notebook_runner.ts";
 import { type ReportEntry, reportHtml } from "../lib/job/report.ts";
-import { mergeSummary } from "../lib/job/summary.ts";
+import { mainJobTiming, mergeSummary } from "../lib/job/summary.ts";
 import { PROGRESS_FILE_ENV } from "../lib/progress.ts";
 import { readProfile } from "../lib/protocol/profile.ts";
 
@@ -56,13 +56,14 @@ const summaryDir = new URL(`../out/summary/${profile}/`, import.meta.url).pathna
 // Each notebook's last run in this profile, so the report and summary cover every notebook that
 // has run (e.g. the main job's, then `repro 05`), not only this invocation's.
 const runsDir = `${outDir}/runs/${profile}`;
-const candidates = await Promise.all(
+const notebooks = await Promise.all(
   [...Deno.readDirSync(notebookDir)]
     .map((entry) => entry.name)
-    .filter((name) => name.endsWith(".ipynb") && positionals.every((p) => name.includes(p)))
+    .filter((name) => name.endsWith(".ipynb"))
     .sort()
     .map((name) => readLaneNotebook(`${notebookDir}${name}`)),
 );
+const candidates = notebooks.filter((n) => positionals.every((p) => n.name.includes(p)));
 const chosen = candidates.filter((n) => !n.extended || positionals.length > 0);
 const names = chosen.map((n) => n.name);
 await Deno.mkdir(`${outDir}/figures`, { recursive: true });
@@ -158,29 +159,18 @@ for (const { name } of entries) {
     // A notebook that tests no claim writes no part.
   }
 }
-// The summary's date and runtime are the main job's (every notebook but the extended studies, run
-// together): an invocation that ran it records them, and a later one that ran only a study (`repro
-// 05`) keeps them, so the README never reports a study's minutes as the job's.
+// The summary's date and runtime are the main job's (every notebook but the extended studies),
+// kept by a later invocation that ran only a study (`repro 05`).
 const mainJobFile = `${outDir}/runs/${profile}.main_job.json`;
-const mainJobNames = (await Promise.all(
-  [...Deno.readDirSync(notebookDir)]
-    .filter((entry) => entry.name.endsWith(".ipynb"))
-    .map((entry) => readLaneNotebook(`${notebookDir}${entry.name}`)),
-)).filter((n) => !n.extended).map((n) => n.name);
 const thisRun = { date: new Date().toISOString(), runtimeMinutes: elapsedMinutes };
-let mainJob = thisRun;
-if (mainJobNames.every((name) => byName.has(name))) {
-  await writeTextFileAtomic(mainJobFile, JSON.stringify(thisRun) + "\n");
-} else {
-  try {
-    mainJob = JSON.parse(await Deno.readTextFile(mainJobFile));
-  } catch {
-    log(`no main job recorded in ${mainJobFile}: the summary's runtime is this run's`);
-  }
+const ranMainJob = notebooks.every((n) => n.extended || byName.has(n.name));
+const mainJob = await mainJobTiming(mainJobFile, thisRun, ranMainJob);
+if (mainJob === undefined) {
+  log(`no main job recorded in ${mainJobFile}: the summary's runtime is this run's`);
 }
 const summary = mergeSummary(parts, {
   profile,
-  ...mainJob,
+  ...(mainJob ?? thisRun),
   notebookSeconds: Object.fromEntries(entries.map((e) => [e.name, e.run.seconds])),
 });
 await writeTextFileAtomic(`${outDir}/summary.json`, JSON.stringify(summary, null, 2) + "\n");

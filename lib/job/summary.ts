@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeTextFileAtomic } from "../_io/write_atomic.ts";
 import type { ClaimRecord } from "../claims/verdict.ts";
 
 /** What the job adds to the notebooks' parts. */
@@ -53,4 +54,50 @@ export function mergeSummary(
     claims.push(...(partClaims ?? []));
   }
   return { ...out, claims };
+}
+
+/** When the main job finished and how long it took: the summary's `date` and `runtimeMinutes`. */
+export type MainJobTiming = { readonly date: string; readonly runtimeMinutes: number };
+
+/**
+ * The main job's timing for the summary. A run of the job that executed every main notebook
+ * records its own timing in `file` (atomically) and returns it; a run that executed only some (an
+ * extended study, `repro 05`) returns the recorded one, so the summary never reports a study's
+ * minutes as the job's.
+ *
+ * @param file Where the main job's timing is kept (e.g. `out/runs/full.main_job.json`).
+ * @param thisRun This invocation's timing.
+ * @param ranMainJob Whether this invocation ran every notebook of the main job.
+ * @returns The main job's timing, or undefined when none ran and none is recorded.
+ * @throws {Error} If `file` exists but is not a timing (its path and content are named).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const file = `${await Deno.makeTempDir()}/main_job.json`;
+ * const job = { date: "2026-12-07T13:34:17Z", runtimeMinutes: 50.2 };
+ * await mainJobTiming(file, job, true);
+ * assert.deepEqual(await mainJobTiming(file, { date: "later", runtimeMinutes: 0.4 }, false), job);
+ * ```
+ */
+export async function mainJobTiming(
+  file: string,
+  thisRun: MainJobTiming,
+  ranMainJob: boolean,
+): Promise<MainJobTiming | undefined> {
+  if (ranMainJob) {
+    await writeTextFileAtomic(file, JSON.stringify(thisRun) + "\n");
+    return thisRun;
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const recorded = JSON.parse(text);
+  if (typeof recorded?.date !== "string" || typeof recorded?.runtimeMinutes !== "number") {
+    throw new Error(`Cannot read the main job's timing: ${file} holds ${text.trim()}`);
+  }
+  return { date: recorded.date, runtimeMinutes: recorded.runtimeMinutes };
 }
