@@ -45,7 +45,9 @@ function emit(
 
 // The reference's threads are pinned by environment: torch.set_num_threads does not limit
 // Debian's OpenBLAS (a pthread build reached through libblas.so.3), which otherwise runs two
-// threads on two cores and makes a "one core" reference a two-core one. Each reply also says how
+// threads on two cores and makes a "one core" reference a two-core one. Its kernels are ours: where
+// OpenBLAS does not recognise the CPU, initBackend has set OPENBLAS_CORETYPE for this process
+// (engine/blas.ts), and the reference inherits it. Each reply also says how
 // many cores the process used (CPU time over wall time), so a leak shows in the output.
 async function torch(config: Record<string, unknown>): Promise<Record<string, number> | string> {
   const threads = String(config.threads ?? 1);
@@ -216,7 +218,10 @@ for (const [name, kind, valueHead] of objectives) {
     best = Math.max(best, (2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9);
   }
   tf.dispose([a, b]);
-  emit("gflops_peak_sgemm", best, "GFLOP/s", { matmul: backend.matmul });
+  emit("gflops_peak_sgemm", best, "GFLOP/s", {
+    matmul: backend.matmul,
+    ...(backend.matmulCore === undefined ? {} : { core: backend.matmulCore }),
+  });
   const theirs = await torch({ phase: "gemm" });
   if (typeof theirs !== "string") {
     emit("torch_gflops_peak_sgemm", theirs.gflops, "GFLOP/s", { cores: theirs.cores });

@@ -69,6 +69,8 @@ export type BackendInfo = {
   matmul: MatMulEngine;
   /** Why `auto` did not get OpenBLAS, when it did not. */
   matmulReason?: string;
+  /** With OpenBLAS: the kernels it runs (its core name, e.g. `SkylakeX`). */
+  matmulCore?: string;
   /** Who computes a decoding step's cached attention. */
   attention: AttentionEngine;
   /** Why `auto` did not get the SIMD kernel, when it did not. */
@@ -97,6 +99,7 @@ export const BACKEND_NAMES: readonly BackendName[] = [
 const MATMUL_CHOICES: readonly MatMulChoice[] = ["auto", "openblas", "backend"];
 const ATTENTION_CHOICES: readonly AttentionChoice[] = ["auto", "simd", "backend"];
 let activeMatMul: MatMulEngine = "backend";
+let activeMatMulCore: string | undefined;
 let activeAttention: AttentionEngine = "backend";
 
 /**
@@ -139,9 +142,10 @@ const MATMUL_REVISION = "openblas-2";
  * The part of a cache key that says which kernels computed a result: results agree across
  * engines only to float rounding, and sampled or trained numbers drift apart from there. Empty
  * for the backend's own kernels, so keys written before the other engines existed stay valid.
+ * OpenBLAS's entry names its core too: its cores' kernels round differently.
  *
  * @returns `{}`, or the engines that are not the backend's, each with its revision:
- *   `{ matmul: "openblas-2", attention: "simd-2" }` or part of it.
+ *   `{ matmul: "openblas-2:SkylakeX", attention: "simd-2" }` or part of it.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -150,7 +154,9 @@ const MATMUL_REVISION = "openblas-2";
  */
 export function kernelCacheKey(): { matmul?: string; attention?: string } {
   return {
-    ...(activeMatMul === "openblas" ? { matmul: MATMUL_REVISION } : {}),
+    ...(activeMatMul === "openblas"
+      ? { matmul: `${MATMUL_REVISION}:${activeMatMulCore ?? "unknown"}` }
+      : {}),
     ...(activeAttention === "simd" ? { attention: ATTENTION_REVISION } : {}),
   };
 }
@@ -203,7 +209,9 @@ function selectAttention(
 }
 
 /** Installs the chosen engine for wasm; returns what is active and why auto fell back. */
-function selectMatMul(choice: MatMulChoice): { matmul: MatMulEngine; matmulReason?: string } {
+function selectMatMul(
+  choice: MatMulChoice,
+): { matmul: MatMulEngine; matmulReason?: string; matmulCore?: string } {
   if (choice === "backend") {
     useOpenBlasMatMul(null);
     return { matmul: "backend" };
@@ -215,7 +223,7 @@ function selectMatMul(choice: MatMulChoice): { matmul: MatMulEngine; matmulReaso
     return { matmul: "backend", matmulReason: load.reason };
   }
   useOpenBlasMatMul(load.library);
-  return { matmul: "openblas" };
+  return { matmul: "openblas", matmulCore: load.core };
 }
 
 // tfjs registers each backend under a name; tfjs-node registers "tensorflow" for both packages.
@@ -321,6 +329,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     ? selectAttention(attentionChoice)
     : { attention: "backend" as const };
   activeMatMul = engine.matmul;
+  activeMatMulCore = engine.matmulCore;
   activeAttention = attention.attention;
   return { backend, threads: await threadsOf(backend), simd, ...engine, ...attention };
 }

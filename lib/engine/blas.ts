@@ -49,20 +49,91 @@ const SYMBOLS = {
     result: "void",
   },
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  openblas_get_corename: { parameters: [], result: "pointer" },
 } as const;
 
 type OpenBlasLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
 
 /** A loaded OpenBLAS, or why none could be loaded. */
 export type OpenBlasLoad =
-  | { readonly ok: true; readonly library: OpenBlasLibrary; readonly path: string }
+  | {
+    readonly ok: true;
+    readonly library: OpenBlasLibrary;
+    readonly path: string;
+    /** The kernels OpenBLAS runs (its core name, e.g. `SkylakeX`, `Haswell`, `Zen`). */
+    readonly core: string;
+  }
   | { readonly ok: false; readonly reason: string };
+
+/**
+ * Cores OpenBLAS falls back to when it does not recognise a CPU model (0.3.21 takes a Sapphire /
+ * Emerald Rapids Xeon for `Prescott`): kernels without AVX, five times slower on an AVX-512 core.
+ */
+export const FALLBACK_CORES: readonly string[] = [
+  "Prescott",
+  "Core2",
+  "Penryn",
+  "Dunnington",
+  "Nehalem",
+  "Atom",
+  "Katmai",
+  "Coppermine",
+  "Northwood",
+  "Banias",
+  "Unknown",
+];
+
+/**
+ * The fastest OpenBLAS core a CPU's feature flags (as /proc/cpuinfo spells them) can run, for
+ * when OpenBLAS's own detection fell back: `SkylakeX` with the AVX-512 subsets its kernels use,
+ * `Haswell` with AVX2 and FMA, `Sandybridge` with AVX, else none.
+ *
+ * @param flags The CPU's feature flags.
+ * @returns A core name for `OPENBLAS_CORETYPE`, or undefined.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(coreForFlags(["avx", "avx2", "fma"]), "Haswell");
+ * assert.equal(coreForFlags(["sse2"]), undefined);
+ * ```
+ */
+export function coreForFlags(flags: readonly string[]): string | undefined {
+  const has = (...names: string[]) => names.every((n) => flags.includes(n));
+  if (has("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma")) {
+    return "SkylakeX";
+  }
+  if (has("avx2", "fma")) return "Haswell";
+  if (has("avx")) return "Sandybridge";
+  return undefined;
+}
+
+/** The first CPU's feature flags from /proc/cpuinfo (empty where there is none). */
+function cpuFlags(): string[] {
+  try {
+    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n").find((l) =>
+      l.startsWith("flags")
+    );
+    return line?.split(":")[1]?.trim().split(/\s+/) ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function coreName(library: OpenBlasLibrary): string {
+  const pointer = library.symbols.openblas_get_corename();
+  return pointer === null ? "Unknown" : Deno.UnsafePointerView.getCString(pointer);
+}
 
 let loaded: OpenBlasLoad | undefined;
 
 /**
  * Opens OpenBLAS through Deno's FFI, once per thread, and pins it to one thread: parallelism
- * comes from Web Workers (one per core), and OpenBLAS's own threads would fight them.
+ * comes from Web Workers (one per core), and OpenBLAS's own threads would fight them. When
+ * OpenBLAS did not recognise the CPU and fell back to pre-AVX kernels ({@link FALLBACK_CORES}),
+ * and `OPENBLAS_CORETYPE` is unset, it is reopened with `OPENBLAS_CORETYPE` set (for this process,
+ * its workers and the processes it starts) to the core the CPU's flags can run
+ * ({@link coreForFlags}). The first thread to load it decides, so the main thread loads it before
+ * any worker pool starts (`initBackend` does).
  *
  * @param options `path`: a library file or name to open instead of {@link OPENBLAS_LIBRARY_NAMES}.
  * @returns The library, or `ok: false` with the reason (never throws).
@@ -80,9 +151,21 @@ export function loadOpenBlas(options: { path?: string } = {}): OpenBlasLoad {
   const reasons: string[] = [];
   for (const name of names) {
     try {
-      const library = Deno.dlopen(name, SYMBOLS);
+      let library = Deno.dlopen(name, SYMBOLS);
+      let core = coreName(library);
+      const better = coreForFlags(cpuFlags());
+      if (
+        FALLBACK_CORES.includes(core) && better !== undefined &&
+        Deno.env.get("OPENBLAS_CORETYPE") === undefined
+      ) {
+        // OpenBLAS picks its kernels when it loads: close it, name the core, load it again.
+        library.close();
+        Deno.env.set("OPENBLAS_CORETYPE", better);
+        library = Deno.dlopen(name, SYMBOLS);
+        core = coreName(library);
+      }
       library.symbols.openblas_set_num_threads(1);
-      const load: OpenBlasLoad = { ok: true, library, path: name };
+      const load: OpenBlasLoad = { ok: true, library, path: name, core };
       if (path === undefined) loaded = load;
       return load;
     } catch (error) {

@@ -1,12 +1,51 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { currentMatMul, initBackend, kernelCacheKey } from "../../lib/engine/backend.ts";
-import { loadOpenBlas } from "../../lib/engine/blas.ts";
+import { coreForFlags, FALLBACK_CORES, loadOpenBlas } from "../../lib/engine/blas.ts";
 import { seededPrng } from "../../lib/random.ts";
 import { assertNoLeak, withEnv } from "../_helpers.ts";
 
 // scripts/run.sh installs OpenBLAS; elsewhere (no library) these tests show as ignored.
 const available = loadOpenBlas().ok;
+
+Deno.test("coreForFlags() names the fastest core the flags can run, and none without AVX", () => {
+  const skylakeX = [
+    "avx",
+    "avx2",
+    "fma",
+    "avx512f",
+    "avx512cd",
+    "avx512bw",
+    "avx512dq",
+    "avx512vl",
+  ];
+  assert.equal(coreForFlags(skylakeX), "SkylakeX");
+  // Without one of the AVX-512 subsets SkylakeX's kernels use: the AVX2 core.
+  assert.equal(coreForFlags(skylakeX.filter((f) => f !== "avx512vl")), "Haswell");
+  assert.equal(coreForFlags(["avx", "avx2"]), "Sandybridge"); // AVX2 without FMA
+  assert.equal(coreForFlags(["sse2", "sse4_2"]), undefined);
+  assert.equal(coreForFlags([]), undefined);
+});
+
+Deno.test({
+  name:
+    "OpenBLAS runs no fallback core where the CPU can run a vector one (OPENBLAS_CORETYPE unset)",
+  ignore: !available,
+  fn: () => {
+    const load = loadOpenBlas();
+    assert.ok(load.ok);
+    let flags: string[] = [];
+    try {
+      flags = Deno.readTextFileSync("/proc/cpuinfo").split("\n")
+        .find((l) => l.startsWith("flags"))?.split(":")[1].trim().split(/\s+/) ?? [];
+    } catch {
+      // no /proc (macOS): nothing to check against
+    }
+    if (coreForFlags(flags) !== undefined) {
+      assert.ok(!FALLBACK_CORES.includes(load.core), `OpenBLAS runs ${load.core}`);
+    }
+  },
+});
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const prng = seededPrng(seed);
@@ -51,7 +90,8 @@ Deno.test({
     const info = await initBackend({ matmul: "openblas", attention: "backend" });
     assert.equal(info.matmul, "openblas");
     assert.equal(currentMatMul(), "openblas");
-    assert.deepEqual(kernelCacheKey(), { matmul: "openblas-2" });
+    assert.deepEqual(kernelCacheKey(), { matmul: `openblas-2:${info.matmulCore}` });
+    assert.match(info.matmulCore ?? "", /^\w+$/);
     const ours = await assertNoLeak(products);
     for (const [i, row] of ours.entries()) {
       const ref = reference[i];
