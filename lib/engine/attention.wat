@@ -4,83 +4,107 @@
 ;;
 ;; Layout (float32, byte addresses into the imported memory): keys and values [P, N, d]
 ;; position-major (channel n = b·H + h); q and out [N, d]; weights [N, P]. d is a multiple of 4.
-;; mix walks the cache once in memory order (position outer); out stays in cache meanwhile.
+;; scores and mix walk the channels in blocks of 64, positions inside a block, so they read the
+;; cache in runs of consecutive memory and keep a block's q or out in the first-level cache.
 (module
   (import "env" "memory" (memory 1))
 
   ;; weights[n, p] = Σ_j keys[p, n, j] · q[n, j], four positions at a time: four accumulators
   ;; share each load of q, and one transposing reduction gives the four sums as one vector.
+  ;; Channels go in blocks of 64 (4 KiB of q and of each position's keys): within a block, each
+  ;; group of four positions reads four runs of consecutive memory, which the prefetcher follows
+  ;; (a whole channel's positions are a stride of N·d floats apart). Each weight is the same sum
+  ;; in the same order whatever the blocking.
   (func (export "scores")
     (param $keys i32) (param $q i32) (param $weights i32)
     (param $P i32) (param $N i32) (param $d i32)
     (local $n i32) (local $p i32) (local $j i32) (local $dBytes i32) (local $row i32)
     (local $qn i32) (local $kn i32) (local $k0 i32) (local $w i32) (local $qj v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $s01 v128) (local $s23 v128)
+    (local $s01 v128) (local $s23 v128) (local $nb i32) (local $nEnd i32) (local $P4 i32)
     (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $row (i32.mul (local.get $N) (local.get $dBytes)))
-    (local.set $n (i32.const 0))
-    (block $n_done (loop $n_loop
-      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
-      (local.set $qn (i32.add (local.get $q) (i32.mul (local.get $n) (local.get $dBytes))))
-      (local.set $kn (i32.add (local.get $keys) (i32.mul (local.get $n) (local.get $dBytes))))
-      (local.set $w (i32.add (local.get $weights) (i32.shl (i32.mul (local.get $n) (local.get $P)) (i32.const 2))))
+    (local.set $P4 (i32.and (local.get $P) (i32.const -4)))
+    (local.set $nb (i32.const 0))
+    (block $nb_done (loop $nb_loop
+      (br_if $nb_done (i32.ge_u (local.get $nb) (local.get $N)))
+      (local.set $nEnd (i32.add (local.get $nb) (i32.const 64)))
+      (if (i32.gt_u (local.get $nEnd) (local.get $N)) (then (local.set $nEnd (local.get $N))))
       (local.set $p (i32.const 0))
       (block $p4_done (loop $p4_loop
-        (br_if $p4_done (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $P)))
-        (local.set $k0 (i32.add (local.get $kn) (i32.mul (local.get $p) (local.get $row))))
-        (local.set $a0 (v128.const f32x4 0 0 0 0))
-        (local.set $a1 (v128.const f32x4 0 0 0 0))
-        (local.set $a2 (v128.const f32x4 0 0 0 0))
-        (local.set $a3 (v128.const f32x4 0 0 0 0))
-        (local.set $j (i32.const 0))
-        (block $j_done (loop $j_loop
-          (br_if $j_done (i32.ge_u (local.get $j) (local.get $dBytes)))
-          (local.set $qj (v128.load (i32.add (local.get $qn) (local.get $j))))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qj)
-            (v128.load (i32.add (local.get $k0) (local.get $j))))))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qj)
-            (v128.load (i32.add (i32.add (local.get $k0) (local.get $row)) (local.get $j))))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qj)
-            (v128.load (i32.add (i32.add (local.get $k0) (i32.shl (local.get $row) (i32.const 1))) (local.get $j))))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qj)
-            (v128.load (i32.add (i32.add (local.get $k0) (i32.mul (local.get $row) (i32.const 3))) (local.get $j))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br $j_loop)))
-        ;; [a0, a1, a2, a3] → [Σa0, Σa1, Σa2, Σa3]
-        (local.set $s01 (f32x4.add
-          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1))
-          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
-        (local.set $s23 (f32x4.add
-          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3))
-          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
-        (v128.store (local.get $w) (f32x4.add
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s01) (local.get $s23))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s01) (local.get $s23))))
-        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (br_if $p4_done (i32.ge_u (local.get $p) (local.get $P4)))
+        (local.set $n (local.get $nb))
+        (block $n_done (loop $n_loop
+          (br_if $n_done (i32.ge_u (local.get $n) (local.get $nEnd)))
+          (local.set $qn (i32.add (local.get $q) (i32.mul (local.get $n) (local.get $dBytes))))
+          (local.set $k0 (i32.add
+            (i32.add (local.get $keys) (i32.mul (local.get $n) (local.get $dBytes)))
+            (i32.mul (local.get $p) (local.get $row))))
+          (local.set $w (i32.add (local.get $weights)
+            (i32.shl (i32.add (i32.mul (local.get $n) (local.get $P)) (local.get $p)) (i32.const 2))))
+          (local.set $a0 (v128.const f32x4 0 0 0 0))
+          (local.set $a1 (v128.const f32x4 0 0 0 0))
+          (local.set $a2 (v128.const f32x4 0 0 0 0))
+          (local.set $a3 (v128.const f32x4 0 0 0 0))
+          (local.set $j (i32.const 0))
+          (block $j_done (loop $j_loop
+            (br_if $j_done (i32.ge_u (local.get $j) (local.get $dBytes)))
+            (local.set $qj (v128.load (i32.add (local.get $qn) (local.get $j))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qj)
+              (v128.load (i32.add (local.get $k0) (local.get $j))))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qj)
+              (v128.load (i32.add (i32.add (local.get $k0) (local.get $row)) (local.get $j))))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qj)
+              (v128.load (i32.add (i32.add (local.get $k0) (i32.shl (local.get $row) (i32.const 1))) (local.get $j))))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qj)
+              (v128.load (i32.add (i32.add (local.get $k0) (i32.mul (local.get $row) (i32.const 3))) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $j_loop)))
+          ;; [a0, a1, a2, a3] → [Σa0, Σa1, Σa2, Σa3]
+          (local.set $s01 (f32x4.add
+            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1))
+            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
+          (local.set $s23 (f32x4.add
+            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3))
+            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
+          (v128.store (local.get $w) (f32x4.add
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s01) (local.get $s23))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s01) (local.get $s23))))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $n_loop)))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $p4_loop)))
       ;; the last P mod 4 positions one by one, summed in the same order
       (block $p_done (loop $p_loop
         (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
-        (local.set $k0 (i32.add (local.get $kn) (i32.mul (local.get $p) (local.get $row))))
-        (local.set $a0 (v128.const f32x4 0 0 0 0))
-        (local.set $j (i32.const 0))
-        (block $j1_done (loop $j1_loop
-          (br_if $j1_done (i32.ge_u (local.get $j) (local.get $dBytes)))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
-            (v128.load (i32.add (local.get $qn) (local.get $j)))
-            (v128.load (i32.add (local.get $k0) (local.get $j))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br $j1_loop)))
-        (f32.store (local.get $w) (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 2 (local.get $a0)))
-          (f32.add (f32x4.extract_lane 1 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
-        (local.set $w (i32.add (local.get $w) (i32.const 4)))
+        (local.set $n (local.get $nb))
+        (block $n1_done (loop $n1_loop
+          (br_if $n1_done (i32.ge_u (local.get $n) (local.get $nEnd)))
+          (local.set $qn (i32.add (local.get $q) (i32.mul (local.get $n) (local.get $dBytes))))
+          (local.set $k0 (i32.add
+            (i32.add (local.get $keys) (i32.mul (local.get $n) (local.get $dBytes)))
+            (i32.mul (local.get $p) (local.get $row))))
+          (local.set $a0 (v128.const f32x4 0 0 0 0))
+          (local.set $j (i32.const 0))
+          (block $j1_done (loop $j1_loop
+            (br_if $j1_done (i32.ge_u (local.get $j) (local.get $dBytes)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
+              (v128.load (i32.add (local.get $qn) (local.get $j)))
+              (v128.load (i32.add (local.get $k0) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $j1_loop)))
+          (f32.store
+            (i32.add (local.get $weights)
+              (i32.shl (i32.add (i32.mul (local.get $n) (local.get $P)) (local.get $p)) (i32.const 2)))
+            (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 2 (local.get $a0)))
+              (f32.add (f32x4.extract_lane 1 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $n1_loop)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $p_loop)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $n_loop))))
+      (local.set $nb (local.get $nEnd))
+      (br $nb_loop))))
 
   ;; e^x for x <= 0, lane by lane: x = k·ln 2 + r with |r| <= ln(2)/2, e^r by a degree-7
   ;; polynomial (Cephes expf's coefficients, about 1 ulp), 2^k built in the exponent bits (the
@@ -184,46 +208,101 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $n_loop))))
 
-  ;; out[n, j] = Σ_p weights[n, p] · values[p, n, j]
+  ;; out[n, j] = Σ_p weights[n, p] · values[p, n, j], summed over p in order. Channels go in
+  ;; blocks of 64: a block's outputs (4 KiB) stay in the first-level cache while the positions'
+  ;; values for the block are read as runs of consecutive memory.
   (func (export "mix")
     (param $values i32) (param $weights i32) (param $out i32)
     (param $P i32) (param $N i32) (param $d i32)
     (local $p i32) (local $n i32) (local $j i32) (local $dBytes i32) (local $pBytes i32)
     (local $v i32) (local $o i32) (local $w i32) (local $end i32) (local $s v128)
+    (local $nb i32) (local $nEnd i32) (local $row i32) (local $oStart i32) (local $oEnd i32)
     (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $pBytes (i32.shl (local.get $P) (i32.const 2)))
-    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $N) (local.get $dBytes))))
-    (local.set $o (local.get $out))
-    (block $z_done (loop $z_loop
-      (br_if $z_done (i32.ge_u (local.get $o) (local.get $end)))
-      (v128.store (local.get $o) (v128.const f32x4 0 0 0 0))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $z_loop)))
-    (local.set $v (local.get $values))
-    (local.set $p (i32.const 0))
-    (block $p_done (loop $p_loop
-      (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
-      (local.set $o (local.get $out))
-      (local.set $w (i32.add (local.get $weights) (i32.shl (local.get $p) (i32.const 2))))
-      (local.set $n (i32.const 0))
-      (block $n_done (loop $n_loop
-        (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
-        (local.set $s (f32x4.splat (f32.load (local.get $w))))
-        (local.set $j (i32.const 0))
-        (block $j_done (loop $j_loop
-          (br_if $j_done (i32.ge_u (local.get $j) (local.get $dBytes)))
-          (v128.store (i32.add (local.get $o) (local.get $j)) (f32x4.add
-            (v128.load (i32.add (local.get $o) (local.get $j)))
-            (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $v) (local.get $j))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br $j_loop)))
-        (local.set $v (i32.add (local.get $v) (local.get $dBytes)))
-        (local.set $o (i32.add (local.get $o) (local.get $dBytes)))
-        (local.set $w (i32.add (local.get $w) (local.get $pBytes)))
-        (local.set $n (i32.add (local.get $n) (i32.const 1)))
-        (br $n_loop)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (br $p_loop))))
+    (local.set $row (i32.mul (local.get $N) (local.get $dBytes)))
+    ;; d = 16 (the shipped heads): each channel's sum in four registers, positions inner
+    (if (i32.eq (local.get $d) (i32.const 16)) (then
+      (call $mix16 (local.get $values) (local.get $weights) (local.get $out)
+        (local.get $P) (local.get $N) (local.get $row))
+      (return)))
+    (local.set $nb (i32.const 0))
+    (block $nb_done (loop $nb_loop
+      (br_if $nb_done (i32.ge_u (local.get $nb) (local.get $N)))
+      (local.set $nEnd (i32.add (local.get $nb) (i32.const 64)))
+      (if (i32.gt_u (local.get $nEnd) (local.get $N)) (then (local.set $nEnd (local.get $N))))
+      (local.set $oStart (i32.add (local.get $out) (i32.mul (local.get $nb) (local.get $dBytes))))
+      (local.set $oEnd (i32.add (local.get $out) (i32.mul (local.get $nEnd) (local.get $dBytes))))
+      (local.set $o (local.get $oStart))
+      (block $z_done (loop $z_loop
+        (br_if $z_done (i32.ge_u (local.get $o) (local.get $oEnd)))
+        (v128.store (local.get $o) (v128.const f32x4 0 0 0 0))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $z_loop)))
+      (local.set $p (i32.const 0))
+      (block $p_done (loop $p_loop
+        (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
+        (local.set $o (local.get $oStart))
+        (local.set $v (i32.add (i32.add (local.get $values) (i32.mul (local.get $p) (local.get $row)))
+          (i32.mul (local.get $nb) (local.get $dBytes))))
+        (local.set $w (i32.add (local.get $weights)
+          (i32.shl (i32.add (i32.mul (local.get $nb) (local.get $P)) (local.get $p)) (i32.const 2))))
+        (local.set $n (local.get $nb))
+        (block $n_done (loop $n_loop
+          (br_if $n_done (i32.ge_u (local.get $n) (local.get $nEnd)))
+          (local.set $s (f32x4.splat (f32.load (local.get $w))))
+          (local.set $j (i32.const 0))
+          (block $j_done (loop $j_loop
+            (br_if $j_done (i32.ge_u (local.get $j) (local.get $dBytes)))
+            (v128.store (i32.add (local.get $o) (local.get $j)) (f32x4.add
+              (v128.load (i32.add (local.get $o) (local.get $j)))
+              (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $v) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $j_loop)))
+          (local.set $v (i32.add (local.get $v) (local.get $dBytes)))
+          (local.set $o (i32.add (local.get $o) (local.get $dBytes)))
+          (local.set $w (i32.add (local.get $w) (local.get $pBytes)))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $n_loop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $p_loop)))
+      (local.set $nb (local.get $nEnd))
+      (br $nb_loop))))
+
+  ;; mix for d = 16: out[n] summed over p in order in four registers (the same sums as mix's
+  ;; general path), without a store and reload of out per position.
+  (func $mix16
+    (param $values i32) (param $weights i32) (param $out i32)
+    (param $P i32) (param $N i32) (param $row i32)
+    (local $n i32) (local $p i32) (local $v i32) (local $w i32) (local $s v128)
+    (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
+    (local.set $n (i32.const 0))
+    (block $n_done (loop $n_loop
+      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $o0 (v128.const f32x4 0 0 0 0))
+      (local.set $o1 (v128.const f32x4 0 0 0 0))
+      (local.set $o2 (v128.const f32x4 0 0 0 0))
+      (local.set $o3 (v128.const f32x4 0 0 0 0))
+      (local.set $v (i32.add (local.get $values) (i32.shl (local.get $n) (i32.const 6))))
+      (local.set $w (i32.add (local.get $weights) (i32.shl (i32.mul (local.get $n) (local.get $P)) (i32.const 2))))
+      (local.set $p (i32.const 0))
+      (block $p_done (loop $p_loop
+        (br_if $p_done (i32.ge_u (local.get $p) (local.get $P)))
+        (local.set $s (v128.load32_splat (local.get $w)))
+        (local.set $o0 (f32x4.add (local.get $o0) (f32x4.mul (local.get $s) (v128.load (local.get $v)))))
+        (local.set $o1 (f32x4.add (local.get $o1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $v)))))
+        (local.set $o2 (f32x4.add (local.get $o2) (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $v)))))
+        (local.set $o3 (f32x4.add (local.get $o3) (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $v)))))
+        (local.set $v (i32.add (local.get $v) (local.get $row)))
+        (local.set $w (i32.add (local.get $w) (i32.const 4)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $p_loop)))
+      (local.set $v (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 6))))
+      (v128.store (local.get $v) (local.get $o0))
+      (v128.store offset=16 (local.get $v) (local.get $o1))
+      (v128.store offset=32 (local.get $v) (local.get $o2))
+      (v128.store offset=48 (local.get $v) (local.get $o3))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $n_loop))))
 
   ;; dst [rows, width] = src rows, `stride` floats apart, times scale (width a multiple of 4): one
   ;; call splits q (scaled), k and v out of a step's fused [B, 3D] projection.
