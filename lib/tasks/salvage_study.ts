@@ -30,13 +30,11 @@ import {
 import { loadProfileFile } from "../protocol/protocol_file.ts";
 import type { Profile } from "../protocol/profile.ts";
 import { drawPrimary, runProtocol } from "../protocol/run_protocol.ts";
-import {
-  type BaseScreen,
-  type ControlScreen,
-  screenBase,
-  screenControls,
-} from "./salvage_screen.ts";
+import { type BaseScreen, type ControlScreen, screenControls } from "./salvage_screen.ts";
 import { COOLED_BASE, cooledBaseView, matchedView } from "../protocol/baseline_views.ts";
+import { currentAttention, currentMatMul, kernelCacheKey } from "../engine/backend.ts";
+import { startWorkers } from "../_io/start_workers.ts";
+import type { ScreenRequest, ScreenResponse } from "./_screen_worker.ts";
 
 /** Where the committed study lives. */
 export const SALVAGE_STUDY_FILE: string =
@@ -234,43 +232,89 @@ export type SalvageStudyResults = {
 };
 
 /**
- * Screens one base (cached under `cacheDir`, keyed by its weights, the problems, the screen's
- * settings and the code the screen runs).
+ * Screens the bases one after another on a worker of their own (so the screens share the cores
+ * with the protocol runs instead of holding them up), each cached under `cacheDir`, keyed by its
+ * weights, the problems, the screen's settings, the kernels and the code the screen runs.
  */
-async function cachedScreen(
-  base: SalvageStudyBase,
-  problems: readonly (CountdownProblem & { readonly id: string })[],
+async function screenBases(
   study: SalvageStudyConfig,
+  problems: readonly (CountdownProblem & { readonly id: string })[],
   cacheDir: string,
-): Promise<BaseScreen> {
-  const loaded = await loadBaseModel({ dir: studyBaseDir(base) });
+): Promise<BaseScreen[]> {
+  let worker: Worker | undefined;
   try {
-    const key = {
-      weights: loaded.id,
-      problems: problems.map((p) => p.id),
-      screen: study.screen,
-      code: await codeFingerprint([new URL("./salvage_screen.ts", import.meta.url)]),
-    };
-    const { value } = await cached(key, () =>
-      screenBase(loaded.policy, problems, {
-        ...study.screen,
-        tokenizer: loaded.tokenizer,
+    const screens: BaseScreen[] = [];
+    for (const base of study.bases) {
+      const dir = studyBaseDir(base);
+      const loaded = await loadBaseModel({ dir });
+      loaded.policy.dispose();
+      const key = {
+        weights: loaded.id,
+        problems: problems.map((p) => p.id),
+        screen: study.screen,
+        kernels: kernelCacheKey(),
+        code: await codeFingerprint([new URL("./salvage_screen.ts", import.meta.url)]),
+      };
+      const { value } = await cached(key, async () => {
+        worker ??= (await startWorkers(
+          new URL("./_screen_worker.ts", import.meta.url).href,
+          1,
+          {
+            type: "init",
+            matmul: currentMatMul(),
+            attention: currentAttention(),
+          } satisfies ScreenRequest,
+          "salvage-screen",
+        ))[0];
         // The sampler's 39 new tokens, one of them EOS (the protocol's rollout budget).
-        maxChars: 38,
-      }), { dir: cacheDir, label: "salvage-screen" });
-    return value;
+        return await screenInWorker(worker, {
+          type: "screen",
+          dir,
+          problems: [...problems],
+          options: { ...study.screen, maxChars: 38 },
+        });
+      }, { dir: cacheDir, label: "salvage-screen" });
+      screens.push(value);
+    }
+    return screens;
   } finally {
-    loaded.policy.dispose();
+    worker?.terminate();
   }
 }
 
+/** One screen on the worker. */
+function screenInWorker(worker: Worker, request: ScreenRequest): Promise<BaseScreen> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<ScreenResponse>) => {
+      const reply = event.data;
+      if (reply.type === "result") resolve(reply.screen);
+      else if (reply.type === "error") {
+        reject(
+          new Error(
+            `Cannot screen the base in ${
+              request.type === "screen" ? request.dir : ""
+            }: ${reply.message}`,
+          ),
+        );
+      }
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      reject(new Error(`The salvage-screen worker failed: ${event.message}`));
+    };
+    worker.postMessage(request);
+  });
+}
+
 /**
- * Screens every base, then runs the study's protocol on each, one base after another (each uses
- * every worker), or reads them back from the cache (the shipped base's runs are the main job's).
+ * Screens every base (on a worker of its own), and runs the study's protocol on every base side
+ * by side, each on its share of the workers (at least one), so no core waits at one base's phase
+ * boundaries while another base has work; or reads them back from the cache (the shipped base's
+ * runs are the main job's). Every result is the same whatever the workers.
  *
  * @param study The study.
  * @param protocol The main protocol.
- * @param options Task, cache, workers, progress.
+ * @param options Task, cache, workers (in all; default 2), progress.
  * @returns The bases' screens and results, and the control rule's finding.
  */
 export async function runSalvageStudy<P extends ProtocolProblem & CountdownProblem>(
@@ -283,41 +327,49 @@ export async function runSalvageStudy<P extends ProtocolProblem & CountdownProbl
     onProgress?: (progress: Progress) => void;
   },
 ): Promise<SalvageStudyResults> {
-  const { task, cacheDir, workers, onProgress } = options;
+  const { task, cacheDir, workers = 2, onProgress } = options;
   const own = salvageProtocol(protocol, study);
   const { primary } = drawPrimary(own, await task.loadProblems("train"));
   if (primary === undefined) {
     throw new RangeError("Cannot run the salvage study: the protocol has no primary set");
   }
-  const screens: BaseScreen[] = [];
-  for (const base of study.bases) screens.push(await cachedScreen(base, primary, study, cacheDir));
-  const bases: SalvageBaseResults[] = [];
-  for (const [b, base] of study.bases.entries()) {
-    const path = studyBaseDir(base);
-    const results = await runProtocol(own, {
-      task,
-      baseDir: path,
-      cacheDir,
-      workers,
-      // The study reads the primary set alone: no secondary tiers, no table.
-      sets: [PRIMARY_SET],
-      onProgress: onProgress === undefined ? undefined : (p) =>
-        onProgress({
-          ...p,
-          detail: `base ${b + 1}/${study.bases.length} (${base.name}): ${p.detail ?? ""}`,
-        }),
-    });
-    const planted = await plantedRegime(path, primary);
-    bases.push({ ...base, path, screen: screens[b], results, planted });
-  }
+  const perBase = Math.max(1, Math.floor(workers / study.bases.length));
+  const [screens, bases] = await Promise.all([
+    screenBases(study, primary, cacheDir),
+    Promise.all(study.bases.map(async (base, b) => {
+      const path = studyBaseDir(base);
+      const results = await runProtocol(own, {
+        task,
+        baseDir: path,
+        cacheDir,
+        workers: perBase,
+        // The study reads the primary set alone: no secondary tiers, no table.
+        sets: [PRIMARY_SET],
+        onProgress: onProgress === undefined ? undefined : (p) =>
+          onProgress({
+            ...p,
+            detail: `base ${b + 1}/${study.bases.length} (${base.name}): ${p.detail ?? ""}`,
+          }),
+      });
+      const planted = await plantedRegime(path, primary);
+      return { path, results, planted };
+    })),
+  ]);
+  const withScreens: SalvageBaseResults[] = study.bases.map((base, i) => ({
+    ...base,
+    path: bases[i].path,
+    screen: screens[i],
+    results: bases[i].results,
+    planted: bases[i].planted,
+  }));
   const named = (role: string) => study.bases.find((b) => b.role === role)!.name;
   const controls = screenControls(
-    Object.fromEntries(bases.map((b) => [b.name, b.screen])),
+    Object.fromEntries(withScreens.map((b) => [b.name, b.screen])),
     { reference: named("reference"), positive: named("positive"), negative: named("negative") },
     study.rule,
     study.share,
   );
-  return { study, bases, controls };
+  return { study, bases: withScreens, controls };
 }
 
 /**
