@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../../lib/engine/backend.ts";
 import { loadProtocol } from "../../lib/protocol/protocol_file.ts";
-import { screenControls } from "../../lib/tasks/salvage_screen.ts";
+import { screenBase, screenControls } from "../../lib/tasks/salvage_screen.ts";
+import { loadBaseModel } from "../../lib/tasks/base_model.ts";
+import { drawPrimary } from "../../lib/protocol/run_protocol.ts";
 import {
   loadSalvageStudy,
   parseSalvageStudyConfig,
   runSalvageStudy,
   salvageProtocol,
   salvageRows,
+  studyBaseDir,
 } from "../../lib/tasks/salvage_study.ts";
 import { PRIMARY_SET, PRIMARY_SETTING } from "../../lib/protocol/protocol_results.ts";
 import { COUNTDOWN_TASK } from "../../lib/tasks/countdown_task.ts";
@@ -128,6 +131,22 @@ Deno.test({
         assert.equal(base.screen.problems.length, protocol.evaluation.primary!.problems);
       }
       assert.ok(salvageRows(first, 2).some((r) => r.quantity === "NSR − Base at k=2"));
+      // The screens ran on their own worker, beside the runs: the same as on this thread.
+      const { primary } = drawPrimary(
+        salvageProtocol(protocol, study),
+        await COUNTDOWN_TASK.loadProblems("train"),
+      );
+      const loaded = await loadBaseModel({ dir: studyBaseDir(study.bases[1]) });
+      try {
+        const here = await screenBase(loaded.policy, primary!, {
+          ...study.screen,
+          tokenizer: loaded.tokenizer,
+          maxChars: 38,
+        });
+        assert.deepEqual(first.bases[1].screen, here);
+      } finally {
+        loaded.policy.dispose();
+      }
       // The planted errors come from each base's checkpoint: none on v3.
       assert.deepEqual(first.bases.map((b) => b.planted?.errors.kind ?? null), [
         null,
