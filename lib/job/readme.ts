@@ -91,9 +91,15 @@ type ReadmeSummary = FindingsSummary & {
     readonly claims: readonly SummaryClaim[];
     /** Where the study's numbers come from when it ran apart from the main job. */
     readonly source?: string;
-    /** Core-minutes of the new bases' RL training and evaluation, as recorded when computed. */
+    /**
+     * Worker-minutes of the new bases' RL training and evaluation, as recorded when computed: each
+     * run's wall time on its worker. The bases run side by side with more workers than cores, so
+     * a worker-minute there is less than a core-minute (the field names predate that).
+     */
     readonly trainingCoreMinutes?: number;
     readonly evaluationCoreMinutes?: number;
+    /** Wall minutes of the notebook's run that computed them. */
+    readonly notebookMinutes?: number;
   };
 };
 
@@ -202,11 +208,16 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     } |`
   );
   const source = salvage.source === undefined ? [] : [`From ${salvage.source}.`, ""];
-  const { trainingCoreMinutes: training, evaluationCoreMinutes: evaluation } = salvage;
+  const { trainingCoreMinutes: training, evaluationCoreMinutes: evaluation, notebookMinutes } =
+    salvage;
+  const took = notebookMinutes === undefined
+    ? ""
+    : `the study's notebook took ${notebookMinutes.toFixed(1)} minutes; `;
   const runtime = training === undefined || evaluation === undefined ? [] : [
-    `The new bases' runs: ${training.toFixed(1)} core-minutes of RL training and ${
+    `The new bases' runs: ${took}${training.toFixed(1)} worker-minutes of RL training and ${
       evaluation.toFixed(1)
-    } of evaluation.`,
+    } of evaluation (each run's wall time on its worker; the bases run side by side, more ` +
+    `workers than cores, so a worker-minute is less than a core-minute).`,
     "",
   ];
   const controls = salvage.controls === undefined ? [] : [

@@ -43,6 +43,7 @@ Deno.test("the salvage block is the summary's salvage section: its bases, contro
     source: "a test",
     trainingCoreMinutes: 80.04,
     evaluationCoreMinutes: 20,
+    notebookMinutes: 44.44,
     kMax: 16,
     bases: [
       {
@@ -91,7 +92,10 @@ Deno.test("the salvage block is the summary's salvage section: its bases, contro
     /\| late-flip \| positive \| 0\.830 \[0\.800, 0\.860\] \| – \| 0\.270 \| 0\.800 \| 0\.400 \| passed \|/,
   );
   assert.match(block, /Pass@16/);
-  assert.match(block, /80\.0 core-minutes of RL training and 20\.0 of evaluation/);
+  assert.match(
+    block,
+    /notebook took 44\.4 minutes; 80\.0 worker-minutes of RL training and 20\.0 of evaluation/,
+  );
   assert.match(
     block,
     /Control rule \(fixed before any RL run\): admitted\. Pass@1 within the window\./,
