@@ -244,6 +244,7 @@ async function screenBases(
   let worker: Worker | undefined;
   try {
     const screens: BaseScreen[] = [];
+    const code = await codeFingerprint([new URL("./salvage_screen.ts", import.meta.url)]);
     for (const base of study.bases) {
       const dir = studyBaseDir(base);
       const loaded = await loadBaseModel({ dir });
@@ -253,7 +254,7 @@ async function screenBases(
         problems: problems.map((p) => p.id),
         screen: study.screen,
         kernels: kernelCacheKey(),
-        code: await codeFingerprint([new URL("./salvage_screen.ts", import.meta.url)]),
+        code,
       };
       const { value } = await cached(key, async () => {
         worker ??= (await startWorkers(
@@ -283,19 +284,16 @@ async function screenBases(
 }
 
 /** One screen on the worker. */
-function screenInWorker(worker: Worker, request: ScreenRequest): Promise<BaseScreen> {
+function screenInWorker(
+  worker: Worker,
+  request: Extract<ScreenRequest, { type: "screen" }>,
+): Promise<BaseScreen> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<ScreenResponse>) => {
       const reply = event.data;
       if (reply.type === "result") resolve(reply.screen);
       else if (reply.type === "error") {
-        reject(
-          new Error(
-            `Cannot screen the base in ${
-              request.type === "screen" ? request.dir : ""
-            }: ${reply.message}`,
-          ),
-        );
+        reject(new Error(`Cannot screen the base in ${request.dir}: ${reply.message}`));
       }
     };
     worker.onerror = (event: ErrorEvent) => {
