@@ -145,6 +145,7 @@ export { loadPaperTable } from "./lib/eval/paper_table.ts";
 export { byProfile } from "./lib/protocol/profile.ts";
 export type { Profile } from "./lib/protocol/profile.ts";
 export { runProtocol } from "./lib/protocol/run_protocol.ts";
+export { CoreGate } from "./lib/schedule/core_gate.ts";
 export type { MatchedMovementResults } from "./lib/protocol/protocol_results.ts";
 export type { CooledBase, MatchedMethod, MatchedMovement } from "./lib/protocol/baselines.ts";
 export { openStudy } from "./lib/study/study.ts";

@@ -42,6 +42,7 @@ import {
 } from "./protocol_results.ts";
 import { deriveSeed, randomInt, seededPrng } from "../random.ts";
 import { screenPool } from "./training_pool.ts";
+import type { CoreGate } from "../schedule/core_gate.ts";
 
 /** Options of {@link runProtocol}. */
 export type RunProtocolOptions<P extends ProtocolProblem> = {
@@ -53,6 +54,8 @@ export type RunProtocolOptions<P extends ProtocolProblem> = {
   readonly cacheDir: string;
   /** Workers (0: this thread). Default 2. */
   readonly workers?: number;
+  /** A core gate shared with protocols running beside this one (the scheduler's `gate`). */
+  readonly gate?: CoreGate;
   /** Called whenever a work item advances. */
   readonly onProgress?: (progress: Progress) => void;
   /**
@@ -66,7 +69,8 @@ export type RunProtocolOptions<P extends ProtocolProblem> = {
  * Runs the protocol of the module doc (or reads it back from the cache).
  *
  * @param protocol The protocol (e.g. `loadProtocol(profile)`).
- * @param options Task, base directory, cache, workers, progress, the evaluated sets.
+ * @param options Task, base directory, cache, workers, a shared core gate, progress, the
+ *   evaluated sets.
  * @returns Everything measured, as plain data.
  * @throws {RangeError} If the protocol asks for more problems than a split has, names a method
  *   it does not define, or a work item fails (its error is kept).
@@ -80,7 +84,7 @@ export async function runProtocol<P extends ProtocolProblem>(
   protocol: ProtocolConfig,
   options: RunProtocolOptions<P>,
 ): Promise<ProtocolResults> {
-  const { task, baseDir, cacheDir, workers = 2, onProgress, sets } = options;
+  const { task, baseDir, cacheDir, workers = 2, gate, onProgress, sets } = options;
   const base = await loadCheckpoint(baseDir);
   const model = base.policy.config;
   base.policy.dispose();
@@ -88,6 +92,7 @@ export async function runProtocol<P extends ProtocolProblem>(
   const { candidates, tiers, validation } = await protocolProblems(protocol, task);
   await using scheduler = await Scheduler.create<P>({
     workers,
+    gate,
     task,
     baseDir,
     cacheDir,

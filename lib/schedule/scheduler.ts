@@ -11,6 +11,7 @@ import type { Progress } from "../progress.ts";
 import type { ProtocolProblem, ProtocolTask } from "../eval/task.ts";
 import type { WorkItem, WorkProgress, WorkResult } from "./work.ts";
 import { WorkerPool } from "./worker_pool.ts";
+import type { CoreGate } from "./core_gate.ts";
 
 /**
  * Estimated core-seconds of one RL step of 32 × 8 rollouts, by objective (for scheduling and
@@ -98,6 +99,11 @@ export type SchedulerOptions<P extends ProtocolProblem> = {
   readonly cacheDir: string;
   /** Workers (0: this thread). Default 2. */
   readonly workers?: number;
+  /**
+   * A gate shared with other schedulers on the same cores: an item runs only while it holds one
+   * of the gate's cores (default: none, the workers alone bound what runs at once).
+   */
+  readonly gate?: CoreGate;
   /** Called whenever an item advances. */
   readonly onProgress?: (progress: Progress) => void;
 };
@@ -117,30 +123,37 @@ export type LaterWork = { readonly seconds: number; readonly items: number };
  */
 export class Scheduler<P extends ProtocolProblem> {
   readonly #pool: WorkerPool<ProtocolProblem>;
+  readonly #gate?: CoreGate;
   readonly #onProgress?: (progress: Progress) => void;
   readonly #started = performance.now();
   // Items finished in earlier phases, and their estimated and actual core-seconds.
   #doneBefore = 0;
   #measured = { estimate: 0, actual: 0 };
 
-  private constructor(pool: WorkerPool<P>, onProgress?: (progress: Progress) => void) {
+  private constructor(
+    pool: WorkerPool<P>,
+    gate?: CoreGate,
+    onProgress?: (progress: Progress) => void,
+  ) {
     this.#pool = pool as unknown as WorkerPool<ProtocolProblem>;
+    this.#gate = gate;
     this.#onProgress = onProgress;
   }
 
   /**
    * Starts the pool of workers.
    *
-   * @param options Task, base directory, cache, workers, progress.
+   * @param options Task, base directory, cache, workers, a shared core gate, progress.
    * @returns A ready scheduler; the caller owns it.
    * @throws {Error} As {@link WorkerPool.create}.
    */
   static async create<P extends ProtocolProblem>(
     options: SchedulerOptions<P>,
   ): Promise<Scheduler<P>> {
-    const { workers = 2, task, baseDir, cacheDir, onProgress } = options;
+    const { workers = 2, task, baseDir, cacheDir, gate, onProgress } = options;
     return new Scheduler(
       await WorkerPool.create<P>({ workers, task, baseDir, cacheDir }),
+      gate,
       onProgress,
     );
   }
@@ -203,16 +216,20 @@ export class Scheduler<P extends ProtocolProblem> {
           const before = results[byLabel.get(item.after) as number];
           item = { ...item, continueFrom: before.kind === "screen" ? undefined : before.run?.dir };
         }
-        const itemStarted = performance.now();
-        running.set(item.label, {
-          label: item.label,
-          phase: item.kind === "train" ? "train" : item.kind,
-        });
-        update();
-        results[index] = await this.#pool.run(item, (progress) => {
-          running.set(item.label, progress);
+        let itemStarted = 0;
+        const runItem = () => {
+          itemStarted = performance.now();
+          running.set(item.label, {
+            label: item.label,
+            phase: item.kind === "train" ? "train" : item.kind,
+          });
           update();
-        });
+          return this.#pool.run(item, (progress) => {
+            running.set(item.label, progress);
+            update();
+          });
+        };
+        results[index] = await (this.#gate === undefined ? runItem() : this.#gate.run(runItem));
         running.delete(item.label);
         finished.add(item.label);
         const woken = wake;

@@ -34,6 +34,7 @@ import { type BaseScreen, type ControlScreen, screenControls } from "./salvage_s
 import { COOLED_BASE, cooledBaseView, matchedView } from "../protocol/baseline_views.ts";
 import { currentAttention, currentMatMul, kernelCacheKey } from "../engine/backend.ts";
 import { startWorkers } from "../_io/start_workers.ts";
+import { CoreGate } from "../schedule/core_gate.ts";
 import type { ScreenRequest, ScreenResponse } from "./_screen_worker.ts";
 
 /** Where the committed study lives. */
@@ -233,13 +234,15 @@ export type SalvageStudyResults = {
 
 /**
  * Screens the bases one after another on a worker of their own (so the screens share the cores
- * with the protocol runs instead of holding them up), each cached under `cacheDir`, keyed by its
- * weights, the problems, the screen's settings, the kernels and the code the screen runs.
+ * with the protocol runs instead of holding them up; each screen holds one of the gate's cores),
+ * each cached under `cacheDir`, keyed by its weights, the problems, the screen's settings, the
+ * kernels and the code the screen runs.
  */
 async function screenBases(
   study: SalvageStudyConfig,
   problems: readonly (CountdownProblem & { readonly id: string })[],
   cacheDir: string,
+  gate: CoreGate,
 ): Promise<BaseScreen[]> {
   let worker: Worker | undefined;
   try {
@@ -267,13 +270,16 @@ async function screenBases(
           } satisfies ScreenRequest,
           "salvage-screen",
         ))[0];
+        const on = worker;
         // The sampler's 39 new tokens, one of them EOS (the protocol's rollout budget).
-        return await screenInWorker(worker, {
-          type: "screen",
-          dir,
-          problems: [...problems],
-          options: { ...study.screen, maxChars: 38 },
-        });
+        return await gate.run(() =>
+          screenInWorker(on, {
+            type: "screen",
+            dir,
+            problems: [...problems],
+            options: { ...study.screen, maxChars: 38 },
+          })
+        );
       }, { dir: cacheDir, label: "salvage-screen" });
       screens.push(value);
     }
@@ -306,13 +312,14 @@ function screenInWorker(
 
 /**
  * Screens every base (on a worker of its own), and runs the study's protocol on every base side
- * by side, each on its share of the workers (at least one), so no core waits at one base's phase
- * boundaries while another base has work; or reads them back from the cache (the shipped base's
- * runs are the main job's). Every result is the same whatever the workers.
+ * by side, each with a worker per core and all behind one {@link CoreGate}: no more items run
+ * than there are cores, and no core waits at one base's phase boundaries while any base has an
+ * item ready; or reads them back from the cache (the shipped base's runs are the main job's).
+ * Every result is the same whatever the workers.
  *
  * @param study The study.
  * @param protocol The main protocol.
- * @param options Task, cache, workers (in all; default 2), progress.
+ * @param options Task, cache, workers (the cores the study may use; default 2), progress.
  * @returns The bases' screens and results, and the control rule's finding.
  */
 export async function runSalvageStudy<P extends ProtocolProblem & CountdownProblem>(
@@ -331,16 +338,17 @@ export async function runSalvageStudy<P extends ProtocolProblem & CountdownProbl
   if (primary === undefined) {
     throw new RangeError("Cannot run the salvage study: the protocol has no primary set");
   }
-  const perBase = Math.max(1, Math.floor(workers / study.bases.length));
+  const gate = new CoreGate(Math.max(1, workers));
   const [screens, bases] = await Promise.all([
-    screenBases(study, primary, cacheDir),
+    screenBases(study, primary, cacheDir, gate),
     Promise.all(study.bases.map(async (base, b) => {
       const path = studyBaseDir(base);
       const results = await runProtocol(own, {
         task,
         baseDir: path,
         cacheDir,
-        workers: perBase,
+        workers,
+        gate,
         // The study reads the primary set alone: no secondary tiers, no table.
         sets: [PRIMARY_SET],
         onProgress: onProgress === undefined ? undefined : (p) =>
