@@ -11,6 +11,12 @@ export { Policy } from "./lib/model/policy.ts";
 export { charTokenizer } from "./lib/model/tokenizer.ts";
 export { loadCheckpoint, loadPolicy, savePolicy } from "./lib/model/checkpoint.ts";
 export { SamplingPool } from "./lib/model/sampling_pool.ts";
+export { GradientPool } from "./lib/model/gradient_pool.ts";
+export type {
+  GradientPoolOptions,
+  LossModule,
+  PooledGradients,
+} from "./lib/model/gradient_pool.ts";
 export { computeAdvantages } from "./lib/objective/advantage.ts";
 export {
   aggregate,
@@ -19,7 +25,13 @@ export {
   policyLoss,
   valueLoss,
 } from "./lib/objective/objective_loss.ts";
-export { PolicyOptimizer, trainStep } from "./lib/train/train_step.ts";
+export {
+  MICRO_BATCH_LOSS,
+  PolicyOptimizer,
+  trainStep,
+  trainStepOnPool,
+} from "./lib/train/train_step.ts";
+
 export { AdamW } from "./lib/train/adamw.ts";
 export {
   bootstrapCurve,

@@ -102,6 +102,7 @@ export { train } from "./lib/train/train.ts";
 export type {
   Reward,
   TrainOptions,
+  TrainPools,
   TrainProblem,
   TrainResult,
   TrainResume,
@@ -116,6 +117,8 @@ export type {
   UpdateMetrics,
 } from "./lib/train/train_step.ts";
 export { loadRunPolicy, runTraining } from "./lib/train/run_training.ts";
+export { startTrainPools } from "./lib/train/train_pools.ts";
+export type { OwnedTrainPools } from "./lib/train/train_pools.ts";
 export type { RunPolicy, RunTrainingOptions, TrainingRun } from "./lib/train/run_training.ts";
 export type { EvalMetrics, PhaseSeconds, StepMetrics } from "./lib/train/metrics.ts";
 

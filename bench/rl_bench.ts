@@ -8,6 +8,8 @@
 //   dropped; rl_step_nsr_vs_torch: the same for NSR, KL-free, so neither side has a reference
 //   model (PSR and W-REINFORCE are the same work), torch keeping as many samples as ours did
 //   (rl_step_nsr_kept);
+// - rl_step_2cores_vs_1core, rl_step_nsr_2cores_vs_1core: a lone run on both cores (train's
+//   sampling and gradient pools, two workers each) against the same steps on one core;
 // - evaluation_vs_torch: sequences per second sampling the base on 64 tier-A prompts x 256, two
 //   cores each: our 2-worker SamplingPool (evaluateCountdown) against two torch processes of 32
 //   prompts each, run at once;
@@ -20,6 +22,7 @@ import { cpuUsage } from "node:process";
 import { emit as emitResult } from "./_emit.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { SamplingPool } from "../lib/model/sampling_pool.ts";
+import { startTrainPools } from "../lib/train/train_pools.ts";
 import { sequenceLogProbs } from "../lib/model/log_probs.ts";
 import { parseExperimentConfig } from "../lib/config.ts";
 import { loadBaseModel } from "../lib/tasks/base_model.ts";
@@ -104,6 +107,8 @@ const objectives = [
   ["rl_step_ppo", "ppo", "separate"],
   ["rl_step_nsr", "nsr", "none"],
 ] as const;
+// A lone run's pools: both cores (GRPO and NSR, after their one-core runs).
+const lone = await startTrainPools({ workers: 2 });
 for (const [name, kind, valueHead] of objectives) {
   const config = parseExperimentConfig({
     model: { ...base.config, valueHead },
@@ -160,7 +165,31 @@ for (const [name, kind, valueHead] of objectives) {
     emit(`torch_${name}_cores`, theirs.cores, "cores");
     emit(`${name}_vs_torch`, theirs.seconds_per_step / ours, "ratio");
   }
+  if (kind === "ppo") continue;
+  const pooledStart = startingPolicy(base.policy, config);
+  const pooledCpu = cpuUsage();
+  const pooledWall = performance.now();
+  const pooled = await train(config, {
+    policy: pooledStart,
+    tokenizer: base.tokenizer,
+    problems,
+    reward: COUNTDOWN_TASK.reward,
+    pools: lone,
+  });
+  const pooledCores = cores(pooledCpu, pooledWall);
+  const pooledSteps = pooled.steps.slice(1);
+  const both = pooledSteps.reduce((s, m) => s + m.seconds.total, 0) / pooledSteps.length;
+  pooled.policy.dispose();
+  if (pooledStart !== base.policy) pooledStart.dispose();
+  emit(`${name}_2cores_seconds`, both, "s");
+  for (const phase of ["rollout", "logProbs", "update"] as const) {
+    const mean = pooledSteps.reduce((s, m) => s + m.seconds[phase], 0) / pooledSteps.length;
+    emit(`${name}_2cores_${phase}_seconds`, mean, "s", { share: Number((mean / both).toFixed(3)) });
+  }
+  emit(`${name}_2cores_cores`, pooledCores, "cores");
+  emit(`${name}_2cores_vs_1core`, ours / both, "ratio");
 }
+lone.dispose();
 
 // Evaluation, two cores: our 2-worker pool against two torch processes at once.
 {

@@ -11,7 +11,7 @@
  * --allow-unfinished-base is given.
  *
  *   deno task train [--config FILE] [--set PATH=VALUE ...] [--print-config] [--base DIR]
- *                   [--out out/cache] [--label NAME] [--eval-problems 64]
+ *                   [--out out/cache] [--label NAME] [--eval-problems 64] [--workers N]
  *                   [--allow-unfinished-base]
  *
  * The config is what `parseExperimentConfig` takes, as a notebook would pass it (omitted fields
@@ -19,7 +19,10 @@
  * JSON Schema). PPO starts from the base with a fresh critic (`model.valueHead`), as the
  * protocol's PPO does. A second run with the same inputs reuses the finished run; an interrupted
  * one resumes. The run directory gets metrics.jsonl, metrics.csv, checkpoints/ and, at the end
- * or on a stop, curves.svg (the paper's Fig. 4 panels). stdout gets one JSON summary line.
+ * or on a stop, curves.svg (the paper's Fig. 4 panels). stdout gets one JSON summary line. The
+ * run uses every core (--workers): sampling and each update's micro-batches are split between
+ * workers, which gives the one-core run's tokens and its updates to float tolerance (not bit for
+ * bit, so the worker count is part of the run's key; --workers 1 shares the notebooks' runs).
  *
  * @module
  */
@@ -44,7 +47,8 @@ import { lastKlToInitial } from "../lib/train/metrics.ts";
 import { locateRun, runTraining } from "../lib/train/run_training.ts";
 
 const USAGE = "deno task train [--config FILE] [--set PATH=VALUE ...] [--print-config] " +
-  "[--base DIR] [--out out/cache] [--label NAME] [--eval-problems 64] [--allow-unfinished-base]";
+  "[--base DIR] [--out out/cache] [--label NAME] [--eval-problems 64] [--workers N] " +
+  "[--allow-unfinished-base]";
 
 const { values } = parseCommandLine(Deno.args, {
   config: {
@@ -82,6 +86,15 @@ const { values } = parseCommandLine(Deno.args, {
     default: 64,
     min: 0,
     help: "Held-out tier-A problems for greedy accuracy during training (0: none).",
+  },
+  workers: {
+    type: "integer",
+    default: navigator.hardwareConcurrency,
+    min: 1,
+    placeholder: "N",
+    help: "Cores the run uses (default: all of them). More than 1 starts sampling and gradient " +
+      "workers: the same tokens, the same updates to float tolerance, a different run key " +
+      "(--workers 1 shares the notebooks' runs, which run on one core each).",
   },
   "allow-unfinished-base": {
     type: "boolean",
@@ -187,12 +200,14 @@ const runOptions = {
   reward: COUNTDOWN_TASK.reward,
   cacheDir: values.out,
   label,
+  workers: values.workers,
 };
 const { dir, step: done } = await locateRun(config, runOptions);
 const total = config.train.steps;
 console.error(
   `${backend.backend} (${backend.matmul} matmuls), base ${base.id}, ${problems.length} problems, ` +
-    `${total} steps of ${config.train.promptsPerStep} × ${config.rollout.samplesPerPrompt}`,
+    `${total} steps of ${config.train.promptsPerStep} × ${config.rollout.samplesPerPrompt}, ` +
+    `${values.workers} core${values.workers === 1 ? "" : "s"}`,
 );
 console.error(
   done >= total

@@ -7,8 +7,14 @@ import type { ModelConfig } from "../config.ts";
 import { fromWire, type WireWeights } from "./_wire.ts";
 import { Policy } from "./policy.ts";
 
-/** A loss the worker imports: `(policy, input) => scalar`, input being structured-cloneable. */
-export type LossFunction = (policy: Policy, input: unknown) => tf.Scalar;
+/**
+ * A loss the worker imports: `(policy, input) => scalar`, input being structured-cloneable; or
+ * the scalar with statistics of the input (a 1-D tensor, summed over the inputs and sent back).
+ */
+export type LossFunction = (
+  policy: Policy,
+  input: unknown,
+) => tf.Scalar | { loss: tf.Scalar; stats: tf.Tensor1D };
 
 /** Messages the pool sends. */
 export type GradientRequest =
@@ -27,7 +33,14 @@ export type GradientRequest =
 /** Messages the worker sends back. */
 export type GradientResponse =
   | { type: "ready" }
-  | { type: "result"; id: number; loss: number; grads: Float32Array[] }
+  | {
+    type: "result";
+    id: number;
+    loss: number;
+    grads: Float32Array[];
+    /** Σ of the inputs' statistics; null when the loss reports none. */
+    stats: Float32Array | null;
+  }
   | { type: "error"; id: number; message: string };
 
 let policy: Policy | undefined;
@@ -74,10 +87,24 @@ self.onmessage = async (event: MessageEvent<GradientRequest>) => {
       : current.actorVariables;
     let total = 0;
     let sums: tf.Tensor[] | null = null;
+    let stats: Float32Array | null = null;
     for (const input of message.inputs) {
-      const { value, grads } = tf.variableGrads(() => loss(current, input), variables);
+      let kept: tf.Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = loss(current, input);
+        if (out instanceof tf.Tensor) return out;
+        // variableGrads returns only the loss, so the statistics leave through tf.keep.
+        kept = tf.keep(out.stats);
+        return out.loss;
+      }, variables);
       total += value.dataSync()[0];
       value.dispose();
+      if (kept !== null) {
+        const read = (kept as tf.Tensor).dataSync() as Float32Array;
+        (kept as tf.Tensor).dispose();
+        stats ??= new Float32Array(read.length);
+        for (let i = 0; i < read.length; i++) stats[i] += read[i];
+      }
       const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
       const previous: tf.Tensor[] | null = sums;
       sums = previous === null ? list : list.map((g, k) => tf.add(g, previous[k]));
@@ -88,7 +115,7 @@ self.onmessage = async (event: MessageEvent<GradientRequest>) => {
     );
     tf.dispose(sums ?? []);
     post(
-      { type: "result", id: message.id, loss: total, grads: arrays },
+      { type: "result", id: message.id, loss: total, grads: arrays, stats },
       arrays.map((a) => a.buffer),
     );
   } catch (error) {

@@ -42,10 +42,14 @@ export type PooledGradients = {
   loss: number;
   /** Σ_i ∇ loss(policy, inputs[i]), one tensor per variable (owned by the caller). */
   grads: TfTensor[];
+  /** Σ_i of the statistics the loss reports with each input; null when it reports none. */
+  stats: number[] | null;
 };
 
+type Reply = { loss: number; grads: Float32Array[]; stats: Float32Array | null };
+
 type Pending = {
-  resolve: (r: { loss: number; grads: Float32Array[] }) => void;
+  resolve: (r: Reply) => void;
   reject: (e: Error) => void;
 };
 
@@ -155,7 +159,7 @@ export class GradientPool {
         inputs: shares[k],
       };
       slot.version = version;
-      return new Promise<{ loss: number; grads: Float32Array[] }>((resolve, reject) => {
+      return new Promise<Reply>((resolve, reject) => {
         this.#pending.set(id, { resolve, reject });
         slot.worker.postMessage(request);
       });
@@ -172,7 +176,13 @@ export class GradientPool {
       }
       return tf.tensor(sum, v.shape);
     });
-    return { loss: results.reduce((s, r) => s + r.loss, 0), grads };
+    let stats: number[] | null = null;
+    for (const r of results) {
+      if (r.stats === null) continue;
+      const from = r.stats;
+      stats = stats === null ? Array.from(from) : stats.map((x, i) => x + from[i]);
+    }
+    return { loss: results.reduce((s, r) => s + r.loss, 0), grads, stats };
   }
 
   #receive(message: GradientResponse): void {

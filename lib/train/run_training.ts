@@ -27,6 +27,7 @@ import {
   type TrainResult,
   type TrainResume,
 } from "./train.ts";
+import { startTrainPools } from "./train_pools.ts";
 import { copyLatestCheckpoint, findCheckpoint, latestCheckpointStep } from "./train_checkpoint.ts";
 
 /** Options of {@link runTraining}. */
@@ -57,6 +58,12 @@ export type RunTrainingOptions<P extends TrainProblem> = {
    * an uninterrupted run).
    */
   continueFrom?: string;
+  /**
+   * Cores the run uses: 1 (default) runs it all in this thread; more start that many sampling
+   * and gradient workers for it (`train`'s `pools`), which give the same tokens and the same
+   * updates to float tolerance, not bit for bit, so the count is part of the key.
+   */
+  workers?: number;
 };
 
 /** What {@link runTraining} returns: plain data, and where the run's checkpoints are. */
@@ -132,11 +139,13 @@ export async function trainingKey<P extends TrainProblem>(
   config: ExperimentConfig,
   options: Pick<
     RunTrainingOptions<P>,
-    "policy" | "tokenizer" | "problems" | "evalProblems" | "reward"
+    "policy" | "tokenizer" | "problems" | "evalProblems" | "reward" | "workers"
   >,
 ): Promise<Record<string, unknown>> {
-  const { policy, tokenizer, problems, evalProblems = [], reward } = options;
+  const { policy, tokenizer, problems, evalProblems = [], reward, workers = 1 } = options;
   return {
+    // Only a pooled run records its workers, so a one-core run keeps its key.
+    ...(workers > 1 ? { workers } : {}),
     config,
     policy: await policyFingerprint(policy),
     tokenizer: tokenizerSymbols(tokenizer),
@@ -171,7 +180,14 @@ export async function locateRun<P extends TrainProblem>(
   config: ExperimentConfig,
   options: Pick<
     RunTrainingOptions<P>,
-    "policy" | "tokenizer" | "problems" | "evalProblems" | "reward" | "cacheDir" | "label"
+    | "policy"
+    | "tokenizer"
+    | "problems"
+    | "evalProblems"
+    | "reward"
+    | "cacheDir"
+    | "label"
+    | "workers"
   >,
 ): Promise<{ dir: string; step: number }> {
   const dir = runDirectoryOf(
@@ -203,12 +219,16 @@ export async function runTraining<P extends TrainProblem>(
   options: RunTrainingOptions<P>,
 ): Promise<TrainingRun> {
   const { policy, tokenizer, problems, evalProblems = [], reward, cacheDir } = options;
-  const { label, onStep, signal, continueFrom, onResume } = options;
+  const { label, onStep, signal, continueFrom, onResume, workers = 1 } = options;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`Cannot run training: workers must be an integer >= 1, got ${workers}`);
+  }
   const key = await trainingKey(config, options);
   const dir = runDirectoryOf(cacheDir, label, await hashKey(key));
   await Deno.mkdir(dir, { recursive: true });
   if (continueFrom !== undefined) await copyLatestCheckpoint(continueFrom, dir);
   await writeTextFileAtomic(`${dir}/key.json`, JSON.stringify(key, null, 1) + "\n");
+  await using pools = workers > 1 ? await startTrainPools({ workers }) : null;
   const result: TrainResult = await train(config, {
     policy,
     tokenizer,
@@ -219,6 +239,7 @@ export async function runTraining<P extends TrainProblem>(
     onStep,
     signal,
     onResume,
+    pools: pools ?? undefined,
   });
   result.policy.dispose();
   return { dir, steps: result.steps, evals: result.evals };

@@ -34,7 +34,9 @@ import {
   type SkippedCheckpoint,
 } from "./train_checkpoint.ts";
 import { objectiveNeeds } from "../objective/objective_needs.ts";
-import { PolicyOptimizer, trainStep } from "./train_step.ts";
+import { PolicyOptimizer, trainStep, trainStepOnPool } from "./train_step.ts";
+import type { GradientPool } from "../model/gradient_pool.ts";
+import type { SamplingPool } from "../model/sampling_pool.ts";
 import { mathReward } from "../verifier/verify.ts";
 
 /** A training or held-out problem: the prompt text and, for the default reward, a gold answer. */
@@ -112,6 +114,21 @@ export type TrainOptions<P extends TrainProblem> = {
   signal?: AbortSignal;
   /** Called once when training resumes from a checkpoint in `outDir`. */
   onResume?: (resume: TrainResume) => void;
+  /**
+   * Worker pools that give a lone run every core: rollouts and greedy evaluations split between
+   * the sampling workers (the same tokens), each mini-batch's micro-batches between the gradient
+   * workers (created with `MICRO_BATCH_LOSS`; the same update to float tolerance). Default: none,
+   * all in this thread.
+   */
+  pools?: TrainPools;
+};
+
+/** The worker pools of a lone run ({@link TrainOptions.pools}); the caller owns them. */
+export type TrainPools = {
+  /** Splits sampling batches between workers. */
+  readonly sampling: SamplingPool;
+  /** Splits each mini-batch's micro-batches between workers. */
+  readonly gradients: GradientPool;
 };
 
 /** Where a resumed run picked up: the step, its checkpoint, and newer ones that were corrupt. */
@@ -181,15 +198,21 @@ async function evaluateGreedy<P extends TrainProblem>(
   policy: Policy,
   problems: readonly P[],
   step: number,
-  context: { config: ExperimentConfig; tokenizer: Tokenizer; reward: Reward<P> },
+  context: {
+    config: ExperimentConfig;
+    tokenizer: Tokenizer;
+    reward: Reward<P>;
+    pools?: TrainPools;
+  },
 ): Promise<EvalMetrics> {
-  const { config, tokenizer, reward } = context;
+  const { config, tokenizer, reward, pools } = context;
   const sampled = await sampleRollouts(policy, problems.map((p) => p.prompt), {
     ...config.rollout,
     greedy: true,
     samplesPerPrompt: 1,
     seed: deriveSeed(config.seed, `eval/${step}`),
     tokenizer,
+    pool: pools?.sampling,
   });
   const rollouts = [...sampled].sort((a, b) => a.promptIndex - b.promptIndex);
   const greedyCorrect = rollouts.map((
@@ -265,7 +288,8 @@ export async function train<P extends TrainProblem>(
       saved: start,
       tokenizerAlphabet: charTokenizerAlphabet(tokenizer),
     });
-    const context = { config, tokenizer, reward, initial, problems, evalProblems, files };
+    const { pools } = options;
+    const context = { config, tokenizer, reward, initial, problems, evalProblems, files, pools };
     if (start === 0 && evalProblems.length > 0) {
       const evaluation = await evaluateGreedy(policy, evalProblems, 0, context);
       log.evals.push(evaluation);
@@ -454,6 +478,7 @@ type StepContext<P extends TrainProblem> = {
   evalProblems: readonly P[];
   optimizer: PolicyOptimizer;
   files: RunFiles;
+  pools?: TrainPools;
 };
 
 /**
@@ -465,7 +490,7 @@ async function rlStep<P extends TrainProblem>(
   step: number,
   context: StepContext<P>,
 ): Promise<{ metrics: StepMetrics; evaluation?: EvalMetrics }> {
-  const { config, reward, initial, evalProblems, optimizer, files } = context;
+  const { config, reward, initial, evalProblems, optimizer, files, pools } = context;
   const { train: trainConfig, objective } = config;
   const groupSize = config.rollout.samplesPerPrompt;
   const t0 = performance.now();
@@ -484,14 +509,22 @@ async function rlStep<P extends TrainProblem>(
   // The reference costs a teacher-forced pass over the whole batch: run it only where the
   // objective needs it or the KL metric is logged.
   const withReference = objectiveNeeds(objective).reference || isKlStep(step, trainConfig);
-  const update = trainStep(policy, { rollouts, rewards }, {
+  const stepOptions = {
     objective,
     train: trainConfig,
     optimizer,
     reference: withReference ? initial : undefined,
     groupSize,
     oldFromSampler: true, // sampleStep sampled these from `policy` as it is now
-  });
+  };
+  const update = pools === undefined
+    ? trainStep(policy, { rollouts, rewards }, stepOptions)
+    : await trainStepOnPool(policy, { rollouts, rewards }, {
+      ...stepOptions,
+      pool: pools.gradients,
+    });
+  // The sampling workers hold the weights they last sampled with: they changed.
+  pools?.sampling.markUpdated();
   const t3 = performance.now();
   if (![update.loss, update.gradNorm, update.weightNorm].every(Number.isFinite)) {
     throw new RangeError(
@@ -536,7 +569,7 @@ async function sampleStep<P extends TrainProblem>(
   step: number,
   context: StepContext<P>,
 ): Promise<{ chosen: P[]; rollouts: Rollout[] }> {
-  const { config, tokenizer, problems } = context;
+  const { config, tokenizer, problems, pools } = context;
   const chosen = stepProblemIndices(step, {
     seed: config.seed,
     promptsPerStep: config.train.promptsPerStep,
@@ -546,6 +579,7 @@ async function sampleStep<P extends TrainProblem>(
     ...config.rollout,
     seed: deriveSeed(config.seed, `rollout/${step}`),
     tokenizer,
+    pool: pools?.sampling,
   });
   const rollouts = [...sampled].sort((a, b) =>
     a.promptIndex - b.promptIndex || a.sampleIndex - b.sampleIndex

@@ -11,9 +11,10 @@ import { computeAdvantages, type TokenAdvantages } from "../objective/advantage.
 import type { ObjectiveConfig, TrainConfig } from "../config.ts";
 import type { StepMetrics } from "./metrics.ts";
 import { sequenceLogProbs, sequenceValues } from "../model/log_probs.ts";
+import type { GradientPool } from "../model/gradient_pool.ts";
 import type { Policy } from "../model/policy.ts";
-import { objectiveLoss } from "../objective/objective_loss.ts";
 import { objectiveNeeds } from "../objective/objective_needs.ts";
+import { type MicroBatch, microBatchLoss } from "./micro_batch_loss.ts";
 
 /** What {@link trainStep} reads of a rollout: its prompt and response ids and sampled log-probs. */
 export type TrainSample = {
@@ -299,6 +300,104 @@ export function trainStep(
   batch: TrainBatch,
   options: TrainStepOptions,
 ): UpdateMetrics {
+  const prepared = prepareUpdate(policy, batch, options);
+  const { update, minis } = prepared;
+  const norms: tf.Tensor[] = [];
+  for (const micros of minis) {
+    const grads = miniBatchGradients(micros, update);
+    norms.push(applyClipped(options.optimizer, grads, options.train.gradClip));
+    tf.dispose(grads);
+  }
+  return finishUpdate(prepared, norms, options.optimizer);
+}
+
+/**
+ * {@link trainStep} with each mini-batch's micro-batches dealt to the workers of a
+ * {@link GradientPool} (created with {@link MICRO_BATCH_LOSS}), so a lone run's update uses
+ * every core; a mini-batch of fewer micro-batches than workers is split into one share per
+ * worker (no share larger than a micro-batch). The same update to float tolerance, not bit for
+ * bit: each worker sums its shares' gradients and this thread adds the workers' sums. The advantages, the old and
+ * reference log-probs and the optimizer stay in this thread.
+ *
+ * BOUNDARY: every tensor it makes is freed; it returns plain numbers.
+ *
+ * @param policy The policy to update in place.
+ * @param batch Rollouts and their rewards.
+ * @param options As {@link trainStep}, and the gradient pool.
+ * @returns As {@link trainStep}.
+ * @throws {RangeError} As {@link trainStep}; {Error} if a worker fails.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExperimentConfig } from "../config.ts";
+ * import { GradientPool } from "../model/gradient_pool.ts";
+ * import { Policy } from "../model/policy.ts";
+ * const config = parseExperimentConfig({ objective: { kind: "nsr" }, model: { vocabSize: 8, width: 8, layers: 1, heads: 2, mlpWidth: 16, context: 8 } });
+ * using policy = Policy.create(config.model, { seed: 0 });
+ * using optimizer = new PolicyOptimizer(policy, config);
+ * await using pool = await GradientPool.create({ loss: MICRO_BATCH_LOSS, workers: 1, backend: "cpu" });
+ * const sample = (y: number) => ({ promptTokens: [1, 4], responseTokens: [y, 2], logProbs: [-2, -2] });
+ * const out = await trainStepOnPool(policy, { rollouts: [sample(5), sample(6)], rewards: [1, 0] }, { ...config, optimizer, groupSize: 2, pool });
+ * assert.equal(out.samplesTrained, 1);
+ * ```
+ */
+export async function trainStepOnPool(
+  policy: Policy,
+  batch: TrainBatch,
+  options: TrainStepOptions & { pool: GradientPool },
+): Promise<UpdateMetrics> {
+  const { pool, optimizer, train } = options;
+  const prepared = prepareUpdate(policy, batch, options);
+  const { update, minis } = prepared;
+  const norms: tf.Tensor[] = [];
+  for (const micros of minis) {
+    // At least one share per worker: a mini-batch that is one micro-batch would leave the other
+    // workers idle. Any split sums to the mini-batch's aggregate (each share weighted by its part).
+    const mini = micros.flat();
+    const parts = micros.length >= pool.size
+      ? micros
+      : chunk(mini, Math.ceil(mini.length / Math.min(pool.size, mini.length)));
+    const inputs = parts.map((indices) => microBatchOf(indices, update, parts));
+    const out = await pool.gradients(policy, inputs, {
+      variables: update.withValues ? "all" : "actor",
+    });
+    if (out.stats === null) {
+      tf.dispose(out.grads);
+      throw new Error("Cannot train on the gradient pool: its loss reports no statistics");
+    }
+    update.stats.push(tf.tensor1d(out.stats));
+    norms.push(applyClipped(optimizer, out.grads, train.gradClip));
+    tf.dispose(out.grads);
+    pool.markUpdated();
+  }
+  return finishUpdate(prepared, norms, optimizer);
+}
+
+/** Where a gradient pool finds the micro-batch loss ({@link trainStepOnPool}'s pool). */
+export const MICRO_BATCH_LOSS: { readonly module: string; readonly name: string } = {
+  module: new URL("./micro_batch_loss.ts", import.meta.url).href,
+  name: "microBatchLoss",
+};
+
+/** What {@link prepareUpdate} hands to the updates and to {@link finishUpdate}. */
+type PreparedUpdate = {
+  update: UpdateContext;
+  /** Per mini-batch, its micro-batches of sample indices. */
+  minis: number[][][];
+  kept: number;
+  started: number;
+  afterLogProbs: number;
+};
+
+/**
+ * Steps 1 and 2 of {@link trainStep}: the samples the objective keeps, their mini- and
+ * micro-batches, the old (and reference) log-probs and the advantages.
+ */
+function prepareUpdate(
+  policy: Policy,
+  batch: TrainBatch,
+  options: TrainStepOptions,
+): PreparedUpdate {
   const { objective, train, optimizer, reference, groupSize } = options;
   const { rollouts, rewards } = batch;
   const n = rollouts.length;
@@ -345,8 +444,6 @@ export function trainStep(
     { groupSize },
   );
   const afterLogProbs = performance.now();
-
-  // 3. One optimizer step per mini-batch.
   const update: UpdateContext = {
     policy,
     rollouts,
@@ -359,21 +456,24 @@ export function trainStep(
     variables: [...optimizer.actor.variables, ...(optimizer.critic?.variables ?? [])],
     stats: [],
   };
-  const norms: tf.Tensor[] = [];
-  let trainedTokens = 0;
-  for (const micros of minis) {
-    const grads = miniBatchGradients(micros, update);
-    trainedTokens += micros.flat().reduce((s, i) => s + responseLengths[i], 0);
-    norms.push(applyClipped(optimizer, grads, train.gradClip));
-    tf.dispose(grads);
-  }
+  return { update, minis, kept: kept.length, started, afterLogProbs };
+}
 
+/** Step 3's metrics, after the updates (frees the statistics and the norms). */
+function finishUpdate(
+  prepared: PreparedUpdate,
+  norms: tf.Tensor[],
+  optimizer: PolicyOptimizer,
+): UpdateMetrics {
+  const { update, minis, kept, started, afterLogProbs } = prepared;
+  const { rollouts, responseLengths, ref } = update;
+  const trainedTokens = minis.flat(2).reduce((s, i) => s + responseLengths[i], 0);
   const steps = minis.length;
   const { totals, normSum, weightNorm } = readUpdate(optimizer.actor, update.stats, norms);
   tf.dispose([...update.stats, ...norms]);
   const perStep = (x: number) => (steps === 0 ? 0 : x / steps);
   return {
-    samplesTrained: kept.length,
+    samplesTrained: kept,
     optimizerSteps: steps,
     loss: perStep(totals[0]),
     policyLoss: perStep(totals[1]),
@@ -421,56 +521,58 @@ type UpdateContext = {
 };
 
 /**
+ * One micro-batch as plain data (what {@link microBatchLoss} reads), weighted by its share of
+ * its mini-batch (so the micro-batches' sum is the mini-batch's aggregate exactly).
+ */
+function microBatchOf(
+  indices: readonly number[],
+  context: UpdateContext,
+  micros: readonly (readonly number[])[],
+): MicroBatch {
+  const { rollouts, responseLengths, old, advantages, ref, objective, withValues } = context;
+  const miniTokens = micros.flat().reduce((s, i) => s + responseLengths[i], 0);
+  const miniSeqs = micros.flat().length;
+  const packed = pack(indices.map((i) => rollouts[i]), 0);
+  const tokenCount = indices.reduce((s, i) => s + responseLengths[i], 0);
+  const weight = objective.aggregation === "token-mean"
+    ? tokenCount / Math.max(miniTokens, 1)
+    : indices.length / miniSeqs;
+  const rows = (source: readonly (readonly number[])[]) =>
+    layout(packed, indices.map((i) => source[i]));
+  const ones = packed.lengths.map((length) => new Array<number>(length).fill(1));
+  return {
+    tokens: packed.tokens,
+    rows: indices.length,
+    width: packed.width,
+    mask: layout(packed, ones),
+    oldLogProbs: rows(old.logProbs),
+    advantages: rows(advantages.advantages),
+    refLogProbs: ref === null ? null : rows(ref.logProbs),
+    oldValues: withValues ? rows(old.values) : null,
+    returns: withValues ? rows(advantages.returns) : null,
+    objective,
+    withValues,
+    weight,
+    tokenCount,
+  };
+}
+
+/**
  * The gradients of one mini-batch's loss, accumulated exactly over its micro-batches (each
  * micro-batch's aggregate weighted by its share of the mini-batch). The caller owns them.
  */
 function miniBatchGradients(micros: readonly number[][], context: UpdateContext): tf.Tensor[] {
-  const { policy, rollouts, responseLengths, old, advantages, ref, objective, withValues } =
-    context;
-  const { variables, stats } = context;
-  const miniTokens = micros.flat().reduce((s, i) => s + responseLengths[i], 0);
-  const miniSeqs = micros.flat().length;
+  const { policy, variables, stats } = context;
   let accumulated: tf.Tensor[] | null = null;
   for (const indices of micros) {
-    const packed = pack(indices.map((i) => rollouts[i]), 0);
-    const tokenCount = indices.reduce((s, i) => s + responseLengths[i], 0);
-    // Weighting each micro-batch's aggregate makes the sum the mini-batch's aggregate exactly.
-    const weight = objective.aggregation === "token-mean"
-      ? tokenCount / Math.max(miniTokens, 1)
-      : indices.length / miniSeqs;
-    const shape: [number, number] = [indices.length, packed.width];
-    const rows = (source: readonly (readonly number[])[]) =>
-      tf.tensor2d(layout(packed, indices.map((i) => source[i])), shape);
+    const input = microBatchOf(indices, context, micros);
     const previous: tf.Tensor[] | null = accumulated;
     accumulated = tf.tidy(() => {
-      const tokens = tf.tensor2d(packed.tokens, [indices.length, packed.width + 1], "int32");
-      const ones = packed.lengths.map((length) => new Array<number>(length).fill(1));
-      const mask = tf.tensor2d(layout(packed, ones), shape); // [b, L − 1]
-      const oldLogProbs = rows(old.logProbs);
-      const advantagesBT = rows(advantages.advantages);
-      const refLogProbs = ref === null ? undefined : rows(ref.logProbs);
-      const oldValues = withValues ? rows(old.values) : undefined;
-      const returns = withValues ? rows(advantages.returns) : undefined;
       const { grads } = tf.variableGrads(() => {
-        const out = sequenceLogProbs(policy, tokens, { withValues });
-        const terms = objectiveLoss({
-          logProbs: out.logProbs,
-          oldLogProbs,
-          advantages: advantagesBT,
-          mask,
-          entropies: out.entropies,
-          refLogProbs,
-          values: out.values,
-          oldValues,
-          returns,
-        }, objective);
-        // variableGrads returns only the loss, so the other terms leave through tf.keep.
-        const parts = [terms.loss, terms.policyLoss, terms.entropy, terms.kl, terms.valueLoss];
-        stats.push(tf.keep(tf.concat([
-          tf.mul(tf.stack(parts), weight),
-          tf.reshape(tf.mul(terms.clipFraction, tokenCount), [1]),
-        ])));
-        return tf.mul(terms.loss, weight) as tf.Scalar;
+        const out = microBatchLoss(policy, input);
+        // variableGrads returns only the loss, so the statistics leave through tf.keep.
+        stats.push(tf.keep(out.stats));
+        return out.loss;
       }, variables);
       const list = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
       return previous === null ? list : list.map((g, k) => tf.add(g, previous[k]));

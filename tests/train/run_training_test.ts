@@ -91,6 +91,13 @@ Deno.test("trainingKey() changes with every input a run's numbers depend on", as
     );
   });
   await t.step(
+    "the workers: a pooled run's updates equal a one-core run's only to float tolerance",
+    async () => {
+      assert.equal(await hash(CONFIG, { ...base, workers: 1 } as typeof base), reference);
+      assert.notEqual(await hash(CONFIG, { ...base, workers: 2 } as typeof base), reference);
+    },
+  );
+  await t.step(
     "the code: the key holds the fingerprint of the trainer's module graph",
     async () => {
       const key = await trainingKey(CONFIG, base);

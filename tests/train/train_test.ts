@@ -8,7 +8,15 @@ import { Policy } from "../../lib/model/policy.ts";
 import { charTokenizer } from "../../lib/model/tokenizer.ts";
 import { type Rollout, sampleRollouts } from "../../lib/rollout/sample_rollouts.ts";
 import { train, type TrainResume } from "../../lib/train/train.ts";
-import { PolicyOptimizer, type TrainSample, trainStep } from "../../lib/train/train_step.ts";
+import {
+  MICRO_BATCH_LOSS,
+  PolicyOptimizer,
+  type TrainSample,
+  trainStep,
+  trainStepOnPool,
+} from "../../lib/train/train_step.ts";
+import { GradientPool } from "../../lib/model/gradient_pool.ts";
+import { SamplingPool } from "../../lib/model/sampling_pool.ts";
 import { assertClose, assertNoLeak } from "../_helpers.ts";
 
 await initBackend();
@@ -253,6 +261,76 @@ Deno.test("trainStep() with the sampler's log-probs as old log-probs equals the 
   });
 });
 
+Deno.test("trainStepOnPool() equals trainStep() to float tolerance, every objective, two workers", async (t) => {
+  await using pool = await GradientPool.create({ loss: MICRO_BATCH_LOSS, workers: 2 });
+  // Micro-batches of 2: two per mini-batch, one per worker. Of 8: one per mini-batch, which
+  // trainStepOnPool splits between the workers.
+  const cases: [string, Record<string, unknown>, "none" | "shared" | "separate", number][] = [
+    ["PSR", { kind: "psr" }, "none", 2],
+    ["NSR", { kind: "nsr" }, "none", 2],
+    ["W-REINFORCE", { kind: "w-reinforce" }, "none", 2],
+    ["GRPO (KL loss)", { kind: "grpo" }, "none", 2],
+    ["PPO, separate critic", { kind: "ppo" }, "separate", 2],
+    ["W-REINFORCE, one micro-batch per mini-batch", { kind: "w-reinforce" }, "none", 8],
+    ["GRPO, one micro-batch per mini-batch", { kind: "grpo" }, "none", 8],
+    [
+      "NSR, sequence-mean aggregation, one micro-batch per mini-batch",
+      { kind: "nsr", aggregation: "seq-mean-token-mean" },
+      "none",
+      8,
+    ],
+  ];
+  for (const [name, objective, valueHead, microBatchSize] of cases) {
+    await t.step(name, async () => {
+      const config = parseExperimentConfig({
+        model: { ...TINY_MODEL, valueHead },
+        rollout: { samplesPerPrompt: 4 },
+        objective: { entropyCoef: 0.001, ...objective },
+        train: { learningRate: 1e-2, miniBatches: 2, microBatchSize },
+      });
+      const run = async (pooled: boolean) => {
+        using policy = Policy.create(config.model, { seed: 0 });
+        using reference = policy.clone();
+        using optimizer = new PolicyOptimizer(policy, config);
+        const metrics = [];
+        // Two steps: the second reads the weights the first step's pooled updates left.
+        for (const rewards of [REWARDS, [...REWARDS].reverse()]) {
+          const options = { ...config, optimizer, reference, groupSize: 4 };
+          const batch = { rollouts: SAMPLES, rewards };
+          metrics.push(
+            pooled
+              ? await trainStepOnPool(policy, batch, { ...options, pool })
+              : trainStep(policy, batch, options),
+          );
+        }
+        const critic = policy.criticVariables.flatMap((v) => Array.from(v.dataSync()));
+        return { weights: [...weightsOf(policy), ...critic], metrics };
+      };
+      const local = await run(false);
+      const pooled = await assertNoLeak(() => run(true));
+      assert.ok(local.metrics.every((m) => m.samplesTrained > 0));
+      pooled.weights.forEach((x, i) => assertClose(x, local.weights[i], 1e-5, `w[${i}]`));
+      local.metrics.forEach((want, s) => {
+        const got = pooled.metrics[s];
+        assert.equal(got.samplesTrained, want.samplesTrained);
+        assert.equal(got.optimizerSteps, want.optimizerSteps);
+        const keys = [
+          "loss",
+          "policyLoss",
+          "entropy",
+          "kl",
+          "valueLoss",
+          "clipFraction",
+          "gradNorm",
+        ];
+        for (const key of keys as (keyof typeof want & keyof typeof got)[]) {
+          assertClose(got[key] as number, want[key] as number, 1e-5, `step ${s + 1} ${key}`);
+        }
+      });
+    });
+  }
+});
+
 // --- end to end ------------------------------------------------------------------------------
 
 const TOY_TOKENIZER = charTokenizer("0123");
@@ -389,6 +467,35 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("train() on worker pools equals the one-core run to float tolerance", async () => {
+  const config = toyConfig({ kind: "w-reinforce" }, { steps: 4, evalEvery: 2 });
+  using initial = Policy.create(config.model, { seed: 1 });
+  const options = {
+    policy: initial,
+    tokenizer: TOY_TOKENIZER,
+    problems: TOY_PROBLEMS,
+    evalProblems: TOY_PROBLEMS,
+    reward: toyReward,
+  };
+  const alone = await train(config, options);
+  await using sampling = await SamplingPool.create({ workers: 2 });
+  await using gradients = await GradientPool.create({ loss: MICRO_BATCH_LOSS, workers: 2 });
+  const pooled = await train(config, { ...options, pools: { sampling, gradients } });
+  // The same tokens every step (the sampling workers follow each update), the same evaluations.
+  for (const key of ["correctRatio", "meanResponseLength", "samplesTrained"] as const) {
+    assert.deepEqual(pooled.steps.map((m) => m[key]), alone.steps.map((m) => m[key]), key);
+  }
+  assert.deepEqual(
+    pooled.evals.map((e) => e.greedyAccuracy),
+    alone.evals.map((e) => e.greedyAccuracy),
+  );
+  pooled.steps.forEach((m, s) => assertClose(m.loss, alone.steps[s].loss, 1e-5, `loss ${s + 1}`));
+  const want = weightsOf(alone.policy);
+  weightsOf(pooled.policy).forEach((x, i) => assertClose(x, want[i], 1e-4, `w[${i}]`));
+  alone.policy.dispose();
+  pooled.policy.dispose();
 });
 
 Deno.test("train() resumes from the last intact checkpoint when the newest is corrupt, and says which", async () => {
