@@ -19,10 +19,10 @@
  * JSON Schema). PPO starts from the base with a fresh critic (`model.valueHead`), as the
  * protocol's PPO does. A second run with the same inputs reuses the finished run; an interrupted
  * one resumes. The run directory gets metrics.jsonl, metrics.csv, checkpoints/ and, at the end
- * or on a stop, curves.svg (the paper's Fig. 4 panels). stdout gets one JSON summary line. The
- * run uses every core (--workers): sampling and each update's micro-batches are split between
- * workers, which gives the one-core run's tokens and its updates to float tolerance (not bit for
- * bit, so the worker count is part of the run's key; --workers 1 shares the notebooks' runs).
+ * or on a stop, curves.svg (the paper's Fig. 4 panels). stdout gets one JSON summary line.
+ * --workers N splits sampling and each update's micro-batches between N workers, which gives the
+ * one-core run's tokens and its updates to float tolerance (not bit for bit, so the worker count
+ * is part of the run's key); the default, one, shares the notebooks' runs.
  *
  * @module
  */
@@ -89,12 +89,12 @@ const { values } = parseCommandLine(Deno.args, {
   },
   workers: {
     type: "integer",
-    default: navigator.hardwareConcurrency,
+    default: 1,
     min: 1,
     placeholder: "N",
-    help: "Cores the run uses (default: all of them). More than 1 starts sampling and gradient " +
-      "workers: the same tokens, the same updates to float tolerance, a different run key " +
-      "(--workers 1 shares the notebooks' runs, which run on one core each).",
+    help: "Cores the run uses. More than 1 starts sampling and gradient workers: the same " +
+      "tokens, the same updates to float tolerance, a run key of its own (1 shares the " +
+      "notebooks' runs). At the shipped model's size it is barely faster: see the README.",
   },
   "allow-unfinished-base": {
     type: "boolean",

@@ -52,6 +52,31 @@ Deno.test("runTraining() reuses a finished run with the same key", async () => {
   await Deno.remove(cacheDir, { recursive: true });
 });
 
+Deno.test("runTraining() with workers trains on its own pools, under a key of its own", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  try {
+    using policy = Policy.create(CONFIG.model, { seed: 0 });
+    const options = { policy, tokenizer: TOKENIZER, problems: PROBLEMS, reward: COPY_TASK.reward };
+    const alone = await runTraining(CONFIG, { ...options, cacheDir, label: "nsr" });
+    const pooled = await runTraining(CONFIG, { ...options, cacheDir, label: "nsr", workers: 2 });
+    assert.notEqual(pooled.dir, alone.dir);
+    assert.equal(JSON.parse(await Deno.readTextFile(`${pooled.dir}/key.json`)).workers, 2);
+    assert.deepEqual(
+      pooled.steps.map((m) => m.correctRatio),
+      alone.steps.map((m) => m.correctRatio),
+    );
+    pooled.steps.forEach((m, s) =>
+      assert.ok(Math.abs(m.loss - alone.steps[s].loss) < 1e-5, `loss at step ${s + 1}`)
+    );
+    await assert.rejects(
+      runTraining(CONFIG, { ...options, cacheDir, label: "nsr", workers: 0 }),
+      /workers must be an integer >= 1, got 0/,
+    );
+  } finally {
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
 Deno.test("trainingKey() changes with every input a run's numbers depend on", async (t) => {
   using policy = Policy.create(CONFIG.model, { seed: 0 });
   using other = Policy.create(CONFIG.model, { seed: 1 });
