@@ -92,9 +92,9 @@ type ReadmeSummary = FindingsSummary & {
     /** Where the study's numbers come from when it ran apart from the main job. */
     readonly source?: string;
     /**
-     * Worker-minutes of the new bases' RL training and evaluation, as recorded when computed: each
-     * run's wall time on its worker. The bases run side by side with more workers than cores, so
-     * a worker-minute there is less than a core-minute (the field names predate that).
+     * Core-minutes of the new bases' RL training and evaluation, as recorded when computed: each
+     * run's wall time on its worker, with no more items running at once than there are cores
+     * (the bases share them through one `CoreGate`).
      */
     readonly trainingCoreMinutes?: number;
     readonly evaluationCoreMinutes?: number;
@@ -214,10 +214,10 @@ function salvageBlock(salvage: NonNullable<ReadmeSummary["salvage"]>): string {
     ? ""
     : `the study's notebook took ${notebookMinutes.toFixed(1)} minutes; `;
   const runtime = training === undefined || evaluation === undefined ? [] : [
-    `The new bases' runs: ${took}${training.toFixed(1)} worker-minutes of RL training and ${
+    `The new bases' runs: ${took}${training.toFixed(1)} core-minutes of RL training and ${
       evaluation.toFixed(1)
-    } of evaluation (each run's wall time on its worker; the bases run side by side, more ` +
-    `workers than cores, so a worker-minute is less than a core-minute).`,
+    } of evaluation (each run's wall time on its worker; the bases run side by side and share ` +
+    `the cores, one item per core at a time).`,
     "",
   ];
   const controls = salvage.controls === undefined ? [] : [

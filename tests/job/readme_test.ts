@@ -94,7 +94,7 @@ Deno.test("the salvage block is the summary's salvage section: its bases, contro
   assert.match(block, /Pass@16/);
   assert.match(
     block,
-    /notebook took 44\.4 minutes; 80\.0 worker-minutes of RL training and 20\.0 of evaluation/,
+    /notebook took 44\.4 minutes; 80\.0 core-minutes of RL training and 20\.0 of evaluation/,
   );
   assert.match(
     block,
