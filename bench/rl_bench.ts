@@ -24,12 +24,13 @@ import { initBackend } from "../lib/engine/backend.ts";
 import { SamplingPool } from "../lib/model/sampling_pool.ts";
 import { startTrainPools } from "../lib/train/train_pools.ts";
 import { sequenceLogProbs } from "../lib/model/log_probs.ts";
-import { parseExperimentConfig } from "../lib/config.ts";
+import { type ExperimentConfig, parseExperimentConfig } from "../lib/config.ts";
 import { loadBaseModel } from "../lib/tasks/base_model.ts";
 import { COUNTDOWN_TASK } from "../lib/tasks/countdown_task.ts";
 import { evaluateCountdown } from "../lib/tasks/evaluate_countdown.ts";
 import { startingPolicy } from "../lib/schedule/work.ts";
-import { train } from "../lib/train/train.ts";
+import { train, type TrainPools } from "../lib/train/train.ts";
+import type { StepMetrics } from "../lib/train/metrics.ts";
 
 const quick = Deno.args.includes("--quick");
 const STEPS = quick ? 2 : 6;
@@ -109,6 +110,39 @@ const objectives = [
 ] as const;
 // A lone run's pools: both cores (GRPO and NSR, after their one-core runs).
 const lone = await startTrainPools({ workers: 2 });
+
+/** Seconds per timed step, cores used, the timed steps, and the policy's parameter count. */
+type TimedRun = { seconds: number; cores: number; steps: StepMetrics[]; params: number };
+
+/** Times `config`'s steps (the first warms up) from the base, in this thread or on `pools`. */
+async function timedRun(config: ExperimentConfig, pools?: TrainPools): Promise<TimedRun> {
+  const start = startingPolicy(base.policy, config);
+  const cpuBefore = cpuUsage();
+  const wallBefore = performance.now();
+  const result = await train(config, {
+    policy: start,
+    tokenizer: base.tokenizer,
+    problems,
+    reward: COUNTDOWN_TASK.reward,
+    pools,
+  });
+  const used = cores(cpuBefore, wallBefore);
+  const steps = result.steps.slice(1);
+  const params = Object.values(result.policy.params).reduce((n, v) => n + v.size, 0);
+  result.policy.dispose();
+  if (start !== base.policy) start.dispose();
+  const seconds = steps.reduce((s, m) => s + m.seconds.total, 0) / steps.length;
+  return { seconds, cores: used, steps, params };
+}
+
+/** Where a step's time goes: means over the timed steps (eval and checkpoint are off). */
+function emitPhases(name: string, run: TimedRun): void {
+  for (const phase of ["rollout", "grading", "logProbs", "update"] as const) {
+    const mean = run.steps.reduce((s, m) => s + m.seconds[phase], 0) / run.steps.length;
+    emit(`${name}_${phase}_seconds`, mean, "s", { share: Number((mean / run.seconds).toFixed(3)) });
+  }
+}
+
 for (const [name, kind, valueHead] of objectives) {
   const config = parseExperimentConfig({
     model: { ...base.config, valueHead },
@@ -122,36 +156,18 @@ for (const [name, kind, valueHead] of objectives) {
       checkpointEvery: 1000,
     },
   });
-  const start = startingPolicy(base.policy, config);
-  let flops = 0;
-  const cpuBefore = cpuUsage();
-  const wallBefore = performance.now();
-  const result = await train(config, {
-    policy: start,
-    tokenizer: base.tokenizer,
-    problems,
-    reward: COUNTDOWN_TASK.reward,
-  });
-  const oursCores = cores(cpuBefore, wallBefore);
-  const steps = result.steps.slice(1);
-  const ours = steps.reduce((s, m) => s + m.seconds.total, 0) / steps.length;
+  const run = await timedRun(config);
+  const { steps, seconds: ours } = run;
   // Forward ≈ 2·params·tokens FLOPs, backward twice that, per token of the batch: sampling (a
   // forward), the reference's log-probs (GRPO, PPO) and PPO's old values (a forward each; the old
   // log-probs are the sampler's), the mini-batches (forward + backward) over the kept samples.
-  const params = Object.values(result.policy.params).reduce((n, v) => n + v.size, 0);
   const tokens = steps.reduce((s, m) => s + 256 * (9 + m.meanResponseLength), 0) / steps.length;
   const kept = steps.reduce((s, m) => s + m.samplesTrained, 0) / steps.length / 256;
   const forwards = { grpo: 1, ppo: 2, nsr: 0 }[kind];
-  flops = 2 * params * tokens * (1 + forwards + 3 * kept);
-  result.policy.dispose();
-  if (start !== base.policy) start.dispose();
+  const flops = 2 * run.params * tokens * (1 + forwards + 3 * kept);
   emit(`${name}_seconds`, ours, "s");
-  emit(`${name}_cores`, oursCores, "cores");
-  // Where the step's time goes (means over the timed steps; eval and checkpoint are off).
-  for (const phase of ["rollout", "grading", "logProbs", "update"] as const) {
-    const mean = steps.reduce((s, m) => s + m.seconds[phase], 0) / steps.length;
-    emit(`${name}_${phase}_seconds`, mean, "s", { share: Number((mean / ours).toFixed(3)) });
-  }
+  emit(`${name}_cores`, run.cores, "cores");
+  emitPhases(name, run);
   emit(`gflops_${name}`, flops / ours / 1e9, "GFLOP/s");
   if (kind === "nsr") emit(`${name}_kept`, kept, "share of samples");
   const theirs = await torch(
@@ -166,28 +182,11 @@ for (const [name, kind, valueHead] of objectives) {
     emit(`${name}_vs_torch`, theirs.seconds_per_step / ours, "ratio");
   }
   if (kind === "ppo") continue;
-  const pooledStart = startingPolicy(base.policy, config);
-  const pooledCpu = cpuUsage();
-  const pooledWall = performance.now();
-  const pooled = await train(config, {
-    policy: pooledStart,
-    tokenizer: base.tokenizer,
-    problems,
-    reward: COUNTDOWN_TASK.reward,
-    pools: lone,
-  });
-  const pooledCores = cores(pooledCpu, pooledWall);
-  const pooledSteps = pooled.steps.slice(1);
-  const both = pooledSteps.reduce((s, m) => s + m.seconds.total, 0) / pooledSteps.length;
-  pooled.policy.dispose();
-  if (pooledStart !== base.policy) pooledStart.dispose();
-  emit(`${name}_2cores_seconds`, both, "s");
-  for (const phase of ["rollout", "logProbs", "update"] as const) {
-    const mean = pooledSteps.reduce((s, m) => s + m.seconds[phase], 0) / pooledSteps.length;
-    emit(`${name}_2cores_${phase}_seconds`, mean, "s", { share: Number((mean / both).toFixed(3)) });
-  }
-  emit(`${name}_2cores_cores`, pooledCores, "cores");
-  emit(`${name}_2cores_vs_1core`, ours / both, "ratio");
+  const pooled = await timedRun(config, lone);
+  emit(`${name}_2cores_seconds`, pooled.seconds, "s");
+  emit(`${name}_2cores_cores`, pooled.cores, "cores");
+  emitPhases(`${name}_2cores`, pooled);
+  emit(`${name}_2cores_vs_1core`, ours / pooled.seconds, "ratio");
 }
 lone.dispose();
 

@@ -270,10 +270,10 @@ async function screenBases(
           } satisfies ScreenRequest,
           "salvage-screen",
         ))[0];
-        const on = worker;
+        const screenWorker = worker;
         // The sampler's 39 new tokens, one of them EOS (the protocol's rollout budget).
         return await gate.run(() =>
-          screenInWorker(on, {
+          screenInWorker(screenWorker, {
             type: "screen",
             dir,
             problems: [...problems],

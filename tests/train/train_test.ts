@@ -342,6 +342,14 @@ const toyReward = {
     rollout.response.startsWith(problem.gold ?? "") ? 1 : 0,
 };
 
+/** The toy task's data: tokenizer, problems (held out too) and reward. */
+const TOY_TASK = {
+  tokenizer: TOY_TOKENIZER,
+  problems: TOY_PROBLEMS,
+  evalProblems: TOY_PROBLEMS,
+  reward: toyReward,
+};
+
 function toyConfig(
   objective: Record<string, unknown>,
   train: Record<string, unknown> = {},
@@ -381,10 +389,7 @@ Deno.test("train() improves reward on a toy task with every objective", async (t
         const seen: number[] = [];
         const result = await train(config, {
           policy: initial,
-          tokenizer: TOY_TOKENIZER,
-          problems: TOY_PROBLEMS,
-          evalProblems: TOY_PROBLEMS,
-          reward: toyReward,
+          ...TOY_TASK,
           onStep: (m) => seen.push(m.step),
         });
         result.policy.dispose();
@@ -407,13 +412,7 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
   try {
     const config = toyConfig({ kind: "w-reinforce" }, { steps: 4, evalEvery: 2 });
     using initial = Policy.create(config.model, { seed: 1 });
-    const options = {
-      policy: initial,
-      tokenizer: TOY_TOKENIZER,
-      problems: TOY_PROBLEMS,
-      evalProblems: TOY_PROBLEMS,
-      reward: toyReward,
-    };
+    const options = { policy: initial, ...TOY_TASK };
     const whole = await train(config, { ...options, outDir: `${root}/whole` });
     const firstHalf = await train({ ...config, train: { ...config.train, steps: 2 } }, {
       ...options,
@@ -472,13 +471,7 @@ Deno.test("train() resumed from a checkpoint equals an uninterrupted run", async
 Deno.test("train() on worker pools equals the one-core run to float tolerance", async () => {
   const config = toyConfig({ kind: "w-reinforce" }, { steps: 4, evalEvery: 2 });
   using initial = Policy.create(config.model, { seed: 1 });
-  const options = {
-    policy: initial,
-    tokenizer: TOY_TOKENIZER,
-    problems: TOY_PROBLEMS,
-    evalProblems: TOY_PROBLEMS,
-    reward: toyReward,
-  };
+  const options = { policy: initial, ...TOY_TASK };
   const alone = await train(config, options);
   await using sampling = await SamplingPool.create({ workers: 2 });
   await using gradients = await GradientPool.create({ loss: MICRO_BATCH_LOSS, workers: 2 });
